@@ -1,0 +1,35 @@
+// Source text -> AST. Syntax errors, invalid UTF-8, oversized files and hostile
+// nesting become diagnostics; nothing from ANTLR (exceptions, console output)
+// escapes this component.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dsl/ast.h"
+#include "gridstat/diagnostic.h"
+
+namespace gridstat {
+
+struct ParseLimits {
+  size_t max_file_bytes = 8u << 20;
+  int max_nesting = 64;         // brackets, braces and prefix operators
+  int max_expr_depth = 200;     // depth of one expression's tree
+  int max_syntax_errors = 20;   // per file, after which the parser stops
+};
+
+// Parses `text` as file `path` and appends its declarations to `module`.
+// Returns false when the file had errors (they are in `diags`).
+bool ParseSource(ast::Module* module, const std::string& path, std::string text,
+                 std::vector<Diagnostic>* diags, const ParseLimits& limits = {});
+
+// Parses a single expression (tests and tools); `file` is the module file index
+// that positions refer to. Returns null on error.
+ast::ExprPtr ParseExpression(ast::Module* module, int file, const std::string& text, int line, int col,
+                             std::vector<Diagnostic>* diags, const ParseLimits& limits = {});
+
+// Makes a diagnostic at `pos` of `module`, filling in the file name and source line.
+Diagnostic MakeDiag(const ast::Module& module, const ast::Pos& pos, std::string code,
+                    std::string zh, std::string en, std::string hint_zh = {}, std::string hint_en = {});
+
+}  // namespace gridstat

@@ -1,0 +1,191 @@
+// The compiled, immutable Program: surveys with fields resolved to slots, rules
+// lowered to flat node arrays, reference tables and compiled patterns.
+// Internal header: embedders use include/gridstat/engine.h and validate.h.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "common/decimal.h"
+#include "gridstat/engine.h"
+
+namespace gridstat::engine {
+
+// ---- values ----------------------------------------------------------------
+// A value during evaluation. kMissing and kInvalid are both "unknown" to the
+// three-valued logic; kInvalid marks a value that had a field-level error.
+struct Value {
+  enum Kind : uint8_t { kMissing, kInvalid, kBool, kNum, kText, kYearMonth, kDate, kGeo };
+  Kind kind = kMissing;
+  bool b = false;
+  int32_t i = 0;      // year-month: year*12 + (month-1); date: days since 0000-03-01
+  Decimal d, d2;      // number; geo: latitude, longitude
+  std::string_view s; // text: points into the record, the program or the evaluation arena
+
+  bool known() const { return kind > kInvalid; }
+  static Value Missing() { return Value(); }
+  static Value Bool(bool v) { Value x; x.kind = kBool; x.b = v; return x; }
+  static Value Num(const Decimal& v) { Value x; x.kind = kNum; x.d = v; return x; }
+  static Value Text(std::string_view v) { Value x; x.kind = kText; x.s = v; return x; }
+  static Value YearMonth(int32_t v) { Value x; x.kind = kYearMonth; x.i = v; return x; }
+  static Value Date(int32_t v) { Value x; x.kind = kDate; x.i = v; return x; }
+};
+
+int32_t DaysFromCivil(int y, int m, int d);
+void CivilFromDays(int32_t days, int* y, int* m, int* d);
+bool ParseYearMonth(std::string_view s, int32_t* out);
+bool ParseDate(std::string_view s, int32_t* out);
+std::string FormatYearMonth(int32_t ym);
+std::string FormatDate(int32_t days);
+
+// ---- static types ---------------------------------------------------------
+enum class TypeKind : uint8_t { kBool, kNum, kText, kYearMonth, kDate, kGeo, kRoster, kTable, kError };
+struct Type {
+  TypeKind kind = TypeKind::kError;
+  int scale = 0;        // numbers: places shown in messages
+  bool masked = false;  // text: an ID number, shown masked in messages
+  int codes = -1;       // text: the code list it is drawn from, if any
+};
+
+// ---- reference data -------------------------------------------------------
+struct Table {
+  std::string name, label;
+  bool is_division_tree = false;
+  struct Entry {
+    std::string code, label, parent;
+    int level = 0;
+  };
+  std::vector<Entry> entries;
+  std::unordered_map<std::string, int> index;
+  const Entry* Find(std::string_view code) const {
+    auto it = index.find(std::string(code));
+    return it == index.end() ? nullptr : &entries[it->second];
+  }
+};
+
+// ---- surveys -------------------------------------------------------------
+enum class FieldType : uint8_t { kInteger, kDecimal, kText, kCode, kDivision, kYearMonth, kDate, kBoolean, kGeo };
+enum class PeriodKind : uint8_t { kYear, kMonth, kQuarter };
+
+struct FieldDef {
+  std::string name, label, unit;
+  FieldType type = FieldType::kText;
+  int scale = 0;
+  int codes = -1;  // table index for kCode
+  bool required = false, masked = false;
+  std::optional<Decimal> min, max;
+  std::optional<size_t> min_len, max_len;
+  std::shared_ptr<const RE2> pattern;
+  std::string pattern_text;
+  int when = -1;   // node: the field is asked only when this holds
+  int roster = -1; // -1 for a top-level field
+  int slot = 0;
+  Type StaticType() const;
+};
+
+struct RosterDef {
+  std::string name, label;
+  bool required = false;
+  std::optional<long> min_rows, max_rows;
+  std::vector<FieldDef> fields;
+  std::unordered_map<std::string, int> by_name;
+};
+
+// ---- compiled expressions -------------------------------------------------
+enum class Op : uint8_t {
+  kConst, kField, kRowField, kPrevField, kPeriod, kDivision, kRowIndex,
+  kAnd, kOr, kNot, kNeg, kAdd, kSub, kMul, kDiv,
+  kCmp, kBetween, kInList, kInTable, kMatches, kPresent, kMissing,
+  kCall, kAgg,
+};
+enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
+enum class Agg : uint8_t { kCount, kSum, kMin, kMax, kAll, kAny, kExactlyOne, kThe };
+enum class Fn : uint8_t {
+  kAbs, kRound, kLen, kSubstr, kStartsWith, kEndsWith, kContains, kUpper,
+  kYear, kMonth, kYm, kDate, kMonthsBetween, kAgeAt,
+  kGb32100, kGb11643, kIdBirth, kIdSex,
+  kLevel, kLabel, kParent, kWithin, kMin2, kMax2, kLat, kLon,
+};
+
+struct Node {
+  Op op = Op::kConst;
+  uint8_t sub = 0;      // Cmp, Agg or Fn
+  bool negated = false;
+  int binding = -1;     // kRowField, kRowIndex, kAgg: which row cursor
+  int roster = -1;
+  int slot = -1;
+  int filter = -1;      // kAgg
+  int aux = -1;         // table or pattern index
+  int ast_id = 0;       // the expression this node came from
+  std::vector<int> kids;
+  Value constant;
+  std::vector<Value> list;  // kInList
+};
+
+struct FieldRef {
+  int roster = -1, slot = 0;
+  bool per_row = false;  // the row of a `for each` rule, reported as roster[i].field
+};
+
+struct MessagePart {
+  std::string literal;
+  int node = -1;
+  Type type;
+};
+
+struct RuleDef {
+  std::string code;
+  bool is_error = true;
+  int for_each = -1;  // roster index
+  int when = -1, check = -1;
+  std::vector<MessagePart> message;
+  std::vector<FieldRef> fields;
+  int ast_id = 0;
+  std::string file;
+  int line = 0;
+};
+
+struct KeyPart {
+  bool division = false;  // the envelope's division
+  int slot = -1;          // a top-level field
+};
+
+struct SurveyDef {
+  std::string name, label;
+  PeriodKind period = PeriodKind::kYear;
+  std::vector<KeyPart> key;
+  std::vector<FieldDef> fields;
+  std::unordered_map<std::string, int> by_name;
+  std::vector<RosterDef> rosters;
+  std::unordered_map<std::string, int> roster_by_name;
+  std::vector<Node> nodes;
+  std::vector<RuleDef> rules;
+  int max_bindings = 0;
+  bool uses_prev = false;
+  std::vector<int> field_when_order;  // fields with skip logic, in declaration order
+};
+
+struct Program {
+  std::vector<SurveyDef> surveys;
+  std::unordered_map<std::string, int> survey_by_name;
+  std::vector<Table> tables;
+  std::unordered_map<std::string, int> table_by_name;
+  int division_tree = -1;
+  std::vector<std::shared_ptr<const RE2>> patterns;
+  std::vector<std::unique_ptr<std::string>> strings;  // constants that Values point into
+  std::string hash;
+
+  const SurveyDef* FindSurvey(std::string_view name) const {
+    auto it = survey_by_name.find(std::string(name));
+    return it == survey_by_name.end() ? nullptr : &surveys[it->second];
+  }
+};
+
+}  // namespace gridstat::engine

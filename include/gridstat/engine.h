@@ -1,0 +1,47 @@
+// Compiling definitions into a Program.
+//
+//   auto result = gridstat::CompileDirectory("definitions/guangxi");
+//   if (!result.program) { for (auto& d : result.diagnostics) ...; }
+//   gridstat::Validator v(result.program);          // see validate.h
+//
+// A Program is immutable once built: share the shared_ptr between threads and
+// evaluate without locks. It owns its reference data and compiled patterns.
+// Definitions are data: compiling the same files always gives the same Program
+// and the same hash.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gridstat/diagnostic.h"
+
+namespace gridstat {
+
+namespace engine { struct Program; }
+using Program = engine::Program;
+
+struct CompileResult {
+  std::shared_ptr<const Program> program;  // null when there were errors
+  std::vector<Diagnostic> diagnostics;     // sorted by position, capped
+};
+
+// Compiles every *.gs file under `dir` (recursively, in path order). Reference
+// data paths in the definitions are relative to `dir`.
+CompileResult CompileDirectory(const std::string& dir);
+
+struct SourceText {
+  std::string path;  // shown in diagnostics
+  std::string text;
+};
+// Compiles in-memory sources; reference data paths are relative to `data_dir`.
+CompileResult CompileSources(const std::vector<SourceText>& sources, const std::string& data_dir);
+
+// SHA-256 (hex) over every file the Program was built from, data files included.
+const std::string& ProgramHash(const Program& p);
+// Names of the surveys, in definition order.
+std::vector<std::string> SurveyNames(const Program& p);
+// Number of rules over all surveys.
+size_t RuleCount(const Program& p);
+
+}  // namespace gridstat

@@ -1,0 +1,119 @@
+// Validating submissions against a compiled Program.
+//
+//   gridstat::Validator v(program);                 // cheap; share the Program
+//   gridstat::Envelope env = ...;                   // from ReadSubmissions() or your own decoder
+//   gridstat::Report r = v.Validate(env);
+//   if (r.status == gridstat::Report::Status::kError) ...
+//
+// A Validator is immutable after construction and safe to use from many threads
+// at once. Validate() never throws and never aborts on bad data: every problem
+// with the data becomes a finding (see doc/language.md for the semantics).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gridstat/diagnostic.h"
+#include "gridstat/document.h"
+#include "gridstat/engine.h"
+#include "gridstat/status.h"
+
+namespace gridstat {
+
+// One submission as the envelope of SURVEYS.md describes it.
+struct Envelope {
+  std::optional<std::string> id;
+  std::string survey, period, division;
+  Doc data;  // an object
+  std::map<std::string, std::string> explanations;
+  std::string file;  // where it came from, for reports
+  int line = 0;
+};
+
+struct Finding {
+  std::string rule;          // a catalogue code, or a field-level code such as "required"
+  bool is_error = true;
+  std::string message;
+  std::vector<std::string> fields;  // persons[2].birth for roster fields
+  bool explained = false;
+  std::string fault;         // set when the rule faulted at run time
+};
+
+struct Report {
+  enum class Status { kPass, kWarning, kError };
+  std::optional<std::string> id;
+  std::string survey;
+  Status status = Status::kPass;
+  std::vector<Finding> findings;
+  // For a malformed record (rule "envelope"): where it was found.
+  bool malformed = false;
+  std::string file;
+  int line = 0;
+};
+
+// Earlier periods' accepted submissions, for cross-period rules (prev()).
+class PreviousSource {
+ public:
+  virtual ~PreviousSource() = default;
+  // The accepted submission of `survey` for record key `key` in `period`, or null.
+  virtual const Envelope* Find(const std::string& survey, const std::string& key,
+                               const std::string& period) const = 0;
+};
+
+// An in-memory PreviousSource: every envelope added is taken as accepted.
+class PreviousSet : public PreviousSource {
+ public:
+  explicit PreviousSet(std::shared_ptr<const Program> program) : program_(std::move(program)) {}
+  void Add(Envelope e);
+  const Envelope* Find(const std::string& survey, const std::string& key, const std::string& period) const override;
+
+ private:
+  std::shared_ptr<const Program> program_;
+  std::map<std::string, Envelope> by_key_;
+};
+
+class Validator {
+ public:
+  explicit Validator(std::shared_ptr<const Program> program, Lang lang = Lang::kZh);
+  Report Validate(const Envelope& env, const PreviousSource* previous = nullptr) const;
+  // The record key of an envelope ("450102001003", or parts joined by '|'), or
+  // nullopt when the survey is unknown or a key field is missing.
+  std::optional<std::string> RecordKey(const Envelope& env) const;
+  // The period before `period` in the survey's period kind ("2021" -> "2020").
+  std::optional<std::string> PreviousPeriod(const std::string& survey, const std::string& period) const;
+  const Program& program() const { return *program_; }
+
+ private:
+  std::shared_ptr<const Program> program_;
+  Lang lang_;
+};
+
+// Reads submissions from a file: a JSON object, an array, JSON Lines, or YAML
+// (by extension .yaml/.yml). Each record is passed to `on_record` in input order;
+// a record that cannot be read as an envelope is passed to `on_malformed` as a
+// ready report. Returns a Status only when the file itself cannot be read.
+Status ReadSubmissions(const std::string& path, const std::function<void(Envelope)>& on_record,
+                       const std::function<void(Report)>& on_malformed, Lang lang = Lang::kZh);
+
+// The same, for text already in memory; `path` is only used in reports.
+Status ReadSubmissionText(const std::string& path, const std::string& text, bool yaml,
+                          const std::function<void(Envelope)>& on_record,
+                          const std::function<void(Report)>& on_malformed, Lang lang = Lang::kZh);
+
+// Decodes one JSON object or array (numbers keep their source text).
+Result<Doc> ParseJsonDocument(std::string_view text);
+// Checks the envelope members of a decoded record; the error says what is wrong.
+Status EnvelopeFromDoc(Doc doc, Envelope* env, Lang lang = Lang::kZh);
+
+// The report line of SURVEYS.md, as one JSON object without a newline.
+std::string ReportToJson(const Report& r);
+// A readable rendering for terminals; control characters are escaped.
+std::string ReportToText(const Report& r, Lang lang);
+const char* StatusName(Report::Status s);
+
+}  // namespace gridstat

@@ -1,0 +1,49 @@
+// The fast evaluator: walks a survey's compiled nodes over a decoded record.
+// Evaluation reads nothing but the record, the previous record and the Program.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "engine/program.h"
+
+namespace gridstat::engine {
+
+struct Record {
+  std::vector<Value> fields;
+  struct Roster {
+    bool unknown = false;  // missing or with a field-level error: aggregates are unknown
+    std::vector<std::vector<Value>> rows;
+  };
+  std::vector<Roster> rosters;
+  std::string division;
+  Value period;
+  std::deque<std::string> storage;  // owns the text that Values point into
+};
+
+struct EvalContext {
+  const Program& prog;
+  const SurveyDef& survey;
+  const Record& rec;
+  const Record* prev = nullptr;
+  int rows[16] = {0};
+  const char* fault = nullptr;  // set on a run-time fault; evaluation then stops
+  bool saw_invalid = false;     // a value with a field-level error was read
+  std::deque<std::string> arena;
+};
+
+Value Eval(int node, EvalContext& ctx);
+
+struct RuleOutcome {
+  bool fired = false;
+  const char* fault = nullptr;
+  std::vector<int> rows;  // failing rows of a `for each` rule
+};
+RuleOutcome RunRule(const RuleDef& rule, EvalContext& ctx);
+
+// The rule's message with its placeholders filled in, for the first failing row.
+std::string RenderMessage(const RuleDef& rule, EvalContext& ctx, int row);
+std::string FormatValue(const Value& v, const Type& t);
+
+}  // namespace gridstat::engine

@@ -1,0 +1,521 @@
+// Reading submission files: JSON (one object, an array, or JSON Lines) and YAML.
+// Each record is decoded on its own, so one broken record never hides the others.
+#include <algorithm>
+
+#include <simdjson.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/decimal.h"
+#include "common/text.h"
+#include "engine/refdata.h"
+#include "gridstat/validate.h"
+
+namespace gridstat {
+namespace {
+
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxRecordBytes = 4u << 20;
+constexpr size_t kMaxFileBytes = size_t{16} << 30;
+
+struct Problem {
+  std::string zh, en;
+};
+
+// Where the JSON value starting at `pos` ends (one past it), or npos when it does
+// not end. Only brackets and strings are tracked: enough to split records.
+size_t ScanValueEnd(std::string_view s, size_t pos) {
+  if (pos >= s.size()) return std::string_view::npos;
+  char c = s[pos];
+  if (c != '{' && c != '[') {
+    if (c == '"') {
+      for (size_t i = pos + 1; i < s.size(); ++i) {
+        if (s[i] == '\\') ++i;
+        else if (s[i] == '"') return i + 1;
+      }
+      return std::string_view::npos;
+    }
+    size_t i = pos;
+    while (i < s.size() && s[i] != ',' && s[i] != ']' && s[i] != '}' && s[i] != '\n' && s[i] != ' ' && s[i] != '\t' && s[i] != '\r') ++i;
+    return i;
+  }
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = pos; i < s.size(); ++i) {
+    char ch = s[i];
+    if (in_string) {
+      if (ch == '\\') ++i;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') in_string = true;
+    else if (ch == '{' || ch == '[') ++depth;
+    else if (ch == '}' || ch == ']') {
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&]() { size_t b = i; while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i; return i - b; };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') ++i;
+  else if (digits() == 0) return false;
+  if (i < s.size() && s[i] == '.') { ++i; if (digits() == 0) return false; }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
+}
+
+class JsonDecoder {
+ public:
+  // Parses one record's text into a Doc; on failure fills `problem`.
+  bool Parse(std::string_view text, Doc* out, Problem* problem) {
+    if (text.size() > kMaxRecordBytes) {
+      *problem = {"记录过大(超过 " + std::to_string(kMaxRecordBytes >> 20) + " MiB)",
+                  "record too large (over " + std::to_string(kMaxRecordBytes >> 20) + " MiB)"};
+      return false;
+    }
+    size_t end = ScanValueEnd(text, 0);
+    if (end != std::string_view::npos) {
+      for (size_t i = end; i < text.size(); ++i)
+        if (!IsSpace(text[i])) {
+          *problem = {"JSON 值后面还有多余内容", "unexpected content after the JSON value"};
+          return false;
+        }
+    }
+    simdjson::padded_string padded(text.data(), text.size());
+    simdjson::ondemand::document doc;
+    auto err = parser_.iterate(padded).get(doc);
+    if (err) return Fail(err, problem);
+    simdjson::ondemand::value root;
+    // A scalar document cannot be taken as a value; it is not an envelope anyway.
+    simdjson::ondemand::json_type type;
+    if ((err = doc.type().get(type))) return Fail(err, problem);
+    if (type != simdjson::ondemand::json_type::object && type != simdjson::ondemand::json_type::array) {
+      *problem = {"记录应为 JSON 对象", "a record must be a JSON object"};
+      return false;
+    }
+    if ((err = doc.get_value().get(root))) return Fail(err, problem);
+    if (!Walk(root, out, 1, problem)) return false;
+    return true;
+  }
+
+ private:
+  bool Fail(simdjson::error_code err, Problem* p) {
+    std::string en = simdjson::error_message(err);
+    std::string zh;
+    switch (err) {
+      case simdjson::UTF8_ERROR: zh = "含有无效的 UTF-8 字节"; break;
+      case simdjson::UNCLOSED_STRING: zh = "字符串没有闭合"; break;
+      case simdjson::DEPTH_ERROR: zh = "嵌套过深"; break;
+      case simdjson::NUMBER_ERROR: zh = "数字格式错误"; break;
+      case simdjson::EMPTY: zh = "内容为空"; break;
+      case simdjson::UNESCAPED_CHARS: zh = "字符串中含有未转义的控制字符"; break;
+      default: zh = "JSON 格式错误";
+    }
+    *p = {"JSON 格式错误: " + zh, "malformed JSON: " + en};
+    return false;
+  }
+
+  bool Walk(simdjson::ondemand::value v, Doc* out, int depth, Problem* p) {
+    if (depth > kMaxDepth) {
+      *p = {"嵌套超过 " + std::to_string(kMaxDepth) + " 层", "nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+      return false;
+    }
+    simdjson::ondemand::json_type type;
+    auto err = v.type().get(type);
+    if (err) return Fail(err, p);
+    switch (type) {
+      case simdjson::ondemand::json_type::object: {
+        out->kind = Doc::Kind::kObject;
+        simdjson::ondemand::object obj;
+        if ((err = v.get_object().get(obj))) return Fail(err, p);
+        for (auto field : obj) {
+          std::string_view key;
+          if ((err = field.unescaped_key().get(key))) return Fail(err, p);
+          out->members.emplace_back(std::string(key), Doc());
+          simdjson::ondemand::value child;
+          if ((err = field.value().get(child))) return Fail(err, p);
+          if (!Walk(child, &out->members.back().second, depth + 1, p)) return false;
+        }
+        return true;
+      }
+      case simdjson::ondemand::json_type::array: {
+        out->kind = Doc::Kind::kArray;
+        simdjson::ondemand::array arr;
+        if ((err = v.get_array().get(arr))) return Fail(err, p);
+        for (auto item : arr) {
+          simdjson::ondemand::value child;
+          if ((err = item.get(child))) return Fail(err, p);
+          out->items.emplace_back();
+          if (!Walk(child, &out->items.back(), depth + 1, p)) return false;
+        }
+        return true;
+      }
+      case simdjson::ondemand::json_type::number: {
+        out->kind = Doc::Kind::kNumber;
+        std::string_view raw = v.raw_json_token();
+        while (!raw.empty() && IsSpace(raw.back())) raw.remove_suffix(1);
+        // raw_json_token does not validate; the number is checked here.
+        if (!IsJsonNumber(raw)) return Fail(simdjson::NUMBER_ERROR, p);
+        out->text = std::string(raw);
+        return true;
+      }
+      case simdjson::ondemand::json_type::string: {
+        out->kind = Doc::Kind::kString;
+        std::string_view s;
+        if ((err = v.get_string().get(s))) return Fail(err, p);
+        out->text = std::string(s);
+        return true;
+      }
+      case simdjson::ondemand::json_type::boolean: {
+        out->kind = Doc::Kind::kBool;
+        if ((err = v.get_bool().get(out->boolean))) return Fail(err, p);
+        return true;
+      }
+      case simdjson::ondemand::json_type::null: {
+        bool is_null = false;
+        if ((err = v.is_null().get(is_null)) || !is_null) return Fail(err ? err : simdjson::INCORRECT_TYPE, p);
+        out->kind = Doc::Kind::kNull;
+        return true;
+      }
+    }
+    return true;
+  }
+
+  simdjson::ondemand::parser parser_;
+};
+
+// Turns a decoded document into an envelope, or says what is wrong with it.
+bool ToEnvelope(Doc doc, Envelope* env, Problem* p) {
+  if (doc.kind != Doc::Kind::kObject) {
+    *p = {"记录应为 JSON 对象", "a record must be an object"};
+    return false;
+  }
+  std::vector<std::string> seen;
+  for (auto& [k, v] : doc.members) {
+    if (std::find(seen.begin(), seen.end(), k) != seen.end() &&
+        (k == "id" || k == "survey" || k == "period" || k == "division" || k == "data" || k == "explanations")) {
+      *p = {"信封成员「" + k + "」出现了两次", "envelope member '" + k + "' appears twice"};
+      return false;
+    }
+    seen.push_back(k);
+  }
+  if (const Doc* id = doc.Find("id")) {
+    if (id->kind == Doc::Kind::kString && !id->text.empty()) env->id = id->text;
+    else if (id->kind == Doc::Kind::kNumber) env->id = id->text;
+  }
+  auto text_member = [&](const char* name, std::string* out) {
+    const Doc* d = doc.Find(name);
+    if (!d || d->kind == Doc::Kind::kNull) {
+      *p = {std::string("缺少信封成员「") + name + "」", std::string("missing envelope member '") + name + "'"};
+      return false;
+    }
+    if (d->kind != Doc::Kind::kString || d->text.empty()) {
+      *p = {std::string("信封成员「") + name + "」应为非空字符串", std::string("envelope member '") + name + "' must be a non-empty string"};
+      return false;
+    }
+    *out = d->text;
+    return true;
+  };
+  if (!env->id) {
+    const Doc* id = doc.Find("id");
+    if (!id) *p = {"缺少信封成员「id」", "missing envelope member 'id'"};
+    else *p = {"信封成员「id」应为非空字符串", "envelope member 'id' must be a non-empty string"};
+    return false;
+  }
+  if (!text_member("survey", &env->survey) || !text_member("period", &env->period) ||
+      !text_member("division", &env->division))
+    return false;
+  Doc* data = nullptr;
+  for (auto& [k, v] : doc.members) if (k == "data") data = &v;
+  if (!data) {
+    *p = {"缺少信封成员「data」", "missing envelope member 'data'"};
+    return false;
+  }
+  if (data->kind != Doc::Kind::kObject) {
+    *p = {"信封成员「data」应为对象", "envelope member 'data' must be an object"};
+    return false;
+  }
+  env->data = std::move(*data);
+  if (const Doc* ex = doc.Find("explanations")) {
+    if (ex->kind == Doc::Kind::kObject) {
+      for (auto& [code, text] : ex->members) {
+        if (text.kind != Doc::Kind::kString && text.kind != Doc::Kind::kNull) {
+          *p = {"explanations 中「" + code + "」的说明应为文本", "explanation for '" + code + "' must be a string"};
+          return false;
+        }
+        // An empty explanation explains nothing.
+        if (text.kind == Doc::Kind::kString && !text.text.empty()) env->explanations[code] = text.text;
+      }
+    } else if (ex->kind != Doc::Kind::kNull) {
+      *p = {"信封成员「explanations」应为对象(规则代码 → 说明)", "envelope member 'explanations' must be an object"};
+      return false;
+    }
+  }
+  return true;
+}
+
+Report MalformedReport(const std::string& file, int line, const std::optional<std::string>& id, const std::string& survey,
+                       const Problem& p, Lang lang) {
+  Report r;
+  r.id = id;
+  r.survey = survey;
+  r.malformed = true;
+  r.file = file;
+  r.line = line;
+  r.status = Report::Status::kError;
+  Finding f;
+  f.rule = "envelope";
+  f.message = lang == Lang::kEn ? p.en : p.zh;
+  r.findings.push_back(f);
+  return r;
+}
+
+// Best effort: the id and survey of a record that failed to decode.
+void SalvageIdentity(const Doc& d, std::optional<std::string>* id, std::string* survey) {
+  if (d.kind != Doc::Kind::kObject) return;
+  if (const Doc* x = d.Find("id"); x && (x->kind == Doc::Kind::kString || x->kind == Doc::Kind::kNumber) && !x->text.empty()) *id = x->text;
+  if (const Doc* x = d.Find("survey"); x && x->kind == Doc::Kind::kString) *survey = x->text;
+}
+
+void EmitRecord(const std::string& path, int line, Doc doc, const std::function<void(Envelope)>& on_record,
+                const std::function<void(Report)>& on_malformed, Lang lang) {
+  Envelope env;
+  env.file = path;
+  env.line = line;
+  std::optional<std::string> id;
+  std::string survey;
+  SalvageIdentity(doc, &id, &survey);
+  Problem p;
+  if (!ToEnvelope(std::move(doc), &env, &p)) {
+    on_malformed(MalformedReport(path, line, id, survey, p, lang));
+    return;
+  }
+  on_record(std::move(env));
+}
+
+// ---- YAML ----------------------------------------------------------------
+bool FromYaml(const YAML::Node& n, Doc* out, int depth, size_t* budget, Problem* p) {
+  if (depth > kMaxDepth || (*budget)-- == 0) {
+    *p = {"YAML 嵌套过深或节点过多", "YAML nested too deeply or too large"};
+    return false;
+  }
+  out->line = n.Mark().line + 1;
+  switch (n.Type()) {
+    case YAML::NodeType::Null: case YAML::NodeType::Undefined: out->kind = Doc::Kind::kNull; return true;
+    case YAML::NodeType::Scalar: {
+      const std::string& s = n.Scalar();
+      if (n.Tag() == "!") { out->kind = Doc::Kind::kString; out->text = s; return true; }
+      if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") { out->kind = Doc::Kind::kNull; return true; }
+      if (s == "true" || s == "false") { out->kind = Doc::Kind::kBool; out->boolean = s == "true"; return true; }
+      if (Decimal::Parse(s, true)) { out->kind = Doc::Kind::kNumber; out->text = s; return true; }
+      out->kind = Doc::Kind::kString;
+      out->text = s;
+      return true;
+    }
+    case YAML::NodeType::Sequence:
+      out->kind = Doc::Kind::kArray;
+      for (const auto& item : n) {
+        out->items.emplace_back();
+        if (!FromYaml(item, &out->items.back(), depth + 1, budget, p)) return false;
+      }
+      return true;
+    case YAML::NodeType::Map:
+      out->kind = Doc::Kind::kObject;
+      for (const auto& kv : n) {
+        if (!kv.first.IsScalar()) {
+          *p = {"YAML 映射的键应为文本", "YAML mapping keys must be scalars"};
+          return false;
+        }
+        out->members.emplace_back(kv.first.Scalar(), Doc());
+        if (!FromYaml(kv.second, &out->members.back().second, depth + 1, budget, p)) return false;
+      }
+      return true;
+  }
+  return true;
+}
+
+// yaml-cpp recurses on nested flow collections; hostile nesting is refused first.
+bool YamlNestingOk(const std::string& text) {
+  int depth = 0;
+  char quote = 0;
+  for (char c : text) {
+    if (quote) { if (c == quote) quote = 0; continue; }
+    if (c == '"' || c == '\'') quote = c;
+    else if (c == '[' || c == '{') { if (++depth > kMaxDepth) return false; }
+    else if (c == ']' || c == '}') depth = depth > 0 ? depth - 1 : 0;
+    else if (c == '\n') quote = 0;
+  }
+  return true;
+}
+
+Status ReadYaml(const std::string& path, const std::string& text, const std::function<void(Envelope)>& on_record,
+                const std::function<void(Report)>& on_malformed, Lang lang) {
+  size_t bad = FindInvalidUtf8(text);
+  if (bad != std::string::npos) {
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n'));
+    on_malformed(MalformedReport(path, line, std::nullopt, "", {"文件含有无效的 UTF-8 字节", "invalid UTF-8 in the file"}, lang));
+    return Status::Ok();
+  }
+  if (!YamlNestingOk(text)) {
+    on_malformed(MalformedReport(path, 1, std::nullopt, "", {"YAML 嵌套过深", "YAML nested too deeply"}, lang));
+    return Status::Ok();
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    on_malformed(MalformedReport(path, e.mark.line + 1, std::nullopt, "", {"YAML 格式错误: " + e.msg, "malformed YAML: " + e.msg}, lang));
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    on_malformed(MalformedReport(path, 1, std::nullopt, "", {std::string("YAML 格式错误: ") + e.what(), std::string("malformed YAML: ") + e.what()}, lang));
+    return Status::Ok();
+  }
+  for (const auto& d : docs) {
+    std::vector<YAML::Node> records;
+    if (d.IsSequence()) for (const auto& item : d) records.push_back(item);
+    else if (!d.IsNull()) records.push_back(d);
+    for (const auto& rec : records) {
+      Doc doc;
+      size_t budget = 1000000;
+      Problem p;
+      try {
+        if (!FromYaml(rec, &doc, 1, &budget, &p)) {
+          on_malformed(MalformedReport(path, rec.Mark().line + 1, std::nullopt, "", p, lang));
+          continue;
+        }
+      } catch (const std::exception& e) {
+        on_malformed(MalformedReport(path, rec.Mark().line + 1, std::nullopt, "", {std::string("YAML 错误: ") + e.what(), e.what()}, lang));
+        continue;
+      }
+      int line = doc.line;
+      EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReadSubmissions(const std::string& path, const std::function<void(Envelope)>& on_record,
+                       const std::function<void(Report)>& on_malformed, Lang lang) {
+  auto data = engine::ReadFile(path, kMaxFileBytes);
+  if (!data.ok()) return data.status();
+  auto ends_with = [&](const char* ext) {
+    std::string e(ext);
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  return ReadSubmissionText(path, *data, ends_with(".yaml") || ends_with(".yml"), on_record, on_malformed, lang);
+}
+
+Status ReadSubmissionText(const std::string& path, const std::string& text, bool yaml,
+                          const std::function<void(Envelope)>& on_record,
+                          const std::function<void(Report)>& on_malformed, Lang lang) {
+  if (yaml) return ReadYaml(path, text, on_record, on_malformed, lang);
+
+  std::string_view s(text);
+  size_t pos = 0;
+  if (s.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // a BOM at the start is accepted
+  std::vector<size_t> line_starts = {0};
+  for (size_t i = 0; i < s.size(); ++i) if (s[i] == '\n') line_starts.push_back(i + 1);
+  auto line_of = [&](size_t off) {
+    return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), off) - line_starts.begin());
+  };
+  while (pos < s.size() && IsSpace(s[pos])) ++pos;
+  if (pos >= s.size()) return Status::Ok();  // an empty file holds no records
+
+  JsonDecoder decoder;
+  auto one = [&](size_t begin, size_t end) {
+    Doc doc;
+    Problem p;
+    int line = line_of(begin);
+    if (!decoder.Parse(s.substr(begin, end - begin), &doc, &p)) {
+      // Salvage an id from a record that is otherwise unreadable, if the text shows one.
+      on_malformed(MalformedReport(path, line, std::nullopt, "", p, lang));
+      return;
+    }
+    EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang);
+  };
+
+  size_t first_line_end = s.find('\n', pos);
+  std::string_view first_line = s.substr(pos, first_line_end == std::string_view::npos ? std::string_view::npos : first_line_end - pos);
+  while (!first_line.empty() && IsSpace(first_line.back())) first_line.remove_suffix(1);
+
+  if (s[pos] == '[') {
+    // An array of records: each element is decoded on its own.
+    size_t i = pos + 1;
+    while (true) {
+      while (i < s.size() && IsSpace(s[i])) ++i;
+      if (i >= s.size()) {
+        on_malformed(MalformedReport(path, line_of(s.size() - 1), std::nullopt, "", {"数组没有以「]」结束", "the array is not closed with ']'"}, lang));
+        break;
+      }
+      if (s[i] == ']') break;
+      size_t end = ScanValueEnd(s, i);
+      if (end == std::string_view::npos) {
+        on_malformed(MalformedReport(path, line_of(i), std::nullopt, "", {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}, lang));
+        break;
+      }
+      one(i, end);
+      i = end;
+      while (i < s.size() && IsSpace(s[i])) ++i;
+      if (i < s.size() && s[i] == ',') { ++i; continue; }
+      if (i < s.size() && s[i] == ']') break;
+      on_malformed(MalformedReport(path, line_of(std::min(i, s.size() - 1)), std::nullopt, "", {"JSON 格式错误: 数组元素之间缺少逗号", "malformed JSON: expected ',' or ']'"}, lang));
+      break;
+    }
+    return Status::Ok();
+  }
+  if (first_line == "{") {
+    // Pretty-printed object(s), one after another.
+    size_t i = pos;
+    while (i < s.size()) {
+      size_t end = ScanValueEnd(s, i);
+      if (end == std::string_view::npos) {
+        on_malformed(MalformedReport(path, line_of(i), std::nullopt, "", {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}, lang));
+        break;
+      }
+      one(i, end);
+      i = end;
+      while (i < s.size() && IsSpace(s[i])) ++i;
+    }
+    return Status::Ok();
+  }
+  // JSON Lines: one record per non-blank line.
+  size_t i = pos;
+  while (i < s.size()) {
+    size_t eol = s.find('\n', i);
+    if (eol == std::string_view::npos) eol = s.size();
+    size_t b = i, e = eol;
+    while (b < e && IsSpace(s[b])) ++b;
+    while (e > b && IsSpace(s[e - 1])) --e;
+    if (b < e) one(b, e);
+    i = eol + 1;
+  }
+  return Status::Ok();
+}
+
+Result<Doc> ParseJsonDocument(std::string_view text) {
+  JsonDecoder decoder;
+  Doc doc;
+  Problem p;
+  if (!decoder.Parse(text, &doc, &p)) return Status::Invalid(p.en);
+  return doc;
+}
+
+Status EnvelopeFromDoc(Doc doc, Envelope* env, Lang lang) {
+  Problem p;
+  if (!ToEnvelope(std::move(doc), env, &p)) return Status::Invalid(lang == Lang::kEn ? p.en : p.zh);
+  return Status::Ok();
+}
+
+}  // namespace gridstat

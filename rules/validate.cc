@@ -1,0 +1,537 @@
+// Envelope -> Record (field-level checks, skip logic) -> rules -> Report.
+#include <algorithm>
+
+#include "common/text.h"
+#include "gridstat/validate.h"
+#include "rules/eval.h"
+
+namespace gridstat {
+
+using engine::FieldDef;
+using engine::FieldType;
+using engine::PeriodKind;
+using engine::Record;
+using engine::SurveyDef;
+using engine::Value;
+
+namespace {
+
+struct Text2 {
+  std::string zh, en;
+};
+
+bool IsNumericString(const std::string& s) {
+  size_t i = s.size() > 0 && s[0] == '-' ? 1 : 0;
+  size_t digits = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') { ++i; ++digits; }
+  if (digits == 0) return false;
+  if (i == s.size()) return true;
+  if (s[i] != '.') return false;
+  ++i;
+  size_t frac = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') { ++i; ++frac; }
+  return frac > 0 && i == s.size();
+}
+
+bool AllDigits(std::string_view s, size_t n) {
+  if (s.size() != n) return false;
+  for (char c : s) if (c < '0' || c > '9') return false;
+  return true;
+}
+
+const char* KindZh(Doc::Kind k) {
+  switch (k) {
+    case Doc::Kind::kNull: return "空值";
+    case Doc::Kind::kBool: return "布尔值";
+    case Doc::Kind::kNumber: return "数字";
+    case Doc::Kind::kString: return "文本";
+    case Doc::Kind::kArray: return "数组";
+    case Doc::Kind::kObject: return "对象";
+  }
+  return "";
+}
+const char* KindEn(Doc::Kind k) {
+  switch (k) {
+    case Doc::Kind::kNull: return "null";
+    case Doc::Kind::kBool: return "a boolean";
+    case Doc::Kind::kNumber: return "a number";
+    case Doc::Kind::kString: return "a string";
+    case Doc::Kind::kArray: return "an array";
+    case Doc::Kind::kObject: return "an object";
+  }
+  return "";
+}
+
+bool IsMissing(const Doc& d) {
+  return d.kind == Doc::Kind::kNull || (d.kind == Doc::Kind::kString && d.text.empty());
+}
+
+// Field-level checks, in one place so that every survey gets the same answers.
+class FieldDecoder {
+ public:
+  FieldDecoder(const engine::Program& prog, Lang lang, std::deque<std::string>* storage)
+      : prog_(prog), lang_(lang), storage_(storage) {}
+
+  // Decodes `d` for `f`; on a problem returns kInvalid and fills `err`.
+  Value Decode(const FieldDef& f, const Doc& d, const std::string& path, Finding* err) {
+    err->rule.clear();
+    auto fail = [&](const char* code, const std::string& zh, const std::string& en) {
+      err->rule = code;
+      err->is_error = true;
+      err->message = lang_ == Lang::kEn ? en : zh;
+      err->fields = {path};
+      Value v;
+      v.kind = Value::kInvalid;
+      return v;
+    };
+    std::string label = f.label.empty() ? f.name : f.label;
+    std::string lz = "「" + label + "」(" + path + ")";
+    std::string le = f.name == path ? "'" + path + "'" : "'" + path + "'";
+    auto shown = [&](const std::string& s) { return f.masked ? MaskIdNumber(s) : s; };
+    auto wrong_type = [&](const char* want_zh, const char* want_en) {
+      return fail("type", lz + "应为" + want_zh + ",收到的是" + KindZh(d.kind),
+                  le + " must be " + want_en + ", not " + KindEn(d.kind));
+    };
+    switch (f.type) {
+      case FieldType::kInteger:
+      case FieldType::kDecimal: {
+        std::optional<Decimal> num;
+        if (d.kind == Doc::Kind::kNumber) num = Decimal::Parse(d.text, true);
+        else if (d.kind == Doc::Kind::kString && IsNumericString(d.text)) num = Decimal::Parse(d.text);
+        else if (d.kind == Doc::Kind::kString)
+          return fail("type", lz + "应为数值,收到「" + shown(d.text) + "」", le + " must be a number, not '" + shown(d.text) + "'");
+        else return wrong_type("数值", "a number");
+        static const Decimal kLimit = Decimal::FromInt(1000000000000000000LL);
+        if (!num || !(num->Abs() < kLimit))
+          return fail("range", lz + "数值过大", le + " is too large");
+        int scale = f.type == FieldType::kInteger ? 0 : f.scale;
+        if (num->SignificantScale() > scale) {
+          if (scale == 0) return fail("type", lz + "应为整数,收到 " + d.text, le + " must be a whole number, not " + d.text);
+          return fail("scale", lz + "最多 " + std::to_string(scale) + " 位小数,收到 " + d.text,
+                      le + " takes at most " + std::to_string(scale) + " decimal places, not " + d.text);
+        }
+        if ((f.min && *num < *f.min) || (f.max && *f.max < *num)) {
+          std::string lo = f.min ? f.min->ToString() : "", hi = f.max ? f.max->ToString() : "";
+          std::string want_zh = f.min && f.max ? lo + " 到 " + hi + " 之间" : f.min ? "不小于 " + lo : "不大于 " + hi;
+          std::string want_en = f.min && f.max ? "between " + lo + " and " + hi : f.min ? "at least " + lo : "at most " + hi;
+          return fail("range", lz + "应" + want_zh + ",收到 " + num->ToString(), le + " must be " + want_en + ", not " + num->ToString());
+        }
+        return Value::Num(*num);
+      }
+      case FieldType::kText: {
+        if (d.kind != Doc::Kind::kString) return wrong_type("文本", "a string");
+        size_t n = CodePointCount(d.text);
+        if ((f.min_len && n < *f.min_len) || (f.max_len && n > *f.max_len)) {
+          std::string want = *f.min_len == *f.max_len ? std::to_string(*f.min_len)
+                                                      : std::to_string(*f.min_len) + "–" + std::to_string(*f.max_len);
+          return fail("length", lz + "应为 " + want + " 个字符,收到 " + std::to_string(n) + " 个",
+                      le + " must be " + want + " characters long, not " + std::to_string(n));
+        }
+        if (f.pattern && !RE2::FullMatch(d.text, *f.pattern))
+          return fail("pattern", lz + "格式不正确:「" + shown(d.text) + "」", le + " has the wrong format: '" + shown(d.text) + "'");
+        return Value::Text(Keep(d.text));
+      }
+      case FieldType::kCode: {
+        if (d.kind != Doc::Kind::kString) return wrong_type("代码(带引号的文本)", "a code (a string)");
+        const auto& t = prog_.tables[f.codes];
+        if (!t.Find(d.text)) {
+          std::string list;
+          for (size_t i = 0; i < t.entries.size() && i < 12; ++i) list += (i ? "、" : "") + t.entries[i].code;
+          if (t.entries.size() > 12) list += "…";
+          return fail("codelist", lz + "的代码「" + d.text + "」不在代码表中(可用: " + list + ")",
+                      le + ": '" + d.text + "' is not one of its codes (" + list + ")");
+        }
+        return Value::Text(Keep(d.text));
+      }
+      case FieldType::kDivision:
+        if (d.kind != Doc::Kind::kString) return wrong_type("12 位区划代码(文本)", "a 12-digit division code (a string)");
+        if (!AllDigits(d.text, 12))
+          return fail("format", lz + "应为 12 位数字的区划代码,收到「" + d.text + "」", le + " must be a 12-digit division code, not '" + d.text + "'");
+        return Value::Text(Keep(d.text));
+      case FieldType::kYearMonth: {
+        int32_t ym;
+        if (d.kind != Doc::Kind::kString) return wrong_type("年月(YYYY-MM 文本)", "a year-month string (YYYY-MM)");
+        if (!engine::ParseYearMonth(d.text, &ym))
+          return fail("format", lz + "应为 YYYY-MM 格式的年月,收到「" + d.text + "」", le + " must be a year-month YYYY-MM, not '" + d.text + "'");
+        return Value::YearMonth(ym);
+      }
+      case FieldType::kDate: {
+        int32_t days;
+        if (d.kind != Doc::Kind::kString) return wrong_type("日期(YYYY-MM-DD 文本)", "a date string (YYYY-MM-DD)");
+        if (!engine::ParseDate(d.text, &days))
+          return fail("format", lz + "应为有效的 YYYY-MM-DD 日期,收到「" + d.text + "」", le + " must be a real date YYYY-MM-DD, not '" + d.text + "'");
+        return Value::Date(days);
+      }
+      case FieldType::kBoolean:
+        if (d.kind != Doc::Kind::kBool) return wrong_type("布尔值(true 或 false)", "true or false");
+        return Value::Bool(d.boolean);
+      case FieldType::kGeo: {
+        std::optional<Decimal> lat, lon;
+        auto num = [](const Doc* x) -> std::optional<Decimal> {
+          if (!x) return std::nullopt;
+          if (x->kind == Doc::Kind::kNumber) return Decimal::Parse(x->text, true);
+          if (x->kind == Doc::Kind::kString && IsNumericString(x->text)) return Decimal::Parse(x->text);
+          return std::nullopt;
+        };
+        if (d.kind == Doc::Kind::kObject) { lat = num(d.Find("lat")); lon = num(d.Find("lon")); }
+        if (!lat || !lon || lat->Abs().mantissa() < 0 || Decimal::FromInt(90) < lat->Abs() || Decimal::FromInt(180) < lon->Abs())
+          return fail("format", lz + "应为 {\"lat\": 纬度, \"lon\": 经度}", le + " must be {\"lat\": ..., \"lon\": ...}");
+        Value v;
+        v.kind = Value::kGeo;
+        v.d = *lat;
+        v.d2 = *lon;
+        return v;
+      }
+    }
+    return Value();
+  }
+
+  std::string_view Keep(const std::string& s) {
+    storage_->push_back(s);
+    return storage_->back();
+  }
+
+ private:
+  const engine::Program& prog_;
+  Lang lang_;
+  std::deque<std::string>* storage_;
+};
+
+std::string FieldLabel(const FieldDef& f) { return f.label.empty() ? f.name : f.label; }
+
+Finding Problem(const char* code, const std::string& msg, const std::string& path) {
+  Finding f;
+  f.rule = code;
+  f.message = msg;
+  f.fields = {path};
+  return f;
+}
+
+bool PeriodValue(PeriodKind k, const std::string& p, Value* out) {
+  if (k == PeriodKind::kYear) {
+    if (!AllDigits(p, 4)) return false;
+    *out = Value::Num(Decimal::FromInt(std::stoi(p)));
+    return true;
+  }
+  if (k == PeriodKind::kMonth) {
+    int32_t ym;
+    if (!engine::ParseYearMonth(p, &ym)) return false;
+    *out = Value::YearMonth(ym);
+    return true;
+  }
+  if (p.size() != 7 || !AllDigits(p.substr(0, 4), 4) || p[4] != '-' || p[5] != 'Q' || p[6] < '1' || p[6] > '4') return false;
+  *out = Value::Text(p);  // the caller keeps `p` alive
+  return true;
+}
+
+const char* PeriodFormat(PeriodKind k) { return k == PeriodKind::kYear ? "YYYY" : k == PeriodKind::kMonth ? "YYYY-MM" : "YYYY-Qn"; }
+
+// Decodes an envelope's data into a record. Findings for field-level problems are
+// appended to `findings` unless null (previous-period records are taken as they stand).
+void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelope& env, Lang lang, Record* rec,
+                  std::vector<Finding>* findings) {
+  FieldDecoder dec(prog, lang, &rec->storage);
+  bool en = lang == Lang::kEn;
+  rec->fields.assign(s.fields.size(), Value());
+  rec->rosters.assign(s.rosters.size(), Record::Roster());
+  rec->division = env.division;
+  PeriodValue(s.period, env.period, &rec->period);
+  if (rec->period.kind == Value::kText) {
+    rec->storage.push_back(env.period);
+    rec->period.s = rec->storage.back();
+  }
+  // Pending field-level problems: skip logic may still drop them.
+  std::vector<Finding> top(s.fields.size());
+  std::vector<std::vector<std::vector<Finding>>> rows(s.rosters.size());
+  std::vector<Finding> other;
+  std::vector<bool> seen(s.fields.size(), false), roster_seen(s.rosters.size(), false);
+  std::vector<Finding> roster_problem(s.rosters.size());
+
+  for (const auto& [key, value] : env.data.members) {
+    auto fit = s.by_name.find(key);
+    if (fit != s.by_name.end()) {
+      int slot = fit->second;
+      if (seen[slot]) {
+        top[slot] = Problem("duplicate_key", en ? "'" + key + "' appears twice in data" : "data 中字段「" + key + "」出现了两次", key);
+        rec->fields[slot].kind = Value::kInvalid;
+        continue;
+      }
+      seen[slot] = true;
+      if (IsMissing(value)) continue;
+      Finding err;
+      rec->fields[slot] = dec.Decode(s.fields[slot], value, key, &err);
+      if (!err.rule.empty()) top[slot] = std::move(err);
+      continue;
+    }
+    auto rit = s.roster_by_name.find(key);
+    if (rit != s.roster_by_name.end()) {
+      int ri = rit->second;
+      const auto& rd = s.rosters[ri];
+      auto& ro = rec->rosters[ri];
+      if (roster_seen[ri]) {
+        roster_problem[ri] = Problem("duplicate_key", en ? "'" + key + "' appears twice in data" : "data 中字段「" + key + "」出现了两次", key);
+        ro.unknown = true;
+        continue;
+      }
+      roster_seen[ri] = true;
+      if (value.kind == Doc::Kind::kNull) continue;
+      if (value.kind != Doc::Kind::kArray) {
+        roster_problem[ri] = Problem("type", en ? "'" + key + "' must be an array of rows" : "「" + (rd.label.empty() ? key : rd.label) + "」(" + key + ")应为数组(每行一个对象)", key);
+        ro.unknown = true;
+        continue;
+      }
+      rows[ri].resize(value.items.size());
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        const Doc& row = value.items[i];
+        std::string rpath = key + "[" + std::to_string(i + 1) + "]";
+        ro.rows.emplace_back(rd.fields.size(), Value());
+        rows[ri][i].resize(rd.fields.size());
+        if (row.kind != Doc::Kind::kObject) {
+          other.push_back(Problem("type", en ? "'" + rpath + "' must be an object" : "「" + rpath + "」应为对象", rpath));
+          ro.unknown = true;
+          continue;
+        }
+        std::vector<bool> rseen(rd.fields.size(), false);
+        for (const auto& [rk, rv] : row.members) {
+          std::string fpath = rpath + "." + rk;
+          auto f = rd.by_name.find(rk);
+          if (f == rd.by_name.end()) {
+            other.push_back(Problem("unknown_field", en ? "'" + rk + "' is not a field of " + key : "「" + key + "」没有字段「" + rk + "」", fpath));
+            continue;
+          }
+          if (rseen[f->second]) {
+            rows[ri][i][f->second] = Problem("duplicate_key", en ? "'" + fpath + "' appears twice" : "「" + fpath + "」出现了两次", fpath);
+            ro.rows[i][f->second].kind = Value::kInvalid;
+            continue;
+          }
+          rseen[f->second] = true;
+          if (IsMissing(rv)) continue;
+          Finding err;
+          ro.rows[i][f->second] = dec.Decode(rd.fields[f->second], rv, fpath, &err);
+          if (!err.rule.empty()) rows[ri][i][f->second] = std::move(err);
+        }
+      }
+      continue;
+    }
+    other.push_back(Problem("unknown_field", en ? "survey " + s.name + " has no field '" + key + "'" : "调查表 " + s.name + " 没有字段「" + key + "」", key));
+  }
+
+  // Skip logic: a field whose condition is definitely false is not asked; whatever
+  // was sent for it is ignored, problems included.
+  engine::EvalContext ctx{prog, s, *rec};
+  for (size_t slot = 0; slot < s.fields.size(); ++slot) {
+    const FieldDef& f = s.fields[slot];
+    bool asked = true;
+    if (f.when >= 0) {
+      Value w = engine::Eval(f.when, ctx);
+      ctx.fault = nullptr;
+      asked = !(w.known() && !w.b);
+    }
+    if (!asked) {
+      rec->fields[slot] = Value();
+      top[slot] = Finding();
+      continue;
+    }
+    if (f.required && rec->fields[slot].kind == Value::kMissing && top[slot].rule.empty())
+      top[slot] = Problem("required", en ? "required field '" + f.name + "' (" + FieldLabel(f) + ") is missing"
+                                         : "必填项「" + FieldLabel(f) + "」(" + f.name + ")未填报", f.name);
+  }
+  for (size_t ri = 0; ri < s.rosters.size(); ++ri) {
+    const auto& rd = s.rosters[ri];
+    auto& ro = rec->rosters[ri];
+    for (size_t i = 0; i < ro.rows.size(); ++i) {
+      ctx.rows[0] = static_cast<int>(i);
+      for (size_t slot = 0; slot < rd.fields.size(); ++slot) {
+        const FieldDef& f = rd.fields[slot];
+        bool asked = true;
+        if (f.when >= 0) {
+          Value w = engine::Eval(f.when, ctx);
+          ctx.fault = nullptr;
+          asked = !(w.known() && !w.b);
+        }
+        if (rows[ri].size() <= i) continue;
+        if (!asked) {
+          ro.rows[i][slot] = Value();
+          rows[ri][i][slot] = Finding();
+          continue;
+        }
+        std::string fpath = rd.name + "[" + std::to_string(i + 1) + "]." + f.name;
+        if (f.required && ro.rows[i][slot].kind == Value::kMissing && rows[ri][i][slot].rule.empty())
+          rows[ri][i][slot] = Problem("required", en ? "required field '" + fpath + "' (" + FieldLabel(f) + ") is missing"
+                                                     : "必填项「" + FieldLabel(f) + "」(" + fpath + ")未填报", fpath);
+      }
+    }
+    size_t n = ro.rows.size();
+    std::string rl = rd.label.empty() ? rd.name : rd.label;
+    if (roster_problem[ri].rule.empty()) {
+      if (n == 0 && rd.required) {
+        roster_problem[ri] = Problem("required", en ? "'" + rd.name + "' needs at least one row" : "「" + rl + "」(" + rd.name + ")至少要有一行", rd.name);
+        ro.unknown = true;
+      } else if ((rd.min_rows && static_cast<long>(n) < *rd.min_rows) || (rd.max_rows && static_cast<long>(n) > *rd.max_rows)) {
+        std::string lo = rd.min_rows ? std::to_string(*rd.min_rows) : "0", hi = rd.max_rows ? std::to_string(*rd.max_rows) : "…";
+        roster_problem[ri] = Problem("rows", en ? "'" + rd.name + "' must have " + lo + " to " + hi + " rows, not " + std::to_string(n)
+                                                : "「" + rl + "」应有 " + lo + " 到 " + hi + " 行,收到 " + std::to_string(n) + " 行", rd.name);
+        ro.unknown = true;
+      }
+    }
+  }
+  if (!findings) return;
+  for (auto& f : top) if (!f.rule.empty()) findings->push_back(std::move(f));
+  for (size_t ri = 0; ri < s.rosters.size(); ++ri) {
+    if (!roster_problem[ri].rule.empty()) findings->push_back(std::move(roster_problem[ri]));
+    for (auto& row : rows[ri])
+      for (auto& f : row) if (!f.rule.empty()) findings->push_back(std::move(f));
+  }
+  for (auto& f : other) findings->push_back(std::move(f));
+}
+
+Report Malformed(const Envelope& env, const std::string& zh, const std::string& en, Lang lang) {
+  Report r;
+  r.id = env.id;
+  r.survey = env.survey;
+  r.malformed = true;
+  r.file = env.file;
+  r.line = env.line;
+  r.status = Report::Status::kError;
+  Finding f;
+  f.rule = "envelope";
+  f.message = lang == Lang::kEn ? en : zh;
+  r.findings.push_back(f);
+  return r;
+}
+
+}  // namespace
+
+Validator::Validator(std::shared_ptr<const Program> program, Lang lang) : program_(std::move(program)), lang_(lang) {}
+
+std::optional<std::string> Validator::RecordKey(const Envelope& env) const {
+  const SurveyDef* s = program_->FindSurvey(env.survey);
+  if (!s) return std::nullopt;
+  std::string key;
+  for (size_t i = 0; i < s->key.size(); ++i) {
+    if (i) key += "|";
+    if (s->key[i].division) { key += env.division; continue; }
+    const Doc* d = env.data.Find(s->fields[s->key[i].slot].name);
+    if (!d || IsMissing(*d) || (d->kind != Doc::Kind::kString && d->kind != Doc::Kind::kNumber)) return std::nullopt;
+    key += d->text;
+  }
+  return key;
+}
+
+std::optional<std::string> Validator::PreviousPeriod(const std::string& survey, const std::string& period) const {
+  const SurveyDef* s = program_->FindSurvey(survey);
+  Value v;
+  if (!s || !PeriodValue(s->period, period, &v)) return std::nullopt;
+  char buf[16];
+  int y = std::stoi(period.substr(0, 4));
+  switch (s->period) {
+    case PeriodKind::kYear: std::snprintf(buf, sizeof buf, "%04d", y - 1); break;
+    case PeriodKind::kMonth: std::snprintf(buf, sizeof buf, "%s", engine::FormatYearMonth(v.i - 1).c_str()); break;
+    case PeriodKind::kQuarter: {
+      int q = period[6] - '0';
+      if (q == 1) std::snprintf(buf, sizeof buf, "%04d-Q4", y - 1);
+      else std::snprintf(buf, sizeof buf, "%04d-Q%d", y, q - 1);
+      break;
+    }
+  }
+  if (y < 1) return std::nullopt;
+  return std::string(buf);
+}
+
+Report Validator::Validate(const Envelope& env, const PreviousSource* previous) const {
+  bool en = lang_ == Lang::kEn;
+  const SurveyDef* s = program_->FindSurvey(env.survey);
+  if (!s) {
+    std::string names;
+    for (auto& sv : program_->surveys) names += (names.empty() ? "" : ", ") + sv.name;
+    return Malformed(env, "未知的调查表「" + env.survey + "」(已定义: " + names + ")",
+                     "unknown survey '" + env.survey + "' (defined: " + names + ")", lang_);
+  }
+  Value pv;
+  if (!PeriodValue(s->period, env.period, &pv))
+    return Malformed(env, "报告期「" + env.period + "」格式错误,调查表 " + s->name + " 应为 " + PeriodFormat(s->period),
+                     "period '" + env.period + "' must be " + PeriodFormat(s->period) + " for survey " + s->name, lang_);
+  if (!AllDigits(env.division, 12))
+    return Malformed(env, "division「" + env.division + "」应为 12 位数字的村级区划代码",
+                     "division '" + env.division + "' must be a 12-digit village code", lang_);
+
+  Report r;
+  r.id = env.id;
+  r.survey = s->name;
+  r.file = env.file;
+  r.line = env.line;
+  Record rec;
+  DecodeRecord(*program_, *s, env, lang_, &rec, &r.findings);
+
+  Record prev_rec;
+  bool have_prev = false;
+  if (s->uses_prev && previous) {
+    auto key = RecordKey(env);
+    auto pp = PreviousPeriod(s->name, env.period);
+    if (key && pp) {
+      if (const Envelope* pe = previous->Find(s->name, *key, *pp)) {
+        DecodeRecord(*program_, *s, *pe, lang_, &prev_rec, nullptr);
+        have_prev = true;
+      }
+    }
+  }
+  engine::EvalContext ctx{*program_, *s, rec, have_prev ? &prev_rec : nullptr};
+  for (const auto& rule : s->rules) {
+    auto out = engine::RunRule(rule, ctx);
+    if (!out.fired && !out.fault) continue;
+    Finding f;
+    f.rule = rule.code;
+    f.is_error = rule.is_error || out.fault;
+    if (out.fault) {
+      f.fault = out.fault;
+      std::string what_zh = f.fault == "division_by_zero" ? "除数为零" : f.fault == "overflow" ? "数值溢出" : "参数无效";
+      f.message = en ? "rule " + rule.code + " could not be computed: " + f.fault
+                     : "规则 " + rule.code + " 无法计算(" + what_zh + "),请核对相关数据";
+    } else {
+      f.message = engine::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
+    }
+    for (const auto& ref : rule.fields) {
+      if (ref.roster < 0) { f.fields.push_back(s->fields[ref.slot].name); continue; }
+      const auto& rd = s->rosters[ref.roster];
+      std::string fname = rd.fields[ref.slot].name;
+      if (ref.per_row) {
+        for (int row : out.rows) f.fields.push_back(rd.name + "[" + std::to_string(row + 1) + "]." + fname);
+      } else {
+        for (size_t i = 0; i < rec.rosters[ref.roster].rows.size(); ++i)
+          f.fields.push_back(rd.name + "[" + std::to_string(i + 1) + "]." + fname);
+      }
+    }
+    // Row fields of several failing rows come row by row.
+    if (rule.for_each >= 0 && out.rows.size() > 1) {
+      std::stable_sort(f.fields.begin(), f.fields.end(), [](const std::string& a, const std::string& b) {
+        auto row = [](const std::string& p) {
+          auto lb = p.find('['), rb = p.find(']');
+          return lb == std::string::npos ? -1 : std::stoi(p.substr(lb + 1, rb - lb - 1));
+        };
+        return row(a) < row(b);
+      });
+    }
+    if (!f.is_error) f.explained = env.explanations.count(rule.code) > 0;
+    r.findings.push_back(std::move(f));
+  }
+  r.status = Report::Status::kPass;
+  for (const auto& f : r.findings) {
+    if (f.is_error) { r.status = Report::Status::kError; break; }
+    if (!f.explained) r.status = Report::Status::kWarning;
+  }
+  return r;
+}
+
+void PreviousSet::Add(Envelope e) {
+  Validator v(program_);
+  auto key = v.RecordKey(e);
+  if (!key) return;
+  by_key_[e.survey + "\n" + *key + "\n" + e.period] = std::move(e);
+}
+
+const Envelope* PreviousSet::Find(const std::string& survey, const std::string& key, const std::string& period) const {
+  auto it = by_key_.find(survey + "\n" + key + "\n" + period);
+  return it == by_key_.end() ? nullptr : &it->second;
+}
+
+}  // namespace gridstat
