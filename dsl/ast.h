@@ -31,7 +31,8 @@ enum class ExprKind {
 
 struct Expr {
   int id = 0;
-  Pos pos;
+  Pos pos;    // the operator, or the start of a leaf
+  Pos begin;  // the start of the whole expression
   ExprKind kind = ExprKind::kNumber;
   std::string text;    // literal text, name, or pattern
   bool negated = false;

@@ -334,11 +334,15 @@ class Builder {
     e->id = m_->next_id++;
     e->kind = k;
     e->pos = p;
+    e->begin = p;
     e->text = std::move(text);
     return e;
   }
   ExprPtr Finish(ExprPtr e) {
     int d = 0;
+    auto before = [](const Pos& a, const Pos& b) { return a.line < b.line || (a.line == b.line && a.col < b.col); };
+    for (auto& a : e->args)
+      if (before(a->begin, e->begin)) e->begin = a->begin;
     for (auto& a : e->args) d = std::max(d, a->depth);
     if (e->filter) d = std::max(d, e->filter->depth);
     e->depth = d + 1;
@@ -439,7 +443,7 @@ class Builder {
       auto inner = Unary(c->unary());
       if (inner->kind == ExprKind::kNumber && inner->text[0] != '-') {  // fold -5 into a literal
         inner->text = "-" + inner->text;
-        inner->pos = P(c);
+        inner->pos = inner->begin = P(c);
         return inner;
       }
       auto e = Node(ExprKind::kNeg, P(c));
@@ -580,13 +584,14 @@ bool ParseSource(ast::Module* module, const std::string& path, std::string text,
 ast::ExprPtr ParseExpression(ast::Module* module, int file, const std::string& text, int line, int col,
                              std::vector<Diagnostic>* diags, const ParseLimits& limits) {
   ast::ExprPtr out;
-  RunParser(module, file, text, line - 1, col - 1, diags, limits,
+  bool ok = RunParser(module, file, text, line - 1, col - 1, diags, limits,
             [&](GridstatParser& parser, Builder& builder, ErrorCollector& errors) {
               auto* tree = parser.exprOnly();
               if (errors.count() > 0) return false;
               out = builder.Ex(tree->expr());
               return true;
             });
+  if (!ok) out.reset();
   return out;
 }
 

@@ -116,7 +116,14 @@ class Compiler {
   }
 
   CompileResult Finish() {
-    if (!HasErrors(diags)) {
+    // After a syntax error the tree is incomplete, and checking it would only add
+    // confusing follow-on errors; other parse-time problems leave a usable tree.
+    bool tree_complete = std::none_of(diags.begin(), diags.end(), [](const Diagnostic& d) {
+      return d.code == "syntax" || d.code == "bad-character" || d.code == "unterminated-string" ||
+             d.code == "invalid-utf8" || d.code == "file-too-large" || d.code == "internal" ||
+             (d.code == "too-deep" && d.message_en.rfind("nesting", 0) == 0);
+    });
+    if (tree_complete) {
       DeclarePass();
       ReferenceDataPass();
       SurveyPass();
@@ -599,7 +606,7 @@ class Compiler {
   int Condition(const Expr& e, Scope& sc) {
     Typed t = Compile(e, sc);
     if (t.ok() && t.type.kind != TypeKind::kBool)
-      Err(e.pos, "type", std::string("条件必须是真/假判断,这里是") + TypeNameZh(t.type),
+      Err(e.begin, "type", std::string("条件必须是真/假判断,这里是") + TypeNameZh(t.type),
           std::string("a condition must be true or false; this is a ") + TypeName(t.type),
           "例如写成 x > 0 或 present(x)", "for example x > 0 or present(x)");
     return t.node;
@@ -709,7 +716,7 @@ class Compiler {
   Typed Number(const Expr& e, Scope& sc) {
     Typed t = Compile(e, sc);
     if (t.ok() && t.type.kind != TypeKind::kNum) {
-      Err(e.pos, "type", std::string("这里需要数值,而这是") + TypeNameZh(t.type),
+      Err(e.begin, "type", std::string("这里需要数值,而这是") + TypeNameZh(t.type),
           std::string("a number is needed here; this is a ") + TypeName(t.type));
       return Fail();
     }

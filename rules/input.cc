@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <simdjson.h>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/decimal.h"
@@ -83,6 +84,12 @@ class JsonDecoder {
                   "record too large (over " + std::to_string(kMaxRecordBytes >> 20) + " MiB)"};
       return false;
     }
+    size_t bad = FindInvalidUtf8(text);
+    if (bad != std::string_view::npos) {
+      *problem = {"含有无效的 UTF-8 字节(第 " + std::to_string(bad + 1) + " 字节)",
+                  "invalid UTF-8 at byte " + std::to_string(bad + 1)};
+      return false;
+    }
     size_t end = ScanValueEnd(text, 0);
     if (end != std::string_view::npos) {
       for (size_t i = end; i < text.size(); ++i)
@@ -119,7 +126,7 @@ class JsonDecoder {
       case simdjson::NUMBER_ERROR: zh = "数字格式错误"; break;
       case simdjson::EMPTY: zh = "内容为空"; break;
       case simdjson::UNESCAPED_CHARS: zh = "字符串中含有未转义的控制字符"; break;
-      default: zh = "JSON 格式错误";
+      default: zh = "结构不完整或含有非法字符";
     }
     *p = {"JSON 格式错误: " + zh, "malformed JSON: " + en};
     return false;
@@ -439,8 +446,15 @@ Status ReadSubmissionText(const std::string& path, const std::string& text, bool
     Problem p;
     int line = line_of(begin);
     if (!decoder.Parse(s.substr(begin, end - begin), &doc, &p)) {
-      // Salvage an id from a record that is otherwise unreadable, if the text shows one.
-      on_malformed(MalformedReport(path, line, std::nullopt, "", p, lang));
+      // Salvage the id and survey of a record that is otherwise unreadable, if the text shows them.
+      static const RE2 kId("\"id\"\\s*:\\s*\"([^\"\\\\]{1,200})\"");
+      static const RE2 kSurvey("\"survey\"\\s*:\\s*\"([a-zA-Z0-9_]{1,100})\"");
+      std::string id, survey;
+      re2::StringPiece rec(s.data() + begin, std::min<size_t>(end - begin, 1 << 16));
+      std::optional<std::string> oid;
+      if (RE2::PartialMatch(rec, kId, &id) && FindInvalidUtf8(id) == std::string::npos) oid = id;
+      RE2::PartialMatch(rec, kSurvey, &survey);
+      on_malformed(MalformedReport(path, line, oid, survey, p, lang));
       return;
     }
     EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang);

@@ -1,1 +1,50 @@
+// Check characters against the vectors shipped with the reference data.
 #include <catch2/catch.hpp>
+
+#include "engine/program.h"
+#include "engine/refdata.h"
+#include "rules/builtins.h"
+
+using namespace gridstat;
+
+TEST_CASE("check digits: every vector of check_digit_vectors.csv", "[builtins]") {
+  auto text = engine::ReadFile(std::string(GRIDSTAT_SOURCE_DIR) + "/definitions/guangxi/data/check_digit_vectors.csv", 1 << 20);
+  REQUIRE(text.ok());
+  auto csv = engine::ParseCsv(*text);
+  REQUIRE(csv.ok());
+  REQUIRE(csv->header[0] == "kind");
+  int uscc = 0, ric = 0;
+  for (const auto& row : csv->rows) {
+    INFO(row[1] << " (" << row[4] << ")");
+    bool valid = row[2] == "true";
+    if (row[0] == "uscc") { CHECK(Gb32100Valid(row[1]) == valid); ++uscc; }
+    else { CHECK(Gb11643Valid(row[1]) == valid); ++ric; }
+  }
+  CHECK(uscc == 45);
+  CHECK(ric == 6);
+}
+
+TEST_CASE("check digits: the standards' own examples and no case folding", "[builtins]") {
+  CHECK(Gb32100Valid("91350100M000100Y43"));
+  CHECK_FALSE(Gb32100Valid("91350100m000100Y43"));
+  CHECK_FALSE(Gb32100Valid("91350100M000100Y4"));
+  CHECK_FALSE(Gb32100Valid("9135010OM000100Y43"));  // O is not in the character set
+  CHECK(Gb11643Valid("11010519491231002X"));
+  CHECK_FALSE(Gb11643Valid("11010519491231002x"));
+  CHECK(Gb11643Valid("440524188001010014"));
+  CHECK_FALSE(Gb11643Valid("440524188002300014"));  // 30 February
+}
+
+TEST_CASE("calendar: year-months and dates", "[builtins]") {
+  int32_t v;
+  CHECK(engine::ParseYearMonth("2021-12", &v));
+  CHECK(engine::FormatYearMonth(v) == "2021-12");
+  CHECK_FALSE(engine::ParseYearMonth("2021-13", &v));
+  CHECK_FALSE(engine::ParseYearMonth("2021-1", &v));
+  CHECK_FALSE(engine::ParseYearMonth("2021/01", &v));
+  CHECK(engine::ParseDate("2024-02-29", &v));
+  CHECK(engine::FormatDate(v) == "2024-02-29");
+  CHECK_FALSE(engine::ParseDate("2023-02-29", &v));
+  CHECK_FALSE(engine::ParseDate("1900-02-29", &v));
+  CHECK(engine::ParseDate("2000-02-29", &v));
+}

@@ -1,1 +1,180 @@
+// Exact diagnostics: code, position, message and hint, for every kind an author meets.
 #include <catch2/catch.hpp>
+
+#include "gridstat/engine.h"
+
+using namespace gridstat;
+
+namespace {
+
+const char* kSurvey =
+    "survey s \"测试\" {\n"
+    "  period year\n"
+    "  key division\n"
+    "  field rice_area \"稻谷面积\" decimal(1) required\n"
+    "  field kind \"类别\" code(kinds)\n"
+    "  roster people \"人员\" { field age \"年龄\" integer }\n"
+    "}\n"
+    "codes kinds \"类别\" { \"1\" \"甲\" \"2\" \"乙\" }\n";
+
+std::vector<Diagnostic> Check(const std::string& rules, const std::string& survey = kSurvey) {
+  auto r = CompileSources({{"s.gs", survey}, {"t.gs", rules}}, std::string(GRIDSTAT_SOURCE_DIR) + "/definitions/guangxi");
+  return r.diagnostics;
+}
+
+// "FILE:LINE:COL: error[CODE]: message | hint" of the first diagnostic.
+std::string First(const std::vector<Diagnostic>& d, Lang lang = Lang::kZh) {
+  if (d.empty()) return "(none)";
+  std::string s = d[0].file + ":" + std::to_string(d[0].line) + ":" + std::to_string(d[0].col) + ": " +
+                  (d[0].severity == Diagnostic::Severity::kError ? "error[" : "warning[") + d[0].code + "]: " +
+                  d[0].message(lang);
+  if (!d[0].hint(lang).empty()) s += " | " + d[0].hint(lang);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("diagnostics: one exact message per kind", "[diagnostics]") {
+  struct Case { const char* rules; const char* expected; };
+  const Case cases[] = {
+      {"rules for s {\n  error S-E01 \"x\": rice_aera > 0\n}",
+       "t.gs:2:20: error[unknown-name]: 未知的名称「rice_aera」 | 是不是「rice_area」?"},
+      {"rules for s {\n  error S-E01 \"x\" rice_area > 0\n}",
+       "t.gs:2:19: error[syntax]: 语法错误:此处不应出现「rice_area」 | 此处应为: 'when', 'for', ':'"},
+      {"rules for s {\n  error S-E01 \"x\": rice_area = \"1\"\n}",
+       "t.gs:2:30: error[type]: 不能比较数值和文本 | 代码要写成带引号的文本,例如 unit_type = \"10\""},
+      {"rules for s {\n  error S-E01 \"x\": rice_area + 1\n}",
+       "t.gs:2:20: error[type]: 条件必须是真/假判断,这里是数值 | 例如写成 x > 0 或 present(x)"},
+      {"rules for s {\n  error S-E01 \"x\": kind + 1 > 0\n}",
+       "t.gs:2:20: error[type]: 这里需要数值,而这是文本"},
+      {"rules for s {\n  error S-E01 \"x\": rice_area > 0\n  error S-E01 \"y\": rice_area > 1\n}",
+       "t.gs:3:9: error[duplicate-rule]: 规则代码「S-E01」重复 | 第一次在第 2 行"},
+      {"rules for s {\n  error S-E01 \"x\": sqr(rice_area) > 0\n}",
+       "t.gs:2:20: error[unknown-function]: 未知的函数「sqr」 | 是不是「sum」?"},
+      {"rules for s {\n  error S-E01 \"x\": substr(kind, 1) = \"1\"\n}",
+       "t.gs:2:20: error[argument-count]: substr 需要 3 个参数,这里有 2 个"},
+      {"rules for x {\n}", "t.gs:1:11: error[unknown-survey]: 没有名为「x」的调查表 | 是不是「s」?"},
+      {"rules for s {\n  error S-E01 \"{rice_area\": rice_area > 0\n}",
+       "t.gs:2:16: error[template]: 消息中的「{」没有对应的「}」 | 要写大括号本身,请写成 {{ 或 }}"},
+      {"rules for s {\n  error S-E01 \"面积{rice_aera}\": rice_area > 0\n}",
+       "t.gs:2:19: error[unknown-name]: 未知的名称「rice_aera」 | 是不是「rice_area」?"},
+      {"rules for s {\n  error S-E01 \"x\": kind = \"3\"\n}",
+       "t.gs:2:25: warning[unknown-code]: 「3」不在代码表「kinds」中"},
+      {"rules for s {\n  error S-E01 \"x\": kind matches \"(\"\n}",
+       "t.gs:2:33: error[bad-pattern]: 正则表达式无效: missing ): ("},
+      {"rules for s {\n  let a = b\n  let b = a\n  error S-E01 \"x\": a > 0\n}",
+       "t.gs:3:11: error[let-cycle]: let「a」引用了自身"},
+      {"rules for s {\n  error S-E01 \"x\": count(rice_area) > 0\n}",
+       "t.gs:2:26: error[bad-argument]: count 的第一个参数必须是重复组 | 本表的重复组: people"},
+      {"rules for s {\n  error S-E01 \"x\": age > 0\n}",
+       "t.gs:2:20: error[unknown-name]: 未知的名称「age」"},
+      {"rules for s {\n  error S-E01 \"x\" for each persons: age > 0\n}",
+       "t.gs:2:28: error[unknown-roster]: 没有名为「persons」的重复组"},
+      {"rules for s {\n  error S-E01 \"x\": people > 0\n}",
+       "t.gs:2:20: error[type]: 重复组「people」只能用在汇总函数里 | 例如 count(people) 或 sum(people, 字段)"},
+      {"rules for s {\n  error S-E01 \"x\": period >= \"2021-13\"\n}",
+       "(none)"},  // period of a yearly survey is a number: compared below
+      {"rules for s {\n  error S-E01 \"x\": \"名\" > 0 and 年 > 0\n}",
+       "t.gs:2:32: error[bad-character]: 此处不能出现字符「年」 | 标识符只能用 ASCII 字母、数字和下划线;中文请写在双引号里"},
+      {"rules for s {\n  error S-E01 \"x: rice_area > 0\n}",
+       "t.gs:2:15: error[unterminated-string]: 字符串缺少结尾的双引号 | 在这一行末尾补上 \""},
+      {"reference r \"参照\" { file \"data/none.csv\" }",
+       "t.gs:1:25: error[bad-data-file]: 无法读取参照数据文件「data/none.csv」"},
+      {"reference r \"参照\" { file \"data/guangxi_divisions.csv\" code \"id\" }",
+       "t.gs:1:59: error[bad-data-file]: 文件「data/guangxi_divisions.csv」没有列「id」 | 现有的列: code, name, level, parent_code, urban_rural_code"},
+      {"reference r \"参照\" { file \"data/guangxi_divisions.csv\" fille \"x\" }",
+       "t.gs:1:54: error[unknown-setting]: 参照表设置「fille」无效 | 是不是「file」?"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.rules);
+    auto d = Check(c.rules);
+    std::string got = First(d);
+    // The bad-data-file hint names an absolute path: compare up to it.
+    if (std::string(c.expected).find("无法读取") != std::string::npos) got = got.substr(0, got.find(" | "));
+    if (std::string(c.expected) == "(none)") {
+      CHECK(First(d).find("type") != std::string::npos);  // number vs text
+      continue;
+    }
+    CHECK(got == c.expected);
+  }
+}
+
+TEST_CASE("diagnostics: survey-level problems", "[diagnostics]") {
+  auto d = Check("", "survey s {\n  key nope\n  field a \"甲\" txt\n  field b \"乙\" decimal\n  field a \"丙\" integer\n}\n");
+  REQUIRE(d.size() == 5);
+  CHECK(First({d[0]}) == "s.gs:1:8: error[missing-period]: 调查表「s」缺少 period(year、month 或 quarter)");
+  CHECK(First({d[1]}) == "s.gs:2:7: error[unknown-name]: 未知的名称「nope」");
+  CHECK(First({d[2]}) == "s.gs:3:15: error[unknown-type]: 字段类型「txt」无效 | 是不是「text」?");
+  CHECK(First({d[3]}) == "s.gs:4:15: error[bad-type]: decimal 需要小数位数 0 到 12,例如 decimal(2)");
+  CHECK(First({d[4]}) == "s.gs:5:9: error[duplicate]: 字段「a」重复定义");
+}
+
+TEST_CASE("diagnostics: English with --lang en", "[diagnostics]") {
+  auto d = Check("rules for s {\n  error S-E01 \"x\": rice_aera > 0\n}");
+  CHECK(First(d, Lang::kEn) == "t.gs:2:20: error[unknown-name]: unknown name 'rice_aera' | did you mean 'rice_area'?");
+}
+
+TEST_CASE("diagnostics: text rendering puts the caret under wide characters", "[diagnostics]") {
+  auto d = Check("rules for s {\n  error S-E01 \"面积\": rice_aera > 0\n}");
+  REQUIRE(!d.empty());
+  CHECK(RenderDiagnosticText(d[0], Lang::kZh) ==
+        "t.gs:2:21: error[unknown-name]: 未知的名称「rice_aera」\n"
+        "2 |   error S-E01 \"面积\": rice_aera > 0\n"
+        "  |                       ^\n"
+        "  提示: 是不是「rice_area」?\n");
+}
+
+TEST_CASE("diagnostics: JSON form", "[diagnostics]") {
+  auto d = Check("rules for s {\n  error S-E01 \"x\": rice_aera > 0\n}");
+  REQUIRE(!d.empty());
+  CHECK(RenderDiagnosticJson(d[0], Lang::kEn) ==
+        R"({"code":"unknown-name","severity":"error","file":"t.gs","line":2,"col":20,"message":"unknown name 'rice_aera'","hint":"did you mean 'rice_area'?"})");
+}
+
+TEST_CASE("diagnostics: all reported, sorted by position, capped", "[diagnostics]") {
+  std::string rules = "rules for s {\n";
+  for (int i = 150; i > 0; --i) rules += "  error S-E" + std::to_string(i) + " \"x\": nope" + std::to_string(i) + " > 0\n";
+  rules += "}\n";
+  auto d = Check(rules);
+  REQUIRE(d.size() == 101);
+  CHECK(d[0].line == 2);
+  for (size_t i = 1; i < 100; ++i) CHECK(d[i - 1].line < d[i].line);
+  CHECK(d[100].code == "too-many-errors");
+  CHECK(d[100].message_zh == "问题过多,另有 50 条未列出");
+}
+
+TEST_CASE("diagnostics: hostile sources give a clear error, never a crash", "[diagnostics]") {
+  std::string deep = "rules for s {\n  error S-E01 \"x\": " + std::string(100000, '(') + "1" + std::string(100000, ')') + " > 0\n}";
+  auto d = Check(deep);
+  REQUIRE(!d.empty());
+  CHECK(d[0].code == "too-deep");
+  CHECK(d[0].line == 2);
+
+  std::string nots = "rules for s {\n  error S-E01 \"x\": ";
+  for (int i = 0; i < 50000; ++i) nots += "not ";
+  nots += "true\n}";
+  d = Check(nots);
+  REQUIRE(!d.empty());
+  CHECK(d[0].code == "too-deep");
+
+  std::string chain = "rules for s {\n  error S-E01 \"x\": 0";
+  for (int i = 0; i < 5000; ++i) chain += " + rice_area";
+  chain += " > 0\n}";
+  d = Check(chain);
+  REQUIRE(!d.empty());
+  CHECK(d[0].code == "too-deep");
+
+  d = Check(std::string("rules for s {\n  error S-E01 \"\xff\xfe\": true\n}"));
+  REQUIRE(!d.empty());
+  CHECK(First(d) == "t.gs:2:16: error[invalid-utf8]: 文件不是有效的 UTF-8 编码 | 请以 UTF-8 编码保存文件");
+
+  d = Check(std::string(9 << 20, ' '));
+  REQUIRE(!d.empty());
+  CHECK(d[0].code == "file-too-large");
+
+  std::string garbage;
+  for (int i = 0; i < 2000; ++i) garbage += "} ) ] { ( \" \n";
+  d = Check(garbage);
+  REQUIRE(!d.empty());
+  CHECK(d.size() <= 101);
+}
