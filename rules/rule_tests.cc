@@ -76,17 +76,22 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
   std::vector<RuleTestResult> results;
   for (const auto& file : files) {
     std::vector<YAML::Node> cases;
+    YAML::Node base;
     try {
       YAML::Node root = YAML::LoadFile(file);
-      if (!root.IsSequence()) {
+      if (root.IsMap() && root["cases"] && root["cases"].IsSequence()) {
+        base = root["base"];
+        for (const auto& c : root["cases"]) cases.push_back(c);
+      } else if (root.IsSequence()) {
+        for (const auto& c : root) cases.push_back(c);
+      } else {
         RuleTestResult r;
         r.file = file;
         r.line = 1;
-        r.problem = "测试文件应为用例列表 (a list of cases)";
+        r.problem = "测试文件应为用例列表,或含 base 与 cases 的映射 (a list of cases, or a map with base and cases)";
         results.push_back(r);
         continue;
       }
-      for (const auto& c : root) cases.push_back(c);
     } catch (const YAML::Exception& e) {
       RuleTestResult r;
       r.file = file;
@@ -101,10 +106,31 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
       r.line = c.Mark().line + 1;
       try {
         r.name = c["name"] ? c["name"].as<std::string>() : "(unnamed)";
-        if (!c["submission"] || !c["expect"] || !c["expect"].IsSequence()) {
-          r.problem = "用例需要 submission 和 expect 列表 (needs submission and an expect list)";
+        if ((!c["submission"] && !base) || !c["expect"] || !c["expect"].IsSequence()) {
+          r.problem = "用例需要 submission(或文件的 base)和 expect 列表 (needs a submission, or a base, and an expect list)";
           results.push_back(r);
           continue;
+        }
+        // A case without a full submission changes the file's base: members it names
+        // replace the base's, and `data` entries replace (or, when null, remove) fields.
+        YAML::Node submission;
+        if (c["submission"]) {
+          submission = c["submission"];
+        } else {
+          submission = YAML::Clone(base);
+          for (const auto& kv : c) {
+            std::string k = kv.first.Scalar();
+            if (k == "name" || k == "expect" || k == "status" || k == "previous") continue;
+            if (k == "data" && kv.second.IsMap()) {
+              for (const auto& f : kv.second) {
+                if (f.second.IsNull()) submission["data"].remove(f.first.Scalar());
+                else submission["data"][f.first.Scalar()] = f.second;
+              }
+            } else {
+              submission[k] = kv.second;
+            }
+          }
+          if (!submission["id"]) submission["id"] = r.name;
         }
         for (const auto& e : c["expect"]) r.expected.push_back(e.as<std::string>());
         std::sort(r.expected.begin(), r.expected.end());
@@ -120,7 +146,7 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
         };
         std::vector<Envelope> subs, prevs;
         std::vector<Report> bad;
-        decode(c["submission"], &subs, &bad);
+        decode(submission, &subs, &bad);
         PreviousSet previous(program);
         if (c["previous"]) {
           std::vector<Report> ignored;
