@@ -44,7 +44,7 @@ rules for t {
   warning T-ID "证件号{id}": len(id) != 18 or substr(id, 1, 2) = "45"
   error T-ALL "全部为正": all(rows, q > 0)
   error T-ANY "存在大于50": not any(rows, q > 50)
-  error T-ONE "恰好一个": exactly_one(rows, q = 42) or count(rows) = 0
+  error T-ONE "恰好一个" when any(rows, q >= 40): exactly_one(rows, q = 42)
   error T-YM "年月{when_ym}": when_ym >= "2000-01"
   error T-FLAG "标志": flag or missing(flag)
 }
