@@ -137,7 +137,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> previous, inputs;
   auto* validate = app.add_subcommand("validate", "validate submissions (JSON, JSON Lines or YAML)");
   validate->add_option("--defs", defs, "definitions directory")->required();
-  validate->add_option("--previous", previous, "earlier periods' submissions, taken as accepted");
+  validate->add_option("--previous", previous, "earlier periods' submissions, taken as accepted (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   validate->add_option("FILE", inputs, "submission files")->required();
   AddCommon(validate, &common);
 
