@@ -3,11 +3,15 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "gridstat/diagnostic.h"
 #include "gridstat/engine.h"
 #include "gridstat/rule_tests.h"
+#include "gridstat/store.h"
+#include "common/json.h"
+#include "common/text.h"
 #include "gridstat/validate.h"
 
 namespace {
@@ -121,6 +125,83 @@ int RunTests(const std::string& dir, const Common& c) {
   return failed == 0 ? kExitOk : kExitFindings;
 }
 
+
+// ---- workflow commands --------------------------------------------------------
+
+int OutcomeExit(const std::vector<ActionResult>& results) {
+  bool cannot = false, conflict = false, refused = false;
+  for (auto& r : results) {
+    cannot |= r.outcome == Outcome::kCannotRun;
+    conflict |= r.outcome == Outcome::kConflict;
+    refused |= r.outcome == Outcome::kRefused;
+  }
+  return cannot ? 2 : conflict ? 3 : refused ? 1 : 0;
+}
+
+// Ids of created or moved instances on stdout; refusals and notes on stderr.
+int PrintResults(const std::vector<ActionResult>& results, const Common& c, bool print_ids) {
+  bool en = c.L() == Lang::kEn;
+  for (auto& r : results) {
+    if (r.outcome == Outcome::kDone) {
+      if (print_ids && r.changed && !r.instance.empty()) std::cout << EscapeControls(r.instance) << "\n";
+      if (!r.message.empty()) std::cerr << EscapeControls(r.message) << "\n";
+      continue;
+    }
+    const char* what = r.outcome == Outcome::kConflict ? (en ? "conflict" : "冲突")
+                     : r.outcome == Outcome::kRefused ? (en ? "refused" : "拒绝") : (en ? "error" : "错误");
+    std::cerr << what;
+    if (!r.instance.empty()) std::cerr << " " << EscapeControls(r.instance);
+    std::cerr << " [" << r.code << "]: " << EscapeControls(r.message) << (r.repeated ? (en ? " (repeated request)" : "(重复请求)") : "") << "\n";
+    if (r.report && !r.report->findings.empty()) std::cerr << ReportToText(*r.report, c.L());
+  }
+  std::cout.flush();
+  return OutcomeExit(results);
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& db, const Common& c) {
+  auto s = Store::Open(db, c.L());
+  if (!s.ok()) {
+    std::cerr << (c.L() == Lang::kEn ? "cannot open store: " : "无法打开数据库: ") << s.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(*s);
+}
+
+void PrintDocs(const std::vector<Doc>& docs, const Common& c, const std::function<std::string(const Doc&)>& text) {
+  for (auto& d : docs) std::cout << (c.json() ? json::Canonical(d) : text(d)) << "\n";
+  std::cout.flush();
+}
+
+std::string S(const Doc& d, const char* k) {
+  const std::string* v = json::GetStr(d, k);
+  return v ? EscapeControls(*v) : std::string("-");
+}
+
+std::string ShowText(const Doc& d, Lang lang) {
+  bool en = lang == Lang::kEn;
+  std::string out = S(d, "id") + "\n";
+  out += (en ? "  workflow: " : "  流程: ") + S(d, "workflow") + (en ? "  survey: " : "  调查表: ") + S(d, "survey") +
+         (en ? "  period: " : "  报告期: ") + S(d, "period") + "\n";
+  out += (en ? "  jurisdiction: " : "  所在区划: ") + S(d, "division") + " " + S(d, "division_name") + (en ? "  state: " : "  状态: ") +
+         S(d, "state") + (en ? "  version: " : "  版本: ") + S(d, "version") + "\n";
+  if (const Doc* sub = d.Find("submission"); sub && sub->kind == Doc::Kind::kObject) {
+    out += (en ? "  latest submission: revision " : "  最新报表: 第 ") + S(*sub, "revision") + (en ? ", " : " 版,") + S(*sub, "status") +
+           (sub->Find("draft") && sub->Find("draft")->boolean ? (en ? " (draft)" : "(草稿)") : "") + "\n";
+    if (const Doc* fs = sub->Find("findings"))
+      for (auto& f : fs->items) out += "    " + S(f, "severity") + " " + S(f, "rule") + "  " + S(f, "message") + "\n";
+  }
+  out += en ? "  history:\n" : "  历史:\n";
+  if (const Doc* evs = d.Find("events"))
+    for (auto& e : evs->items) {
+      bool refused = e.Find("refused") && e.Find("refused")->boolean;
+      out += "    #" + S(e, "seq") + " " + S(e, "at") + " " + S(e, "actor") + "(" + S(e, "role") + ") " + S(e, "action") + " ";
+      out += refused ? (en ? "REFUSED: " : "被拒绝: ") + S(e, "message") : S(e, "from") + " → " + S(e, "to");
+      if (json::GetStr(e, "comment")) out += (en ? "  comment: " : "  意见: ") + S(e, "comment");
+      out += "\n";
+    }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,6 +230,112 @@ int main(int argc, char** argv) {
   test->add_option("DIR", test_dir, "definitions directory")->required();
   AddCommon(test, &common);
 
+  // ---- workflow commands ----
+  std::string db, as, survey, period, under, org_file, workflow_name, comment, to, request_id, state, key_file, out, pubkey,
+      checkpoint, export_dir, uscc;
+  std::optional<std::string> as_opt;
+  std::vector<std::string> files, instances;
+  bool draft = false;
+  int64_t if_version = -1;
+  int level = 0;
+  std::string as_of;
+  auto add_db = [&](CLI::App* cmd) { cmd->add_option("--db", db, "store file")->required(); AddCommon(cmd, &common); };
+  auto* init = app.add_subcommand("init", "create a store");
+  add_db(init);
+  init->add_option("--defs", defs, "definitions directory")->required();
+  init->add_option("--org", org_file, "organisation file (YAML)")->required();
+  auto* release = app.add_subcommand("release", "release a survey to every village under a division");
+  add_db(release);
+  release->add_option("--as", as, "user")->required();
+  release->add_option("--survey", survey)->required();
+  release->add_option("--period", period)->required();
+  release->add_option("--under", under)->required();
+  release->add_option("--request-id", request_id);
+  auto* import = app.add_subcommand("import", "import task-ledger rows (JSON Lines)");
+  add_db(import);
+  import->add_option("--as", as, "user")->required();
+  import->add_option("--workflow", workflow_name)->required();
+  import->add_option("--period", period)->required();
+  import->add_option("FILE", files)->required();
+  auto* submit = app.add_subcommand("submit", "validate, store and submit (or with --draft, save) submissions");
+  add_db(submit);
+  submit->add_option("--as", as, "user")->required();
+  submit->add_option("--instance", to, "the instance, named outright");
+  submit->add_flag("--draft", draft, "save a draft; no state changes");
+  submit->add_option("--request-id", request_id);
+  submit->add_option("FILE", files)->required();
+  auto* act = app.add_subcommand("act", "take an action on one or more instances");
+  add_db(act);
+  act->add_option("--as", as, "user")->required();
+  act->add_option("ARGS", instances, "INSTANCE... ACTION")->required();
+  act->add_option("--comment", comment);
+  act->add_option("--to", under, "target division");
+  act->add_option("--request-id", request_id);
+  act->add_option("--if-version", if_version);
+  auto* inbox = app.add_subcommand("inbox", "what awaits this user's action");
+  add_db(inbox);
+  inbox->add_option("--as", as, "user")->required();
+  auto* show = app.add_subcommand("show", "an instance, its findings and its whole history");
+  add_db(show);
+  show->add_option("INSTANCE", workflow_name)->required();
+  show->add_option("--as", as_opt, "limit to what this user may see");
+  auto* list = app.add_subcommand("list", "instances");
+  add_db(list);
+  list->add_option("--survey", survey);
+  list->add_option("--period", period);
+  list->add_option("--state", state);
+  list->add_option("--under", under);
+  list->add_option("--as", as_opt, "limit to what this user may see");
+  auto* progress = app.add_subcommand("progress", "counts per state and jurisdiction, and the overdue");
+  add_db(progress);
+  progress->add_option("--survey", survey)->required();
+  progress->add_option("--period", period)->required();
+  progress->add_option("--under", under);
+  progress->add_option("--by", level, "division level to group by (1-5)");
+  progress->add_option("--as-of", as_of, "YYYY-MM-DD (Asia/Shanghai)");
+  progress->add_option("--as", as_opt, "limit to what this user may see");
+  auto* exportc = app.add_subcommand("export", "accepted figures as CSV with Chinese labels");
+  add_db(exportc);
+  exportc->add_option("--survey", survey)->required();
+  exportc->add_option("--period", period)->required();
+  exportc->add_option("--under", under);
+  auto* units = app.add_subcommand("units", "the unit registry");
+  add_db(units);
+  units->add_option("--uscc", uscc);
+  units->add_option("--under", under);
+  auto* audit = app.add_subcommand("audit", "verify, export, sign and read the event log");
+  audit->require_subcommand(1);
+  auto* averify = audit->add_subcommand("verify", "check the hash chain, states and findings");
+  averify->add_option("--db", db);
+  averify->add_option("--checkpoint", checkpoint);
+  averify->add_option("--pubkey", pubkey);
+  averify->add_option("--export", export_dir, "verify an audit export instead of a store");
+  AddCommon(averify, &common);
+  auto* ahistory = audit->add_subcommand("history", "an instance's timeline");
+  add_db(ahistory);
+  ahistory->add_option("INSTANCE", workflow_name)->required();
+  auto* aexport = audit->add_subcommand("export", "write events, definitions and organisation for an auditor");
+  add_db(aexport);
+  aexport->add_option("--out", out)->required();
+  auto* acheck = audit->add_subcommand("checkpoint", "sign the event count and head hash (Ed25519)");
+  add_db(acheck);
+  acheck->add_option("--key", key_file)->required();
+  acheck->add_option("--out", out)->required();
+  auto* replay = app.add_subcommand("replay", "what-if: re-run stored submissions under other definitions");
+  add_db(replay);
+  replay->add_option("--defs", defs)->required();
+  auto* publish = app.add_subcommand("publish", "record a definitions version and make it current");
+  add_db(publish);
+  publish->add_option("--defs", defs)->required();
+  auto* migrate = app.add_subcommand("migrate", "move instances to the current definitions version");
+  add_db(migrate);
+  migrate->add_option("--instance", instances);
+  auto* org = app.add_subcommand("org", "the organisation");
+  org->require_subcommand(1);
+  auto* orgup = org->add_subcommand("update", "record changes to users and grids");
+  add_db(orgup);
+  orgup->add_option("--org", org_file)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -159,6 +346,181 @@ int main(int argc, char** argv) {
     if (*check) return RunCheck(check_dir, common);
     if (*validate) return RunValidate(defs, previous, inputs, common);
     if (*test) return RunTests(test_dir, common);
+    bool en = common.L() == Lang::kEn;
+    if (*init) {
+      auto s = Store::Create(db, defs, org_file, common.L());
+      if (!s.ok()) { std::cerr << s.status().message() << "\n"; return kExitCannotRun; }
+      return kExitOk;
+    }
+    if (*averify && !export_dir.empty()) {
+      VerifyResult r = VerifyExport(export_dir);
+      if (r.ok) { std::cout << (en ? "ok: " : "通过: ") << r.events << " events, " << r.instances << " instances, " << r.submissions << " submissions\n"; return kExitOk; }
+      std::cout << (en ? "FAILED at event " : "验证失败,第一个不成立的事件: #") << r.first_bad_seq << ": " << r.problem << "\n";
+      return kExitFindings;
+    }
+    if (db.empty()) { std::cerr << (en ? "--db is required\n" : "需要 --db\n"); return kExitCannotRun; }
+    auto store = OpenStore(db, common);
+    if (!store) return kExitCannotRun;
+    if (*release) return PrintResults(store->Release(as, survey, period, under, request_id), common, true);
+    if (*import) {
+      std::vector<ActionResult> all;
+      for (auto& f : files) {
+        auto r = store->Import(as, workflow_name, period, f);
+        all.insert(all.end(), r.begin(), r.end());
+      }
+      return PrintResults(all, common, true);
+    }
+    if (*submit) {
+      std::vector<Envelope> envs;
+      std::vector<ActionResult> bad;
+      for (auto& f : files) {
+        Status st = ReadSubmissions(f, [&](Envelope e) { envs.push_back(std::move(e)); },
+                                    [&](gridstat::Report r) {
+                                      ActionResult a;
+                                      a.instance = r.file + ":" + std::to_string(r.line);
+                                      a.outcome = Outcome::kRefused;
+                                      a.code = "envelope";
+                                      a.message = r.findings.empty() ? "" : r.findings[0].message;
+                                      bad.push_back(a);
+                                    }, common.L());
+        if (!st.ok()) {
+          ActionResult a;
+          a.instance = f;
+          a.outcome = Outcome::kCannotRun;
+          a.code = "unreadable";
+          a.message = st.message();
+          bad.push_back(a);
+        }
+      }
+      auto results = envs.empty() ? std::vector<ActionResult>{} : store->Submit(as, envs, to, draft, request_id);
+      results.insert(results.end(), bad.begin(), bad.end());
+      return PrintResults(results, common, true);
+    }
+    if (*act) {
+      if (instances.size() < 2) { std::cerr << (en ? "usage: act INSTANCE... ACTION\n" : "用法: act 实例... 动作\n"); return kExitCannotRun; }
+      ActRequest req;
+      req.actor = as;
+      req.action = instances.back();
+      req.instances.assign(instances.begin(), instances.end() - 1);
+      req.comment = comment;
+      req.target = under;
+      req.request_id = request_id;
+      if (if_version >= 0) req.if_version = if_version;
+      return PrintResults(store->Act(req), common, false);
+    }
+    auto fail = [&](const Status& st) { std::cerr << st.message() << "\n"; return st.code() == Status::Code::kNotFound ? kExitFindings : kExitCannotRun; };
+    if (*inbox) {
+      auto r = store->Inbox(as);
+      if (!r.ok()) return fail(r.status());
+      PrintDocs(*r, common, [](const Doc& d) {
+        std::string acts;
+        for (auto& a : d.Find("actions")->items) acts += (acts.empty() ? "" : ",") + a.text;
+        return S(d, "id") + "\t" + S(d, "state") + "\t" + acts;
+      });
+      return kExitOk;
+    }
+    if (*show) {
+      auto r = store->Show(workflow_name, as_opt);
+      if (!r.ok()) return fail(r.status());
+      std::cout << (common.json() ? json::Canonical(*r) + "\n" : ShowText(*r, common.L()));
+      return kExitOk;
+    }
+    if (*list) {
+      Query q{as_opt, survey, period, state, under};
+      auto r = store->List(q);
+      if (!r.ok()) return fail(r.status());
+      PrintDocs(*r, common, [](const Doc& d) { return S(d, "id") + "\t" + S(d, "division") + "\t" + S(d, "state") + "\tv" + S(d, "version"); });
+      return kExitOk;
+    }
+    if (*progress) {
+      Query q{as_opt, survey, period, "", under};
+      auto r = store->Progress(q, level, as_of);
+      if (!r.ok()) return fail(r.status());
+      if (common.json()) { std::cout << json::Canonical(*r) << "\n"; return kExitOk; }
+      std::cout << S(*r, "survey") << " " << S(*r, "period") << (en ? "  as of " : "  截至 ") << S(*r, "as_of") << (en ? ", total " : ",共 ") << S(*r, "total") << "\n";
+      for (auto& g : r->Find("by_division")->items) {
+        std::cout << "  " << S(g, "division") << " " << S(g, "name") << "  " << S(g, "total") << ":";
+        for (auto& [k, v] : g.Find("states")->members) std::cout << " " << k << "=" << v.text;
+        std::cout << "\n";
+      }
+      const auto& od = r->Find("overdue")->items;
+      std::cout << (en ? "overdue: " : "逾期: ") << od.size() << "\n";
+      for (auto& o : od) std::cout << "  " << S(o, "id") << " " << S(o, "division_name") << " " << S(o, "state") << (en ? " (due " : "(应于 ") << S(o, "due") << (en ? " to " : " 前") << S(o, "action") << ")\n";
+      return kExitOk;
+    }
+    if (*exportc) {
+      Query q{std::nullopt, survey, period, "", under};
+      auto r = store->ExportCsv(q);
+      if (!r.ok()) return fail(r.status());
+      std::cout << *r;
+      return kExitOk;
+    }
+    if (*units) {
+      auto r = store->Units(uscc, under);
+      if (!r.ok()) return fail(r.status());
+      PrintDocs(*r, common, [](const Doc& d) {
+        const Doc* data = d.Find("data");
+        return S(d, "uscc") + "\t" + (data ? S(*data, "name") : "-") + "\t" + S(d, "division") + "\t" + S(d, "instance");
+      });
+      return kExitOk;
+    }
+    if (*averify) {
+      VerifyResult r = checkpoint.empty() ? store->Verify() : store->VerifyCheckpoint(checkpoint, pubkey);
+      if (common.json()) {
+        std::cout << json::Canonical(json::Obj({{"ok", json::Bool(r.ok)}, {"events", json::Int(r.events)}, {"instances", json::Int(r.instances)},
+                                                {"submissions", json::Int(r.submissions)}, {"first_bad_seq", r.ok ? json::Null() : json::Int(r.first_bad_seq)},
+                                                {"problem", json::OptStr(r.problem)}})) << "\n";
+      } else if (r.ok) {
+        std::cout << (en ? "ok: " : "通过: ") << r.events << " events, " << r.instances << " instances, " << r.submissions << " submissions\n";
+      } else {
+        std::cout << (en ? "FAILED at event " : "验证失败,第一个不成立的事件: #") << r.first_bad_seq << ": " << r.problem << "\n";
+      }
+      return r.ok ? kExitOk : kExitFindings;
+    }
+    if (*ahistory) {
+      auto r = store->History(workflow_name);
+      if (!r.ok()) return fail(r.status());
+      if (r->empty()) { std::cerr << (en ? "no events for " : "没有该实例的事件: ") << workflow_name << "\n"; return kExitFindings; }
+      PrintDocs(*r, common, [&](const Doc& e) {
+        bool refused = e.Find("refused") && e.Find("refused")->boolean;
+        std::string line = "#" + S(e, "seq") + "  " + S(e, "at") + "  " + S(e, "actor") + " (" + S(e, "role") + ")  " + S(e, "action") + "  ";
+        line += refused ? (en ? "REFUSED [" : "被拒绝 [") + S(e, "reason") + "] " + S(e, "message") : S(e, "from") + " → " + S(e, "to") + "  @" + S(e, "jurisdiction");
+        if (json::GetStr(e, "comment")) line += (en ? "  comment: " : "  意见: ") + S(e, "comment");
+        return line;
+      });
+      return kExitOk;
+    }
+    if (*aexport) { Status st = store->ExportAudit(out); if (!st.ok()) return fail(st); return kExitOk; }
+    if (*acheck) { Status st = store->Checkpoint(key_file, out); if (!st.ok()) return fail(st); return kExitOk; }
+    if (*replay) {
+      std::vector<Diagnostic> diags;
+      auto r = store->Replay(defs, &diags);
+      PrintDiagnostics(diags, common);
+      if (!r.ok()) return kExitCannotRun;
+      PrintDocs(*r, common, [](const Doc& d) {
+        std::string added, removed;
+        for (auto& x : d.Find("rules_added")->items) added += " +" + x.text;
+        for (auto& x : d.Find("rules_removed")->items) removed += " -" + x.text;
+        return S(d, "id") + "\t" + S(d, "status_before") + " → " + S(d, "status_after") + "\t" + added + removed;
+      });
+      if (!common.json()) std::cerr << r->size() << (en ? " instances would change\n" : " 个实例的审核结果会改变\n");
+      return kExitOk;
+    }
+    if (*publish) {
+      std::vector<Diagnostic> diags;
+      auto r = store->Publish(defs, &diags);
+      PrintDiagnostics(diags, common);
+      if (!r.ok()) { std::cerr << r.status().message() << "\n"; return kExitCannotRun; }
+      std::cout << *r << "\n";
+      return kExitOk;
+    }
+    if (*migrate) return PrintResults(store->Migrate(instances), common, true);
+    if (*orgup) {
+      auto r = store->OrgUpdate(org_file);
+      if (!r.ok()) return fail(r.status());
+      PrintDocs(*r, common, [](const Doc& d) { return S(d, "change") + "\t" + (json::GetStr(d, "id") ? S(d, "id") : S(d, "code")); });
+      return kExitOk;
+    }
   } catch (const std::exception& e) {
     std::cerr << "gridstat: internal error: " << e.what() << "\n";
     return kExitCannotRun;

@@ -6,7 +6,7 @@ grammar Gridstat;
 file        : decl* EOF ;
 exprOnly    : expr EOF ;              // message placeholders are parsed with this entry
 
-decl        : survey | rules | codes | reference ;
+decl        : survey | rules | codes | reference | tier | role | workflow ;
 
 // ---- surveys -------------------------------------------------------------
 survey      : 'survey' ident STRING? '{' surveyItem* '}' ;
@@ -38,6 +38,20 @@ codes       : 'codes' ident STRING? '{' codeEntry* '}' ;
 codeEntry   : STRING STRING? ;
 reference   : 'reference' ident STRING? '{' refItem* '}' ;
 refItem     : ident STRING? ;
+
+// ---- organisation and workflows ------------------------------------------
+tier        : 'tier' ident STRING? 'level' NUMBER ;
+role        : 'role' ident STRING? 'at' ident ;
+workflow    : 'workflow' ident STRING? 'for' ident '{' workflowItem* '}' ;
+workflowItem: 'state' ident STRING? stateFlag*                     # stateItem
+            | 'deadline' ident NUMBER 'days' 'after' 'period'      # deadlineItem
+            | 'action' ident STRING? '{' actionClause* '}'          # actionItem
+            ;
+stateFlag   : 'initial' | 'final' ;
+// Clauses are a word and its values (`from released, returned`), checked by the compiler.
+actionClause: 'guard' expr STRING                                  # guardClause
+            | ident ident (',' ident)*                             # listClause
+            ;
 
 // ---- rules ---------------------------------------------------------------
 rules       : 'rules' 'for' ident '{' ruleItem* '}' ;
@@ -72,7 +86,8 @@ arg         : expr ('where' expr)? ;
 
 // Words that are keywords in one place but may name a field or function elsewhere.
 ident       : ID | 'period' | 'key' | 'unit' | 'min' | 'max' | 'length' | 'pattern'
-            | 'rows' | 'masked' | 'range' ;
+            | 'rows' | 'masked' | 'range' | 'level' | 'at' | 'state' | 'initial' | 'final'
+            | 'days' | 'after' ;
 
 // ---- tokens --------------------------------------------------------------
 CODE        : [A-Z] [A-Z0-9]* ('-' [A-Z0-9]+)+ ;

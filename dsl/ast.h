@@ -152,6 +152,55 @@ struct RulesDecl {
   std::vector<LetDecl> lets;
 };
 
+struct TierDecl {
+  int id = 0;
+  Named name;
+  std::string label;
+  long level = 0;
+};
+
+struct RoleDecl {
+  int id = 0;
+  Named name;
+  std::string label;
+  Named at;  // a tier, or `grid`
+};
+
+struct StateDecl {
+  Named name;
+  std::string label;
+  bool initial = false, final = false;
+};
+
+struct ActionClause {
+  Named word;                 // by, from, to, needs, moves, target, effect, creates
+  std::vector<Named> values;
+  ExprPtr guard;              // a `guard` clause
+  std::string guard_message;
+};
+
+struct ActionDecl {
+  int id = 0;
+  Named name;
+  std::string label;
+  std::vector<ActionClause> clauses;
+};
+
+struct DeadlineDecl {
+  Named action;
+  long days = 0;
+};
+
+struct WorkflowDecl {
+  int id = 0;
+  Named name;
+  std::string label;
+  Named survey;
+  std::vector<StateDecl> states;
+  std::vector<ActionDecl> actions;
+  std::vector<DeadlineDecl> deadlines;
+};
+
 struct SourceFile {
   std::string path;     // as shown in diagnostics
   std::string text;
@@ -165,6 +214,9 @@ struct Module {
   std::vector<CodesDecl> codes;
   std::vector<ReferenceDecl> references;
   std::vector<RulesDecl> rules;
+  std::vector<TierDecl> tiers;
+  std::vector<RoleDecl> roles;
+  std::vector<WorkflowDecl> workflows;
   int next_id = 1;
 };
 

@@ -143,7 +143,70 @@ class Builder {
       else if (d->rules()) Rules(d->rules());
       else if (d->codes()) Codes(d->codes());
       else if (d->reference()) Reference(d->reference());
+      else if (d->tier()) Tier(d->tier());
+      else if (d->role()) Role(d->role());
+      else if (d->workflow()) Workflow(d->workflow());
     }
+  }
+
+  void Tier(G::TierContext* c) {
+    ast::TierDecl t;
+    t.id = m_->next_id++;
+    t.name = Name(c->ident());
+    if (c->STRING()) t.label = Unescape(c->STRING()->getText());
+    t.level = ToLong(c->NUMBER()->getText());
+    m_->tiers.push_back(std::move(t));
+  }
+
+  void Role(G::RoleContext* c) {
+    ast::RoleDecl r;
+    r.id = m_->next_id++;
+    r.name = Name(c->ident(0));
+    if (c->STRING()) r.label = Unescape(c->STRING()->getText());
+    r.at = Name(c->ident(1));
+    m_->roles.push_back(std::move(r));
+  }
+
+  void Workflow(G::WorkflowContext* c) {
+    ast::WorkflowDecl w;
+    w.id = m_->next_id++;
+    w.name = Name(c->ident(0));
+    if (c->STRING()) w.label = Unescape(c->STRING()->getText());
+    w.survey = Name(c->ident(1));
+    for (auto* item : c->workflowItem()) {
+      if (auto* st = dynamic_cast<G::StateItemContext*>(item)) {
+        ast::StateDecl sd;
+        sd.name = Name(st->ident());
+        if (st->STRING()) sd.label = Unescape(st->STRING()->getText());
+        for (auto* f : st->stateFlag()) {
+          if (f->getText() == "initial") sd.initial = true;
+          else sd.final = true;
+        }
+        w.states.push_back(std::move(sd));
+      } else if (auto* dl = dynamic_cast<G::DeadlineItemContext*>(item)) {
+        w.deadlines.push_back({Name(dl->ident()), ToLong(dl->NUMBER()->getText())});
+      } else if (auto* ac = dynamic_cast<G::ActionItemContext*>(item)) {
+        ast::ActionDecl a;
+        a.id = m_->next_id++;
+        a.name = Name(ac->ident());
+        if (ac->STRING()) a.label = Unescape(ac->STRING()->getText());
+        for (auto* cl : ac->actionClause()) {
+          ast::ActionClause clause;
+          if (auto* g = dynamic_cast<G::GuardClauseContext*>(cl)) {
+            clause.word = ast::Named{"guard", P(g)};
+            clause.guard = Ex(g->expr());
+            clause.guard_message = Unescape(g->STRING()->getText());
+          } else if (auto* l = dynamic_cast<G::ListClauseContext*>(cl)) {
+            auto ids = l->ident();
+            clause.word = Name(ids[0]);
+            for (size_t i = 1; i < ids.size(); ++i) clause.values.push_back(Name(ids[i]));
+          }
+          a.clauses.push_back(std::move(clause));
+        }
+        w.actions.push_back(std::move(a));
+      }
+    }
+    m_->workflows.push_back(std::move(w));
   }
 
   void Survey(G::SurveyContext* c) {

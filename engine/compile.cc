@@ -7,12 +7,16 @@
 //   3. SurveyPass         field types, constraints, keys and patterns; skip logic is
 //                         compiled here because it may read any field and table;
 //   4. RulePass           names resolved, types checked, rules lowered to nodes,
-//                         message templates checked; needs every survey complete.
+//                         message templates checked; needs every survey complete;
+//   5. WorkflowPass       tiers, roles, states and actions; guards are compiled like
+//                         rules against the carried survey, so it comes after RulePass
+//                         (guards may use the rules' `let` names).
 //
 // Every pass reports all it finds and goes on, so an author sees every problem at once.
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "common/text.h"
@@ -106,13 +110,18 @@ const char* const kAggregates[] = {"count", "sum", "min", "max", "all", "any", "
 
 class Compiler {
  public:
-  explicit Compiler(std::string data_dir) : data_dir_(std::move(data_dir)), prog_(std::make_unique<Program>()) {}
+  using Loader = std::function<Result<std::string>(const std::string& relative)>;
+  explicit Compiler(Loader load) : load_(std::move(load)), prog_(std::make_unique<Program>()) {}
+
+  // Every file the Program was built from, by path relative to the definitions root.
+  std::map<std::string, std::string> files;
 
   ast::Module module;
   std::vector<Diagnostic> diags;
 
-  void AddHashInput(const std::string& name, const std::string& content) {
+  void AddFile(const std::string& name, const std::string& content) {
     hash_parts_.push_back(name + "\t" + Sha256Hex(content));
+    files[name] = content;
   }
 
   CompileResult Finish() {
@@ -128,10 +137,12 @@ class Compiler {
       ReferenceDataPass();
       SurveyPass();
       RulePass();
+      WorkflowPass();
     }
     CompileResult r;
     SortAndCap(&diags);
     r.diagnostics = std::move(diags);
+    r.files = std::move(files);
     if (!HasErrors(r.diagnostics)) {
       std::sort(hash_parts_.begin(), hash_parts_.end());
       std::string all;
@@ -242,15 +253,14 @@ class Compiler {
       AddTable(std::move(t));
       return;
     }
-    fs::path path = fs::path(data_dir_) / file;
-    auto data = ReadFile(path.string(), 256u << 20);
+    auto data = load_(file);
     if (!data.ok()) {
       Err(file_pos, "bad-data-file", "无法读取参照数据文件「" + file + "」", "cannot read reference data file '" + file + "'",
-          "路径相对于定义目录: " + path.string(), "paths are relative to the definitions directory: " + path.string());
+          "路径相对于定义目录: " + data.status().message(), "paths are relative to the definitions directory: " + data.status().message());
       AddTable(std::move(t));
       return;
     }
-    AddHashInput(file, *data);
+    AddFile(file, *data);
     if (FindInvalidUtf8(*data) != std::string::npos) {
       Err(file_pos, "bad-data-file", "参照数据文件「" + file + "」不是有效的 UTF-8", "'" + file + "' is not valid UTF-8");
       AddTable(std::move(t));
@@ -514,6 +524,7 @@ class Compiler {
     SurveyDef* survey;
     std::vector<std::pair<int, int>> rows;  // (roster, binding), innermost last
     bool row_rule = false;                  // a `for each` rule: binding 0 is its row
+    bool guard = false;                     // a workflow guard: errors() and friends allowed
     std::vector<FieldRef>* refs = nullptr;
     std::vector<std::string> let_stack;
   };
@@ -610,6 +621,225 @@ class Compiler {
           std::string("a condition must be true or false; this is a ") + TypeName(t.type),
           "例如写成 x > 0 或 present(x)", "for example x > 0 or present(x)");
     return t.node;
+  }
+
+  // ---- 5. WorkflowPass ------------------------------------------------------
+  void WorkflowPass() {
+    std::set<std::string> tier_names;
+    for (auto& t : module.tiers) {
+      if (!tier_names.insert(t.name.name).second) {
+        Err(t.name.pos, "duplicate", "层级「" + t.name.name + "」重复定义", "tier '" + t.name.name + "' is defined twice");
+        continue;
+      }
+      if (t.level < 1 || t.level > 9)
+        Err(t.name.pos, "bad-tier", "层级的 level 应为区划树的级别 1–9", "a tier's level must be a division level from 1 to 9");
+      prog_->tiers.push_back({t.name.name, t.label, static_cast<int>(t.level)});
+    }
+    for (auto& r : module.roles) {
+      if (prog_->FindRole(r.name.name) >= 0) {
+        Err(r.name.pos, "duplicate", "角色「" + r.name.name + "」重复定义", "role '" + r.name.name + "' is defined twice");
+        continue;
+      }
+      RoleDef rd{r.name.name, r.label, -1, r.at.name == "grid"};
+      if (!rd.grid) {
+        for (size_t i = 0; i < prog_->tiers.size(); ++i) if (prog_->tiers[i].name == r.at.name) rd.tier = static_cast<int>(i);
+        if (rd.tier < 0) {
+          std::vector<std::string> names = {"grid"};
+          for (auto& t : prog_->tiers) names.push_back(t.name);
+          std::string c = Closest(r.at.name, names);
+          Err(r.at.pos, "unknown-tier", "没有名为「" + r.at.name + "」的层级", "no tier named '" + r.at.name + "'",
+              c.empty() ? "层级用 tier 定义,或写 grid" : "是不是「" + c + "」?",
+              c.empty() ? "declare tiers with `tier`, or use grid" : "did you mean '" + c + "'?");
+        }
+      }
+      prog_->roles.push_back(std::move(rd));
+    }
+    for (auto& w : module.workflows) CompileWorkflow(w);
+  }
+
+  void CompileWorkflow(const ast::WorkflowDecl& w) {
+    if (prog_->FindWorkflow(w.name.name) >= 0) {
+      Err(w.name.pos, "duplicate", "流程「" + w.name.name + "」重复定义", "workflow '" + w.name.name + "' is defined twice");
+      return;
+    }
+    WorkflowDef wd;
+    wd.name = w.name.name;
+    wd.label = w.label;
+    auto sit = prog_->survey_by_name.find(w.survey.name);
+    if (sit == prog_->survey_by_name.end()) {
+      std::vector<std::string> names;
+      for (auto& sv : prog_->surveys) names.push_back(sv.name);
+      std::string c = Closest(w.survey.name, names);
+      Err(w.survey.pos, "unknown-survey", "没有名为「" + w.survey.name + "」的调查表", "no survey named '" + w.survey.name + "'",
+          c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
+      return;
+    }
+    wd.survey = sit->second;
+    SurveyDef& survey = prog_->surveys[wd.survey];
+    std::vector<Pos> state_pos;
+    for (auto& st : w.states) {
+      if (wd.FindState(st.name.name) >= 0) {
+        Err(st.name.pos, "duplicate", "状态「" + st.name.name + "」重复定义", "state '" + st.name.name + "' is defined twice");
+        continue;
+      }
+      wd.states.push_back({st.name.name, st.label, st.initial, st.final});
+      state_pos.push_back(st.name.pos);
+    }
+    std::vector<std::string> state_names, role_names = {"holder"};
+    for (auto& st : wd.states) state_names.push_back(st.name);
+    for (auto& r : prog_->roles) role_names.push_back(r.name);
+    auto state = [&](const ast::Named& n) {
+      int i = wd.FindState(n.name);
+      if (i < 0) {
+        std::string c = Closest(n.name, state_names);
+        Err(n.pos, "unknown-state", "流程「" + wd.name + "」没有状态「" + n.name + "」", "workflow '" + wd.name + "' has no state '" + n.name + "'",
+            c.empty() ? "状态用 state 定义" : "是不是「" + c + "」?", c.empty() ? "declare states with `state`" : "did you mean '" + c + "'?");
+      }
+      return i;
+    };
+    auto one_of = [&](const ast::Named& v, std::initializer_list<const char*> allowed, const std::string& word) {
+      for (const char* a : allowed) if (v.name == a) return true;
+      std::string list;
+      std::vector<std::string> names;
+      for (const char* a : allowed) { list += (list.empty() ? "" : "、") + std::string(a); names.push_back(a); }
+      std::string c = Closest(v.name, names);
+      Err(v.pos, "bad-clause", word + " 后面不能写「" + v.name + "」(可用: " + list + ")",
+          "'" + v.name + "' cannot follow " + word + " (use " + list + ")", c.empty() ? "" : "是不是「" + c + "」?",
+          c.empty() ? "" : "did you mean '" + c + "'?");
+      return false;
+    };
+    for (auto& a : w.actions) {
+      if (wd.FindAction(a.name.name) >= 0 || a.name.name == "save") {
+        Err(a.name.pos, "duplicate", "动作「" + a.name.name + "」重复定义(save 是内置动作)",
+            "action '" + a.name.name + "' is defined twice (save is built in)");
+        continue;
+      }
+      ActionDef ad;
+      ad.name = a.name.name;
+      ad.label = a.label;
+      ad.line = a.name.pos.line;
+      bool has_to = false;
+      for (auto& cl : a.clauses) {
+        const std::string& word = cl.word.name;
+        if (word == "guard") {
+          Scope sc{&survey};
+          sc.guard = true;
+          int node = Condition(*cl.guard, sc);
+          ad.guards.push_back({node, cl.guard_message});
+        } else if (word == "by") {
+          for (auto& v : cl.values) {
+            if (v.name == "holder") { ad.by_holder = true; continue; }
+            int r = prog_->FindRole(v.name);
+            if (r < 0) {
+              std::string c = Closest(v.name, role_names);
+              Err(v.pos, "unknown-role", "没有名为「" + v.name + "」的角色", "no role named '" + v.name + "'",
+                  c.empty() ? "角色用 role 定义" : "是不是「" + c + "」?", c.empty() ? "declare roles with `role`" : "did you mean '" + c + "'?");
+            } else {
+              ad.by.push_back(r);
+            }
+          }
+        } else if (word == "from") {
+          for (auto& v : cl.values) {
+            if (v.name == "none") { ad.from_none = true; continue; }
+            int st = state(v);
+            if (st >= 0) ad.from.push_back(st);
+          }
+        } else if (word == "to") {
+          if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause", "to 后面只能写一个状态", "`to` takes one state");
+          ad.to = state(cl.values[0]);
+          has_to = true;
+        } else if (word == "needs") {
+          for (auto& v : cl.values) {
+            if (!one_of(v, {"comment", "target", "submission"}, "needs")) continue;
+            if (v.name == "comment") ad.needs_comment = true;
+            else if (v.name == "target") ad.needs_target = true;
+            else ad.needs_submission = true;
+          }
+        } else if (word == "moves") {
+          for (auto& v : cl.values)
+            if (one_of(v, {"target", "parent"}, "moves"))
+              ad.move = v.name == "target" ? ActionDef::Move::kTarget : ActionDef::Move::kParent;
+        } else if (word == "target") {
+          for (auto& v : cl.values)
+            if (one_of(v, {"any", "child", "same_level"}, "target"))
+              ad.target_rule = v.name == "child" ? ActionDef::TargetRule::kChild
+                             : v.name == "same_level" ? ActionDef::TargetRule::kSameLevel : ActionDef::TargetRule::kAny;
+        } else if (word == "creates") {
+          for (auto& v : cl.values)
+            if (one_of(v, {"villages", "rows"}, "creates"))
+              ad.creates = v.name == "villages" ? ActionDef::Creates::kVillages : ActionDef::Creates::kRows;
+        } else if (word == "effect") {
+          for (auto& v : cl.values)
+            if (one_of(v, {"register_unit"}, "effect")) ad.registers_unit = true;
+        } else {
+          std::string c = Closest(word, {"by", "from", "to", "needs", "moves", "target", "creates", "effect", "guard"});
+          Err(cl.word.pos, "bad-clause", "动作里不能写「" + word + "」", "unknown action clause '" + word + "'",
+              c.empty() ? "可用: by、from、to、needs、moves、target、creates、effect、guard" : "是不是「" + c + "」?",
+              c.empty() ? "use by, from, to, needs, moves, target, creates, effect or guard" : "did you mean '" + c + "'?");
+        }
+      }
+      if (!has_to) Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 to(结果状态)", "action '" + ad.name + "' needs `to STATE`");
+      if (ad.by.empty() && !ad.by_holder)
+        Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 by(谁可以执行)", "action '" + ad.name + "' needs `by ROLE`");
+      if (ad.from.empty() && !ad.from_none)
+        Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 from(起始状态,新建用 none)",
+            "action '" + ad.name + "' needs `from STATE` (`none` to create)");
+      if (ad.move == ActionDef::Move::kTarget && !ad.needs_target)
+        Err(a.name.pos, "bad-action", "moves target 需要 needs target", "`moves target` needs `needs target`");
+      if (ad.from_none && ad.creates == ActionDef::Creates::kNone && !ad.needs_submission)
+        Err(a.name.pos, "bad-action", "从 none 开始的动作需要 creates villages、creates rows 或 needs submission",
+            "an action from `none` needs `creates villages`, `creates rows` or `needs submission`");
+      wd.actions.push_back(std::move(ad));
+    }
+    for (auto& d : w.deadlines) {
+      int a = wd.FindAction(d.action.name);
+      if (a < 0) {
+        std::vector<std::string> names;
+        for (auto& ad : wd.actions) names.push_back(ad.name);
+        std::string c = Closest(d.action.name, names);
+        Err(d.action.pos, "unknown-action", "流程没有动作「" + d.action.name + "」", "the workflow has no action '" + d.action.name + "'",
+            c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
+        continue;
+      }
+      wd.deadlines.push_back({a, static_cast<int>(d.days)});
+    }
+    // Every state must be reachable from a creating action.
+    std::vector<bool> reached(wd.states.size(), false);
+    std::vector<int> todo;
+    for (auto& a : wd.actions)
+      if (a.from_none && a.to >= 0 && !reached[a.to]) { reached[a.to] = true; todo.push_back(a.to); }
+    while (!todo.empty()) {
+      int st = todo.back();
+      todo.pop_back();
+      for (auto& a : wd.actions)
+        if (a.to >= 0 && !reached[a.to] && std::find(a.from.begin(), a.from.end(), st) != a.from.end()) {
+          reached[a.to] = true;
+          todo.push_back(a.to);
+        }
+    }
+    if (wd.actions.size() == w.actions.size() && !HasErrors(diags))
+      for (size_t i = 0; i < wd.states.size(); ++i)
+        if (!reached[i])
+          Err(state_pos[i], "unreachable-state", "状态「" + wd.states[i].name + "」无法到达:没有动作通向它",
+              "state '" + wd.states[i].name + "' is unreachable: no action leads to it");
+    // `save` stores a draft: whoever may submit may save, and so may grid workers.
+    for (auto& a : wd.actions) {
+      if (!a.needs_submission) continue;
+      ActionDef save;
+      save.name = "save";
+      save.label = "保存草稿";
+      save.by = a.by;
+      for (size_t r = 0; r < prog_->roles.size(); ++r)
+        if (prog_->roles[r].grid && std::find(save.by.begin(), save.by.end(), static_cast<int>(r)) == save.by.end())
+          save.by.push_back(static_cast<int>(r));
+      save.from = a.from;
+      save.from_none = a.from_none;
+      save.needs_submission = true;
+      save.is_save = true;
+      wd.actions.push_back(std::move(save));
+      break;
+    }
+    prog_->workflows.push_back(std::move(wd));
   }
 
   // ---- expression compiler --------------------------------------------------
@@ -936,6 +1166,16 @@ class Compiler {
       }
       return {Emit(n, e), T(TypeKind::kNum, scale)};
     }
+    if (name == "errors" || name == "warnings" || name == "unexplained_warnings") {
+      if (!sc.guard) {
+        Err(e.pos, "guard-only", name + "() 只能用在流程的 guard 里", name + "() can only be used in a workflow guard");
+        return Fail();
+      }
+      if (!e.args.empty()) return ArgCount(e, 0, 0);
+      Node n; n.op = Op::kCall;
+      n.sub = static_cast<uint8_t>(name == "errors" ? Fn::kErrors : name == "warnings" ? Fn::kWarnings : Fn::kUnexplained);
+      return {Emit(n, e), T(TypeKind::kNum)};
+    }
     const FnSpec* spec = nullptr;
     for (auto& f : kFunctions) if (name == f.name) spec = &f;
     if (!spec) {
@@ -1082,7 +1322,7 @@ class Compiler {
     return {Emit(n, e), result};
   }
 
-  std::string data_dir_;
+  Loader load_;
   std::unique_ptr<Program> prog_;
   SurveyDef* cur_ = nullptr;
   std::vector<std::string> hash_parts_;
@@ -1110,11 +1350,49 @@ Type FieldDef::StaticType() const {
 
 namespace gridstat {
 
+namespace {
+
+engine::Compiler::Loader DiskLoader(const std::string& root) {
+  return [root](const std::string& rel) -> Result<std::string> {
+    if (rel.find("..") != std::string::npos || (!rel.empty() && rel[0] == '/'))
+      return Status::Invalid(rel + " (must stay inside the definitions directory)");
+    std::string path = (std::filesystem::path(root) / rel).string();
+    auto data = engine::ReadFile(path, 256u << 20);
+    if (!data.ok()) return Status::Io(path);
+    return data;
+  };
+}
+
+Diagnostic FileDiag(const std::string& code, const std::string& file, const std::string& zh, const std::string& en) {
+  Diagnostic d;
+  d.code = code;
+  d.file = file;
+  d.message_zh = zh;
+  d.message_en = en;
+  return d;
+}
+
+}  // namespace
+
 CompileResult CompileSources(const std::vector<SourceText>& sources, const std::string& data_dir) {
-  engine::Compiler c(data_dir);
+  engine::Compiler c(DiskLoader(data_dir));
   for (const auto& s : sources) {
-    c.AddHashInput(s.path, s.text);
+    c.AddFile(s.path, s.text);
     ParseSource(&c.module, s.path, s.text, &c.diags);
+  }
+  return c.Finish();
+}
+
+CompileResult CompileFiles(const std::map<std::string, std::string>& files, const std::string& display_root) {
+  engine::Compiler c([&files](const std::string& rel) -> Result<std::string> {
+    auto it = files.find(rel);
+    if (it == files.end()) return Status::NotFound(rel);
+    return it->second;
+  });
+  for (const auto& [rel, text] : files) {
+    if (rel.size() < 3 || rel.compare(rel.size() - 3, 3, ".gs") != 0) continue;
+    c.AddFile(rel, text);
+    ParseSource(&c.module, display_root.empty() ? rel : display_root + "/" + rel, text, &c.diags);
   }
   return c.Finish();
 }
@@ -1124,43 +1402,33 @@ CompileResult CompileDirectory(const std::string& dir) {
   CompileResult r;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    Diagnostic d;
-    d.code = "no-definitions";
-    d.file = dir;
-    d.message_zh = "定义目录不存在或不是目录";
-    d.message_en = "the definitions directory does not exist or is not a directory";
-    r.diagnostics.push_back(d);
+    r.diagnostics.push_back(FileDiag("no-definitions", dir, "定义目录不存在或不是目录",
+                                     "the definitions directory does not exist or is not a directory"));
     return r;
   }
-  std::vector<std::string> paths;
+  std::vector<std::string> rels;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file() && it->path().extension() == ".gs") paths.push_back(it->path().string());
-  std::sort(paths.begin(), paths.end());
-  std::vector<SourceText> sources;
-  for (auto& p : paths) {
-    auto data = engine::ReadFile(p, 64u << 20);
+    if (it->is_regular_file() && it->path().extension() == ".gs")
+      rels.push_back(fs::relative(it->path(), dir).generic_string());
+  std::sort(rels.begin(), rels.end());
+  engine::Compiler c(DiskLoader(dir));
+  for (auto& rel : rels) {
+    std::string shown = (fs::path(dir) / rel).string();
+    auto data = engine::ReadFile(shown, 64u << 20);
     if (!data.ok()) {
-      Diagnostic d;
-      d.code = "unreadable";
-      d.file = p;
-      d.message_zh = "无法读取文件: " + data.status().message();
-      d.message_en = "cannot read file: " + data.status().message();
-      r.diagnostics.push_back(d);
+      r.diagnostics.push_back(FileDiag("unreadable", shown, "无法读取文件: " + data.status().message(),
+                                       "cannot read file: " + data.status().message()));
       continue;
     }
-    sources.push_back({p, std::move(*data)});
+    c.AddFile(rel, *data);
+    ParseSource(&c.module, shown, std::move(*data), &c.diags);
   }
   if (!r.diagnostics.empty()) return r;
-  if (sources.empty()) {
-    Diagnostic d;
-    d.code = "no-definitions";
-    d.file = dir;
-    d.message_zh = "目录中没有 .gs 定义文件";
-    d.message_en = "no .gs definition files in the directory";
-    r.diagnostics.push_back(d);
+  if (rels.empty()) {
+    r.diagnostics.push_back(FileDiag("no-definitions", dir, "目录中没有 .gs 定义文件", "no .gs definition files in the directory"));
     return r;
   }
-  return CompileSources(sources, dir);
+  return c.Finish();
 }
 
 const std::string& ProgramHash(const Program& p) { return p.hash; }

@@ -112,6 +112,7 @@ enum class Fn : uint8_t {
   kYear, kMonth, kYm, kDate, kMonthsBetween, kAgeAt,
   kGb32100, kGb11643, kIdBirth, kIdSex,
   kLevel, kLabel, kParent, kWithin, kMin2, kMax2, kLat, kLon,
+  kErrors, kWarnings, kUnexplained,  // workflow guards: counts over the submission's findings
 };
 
 struct Node {
@@ -172,7 +173,78 @@ struct SurveyDef {
   std::vector<int> field_when_order;  // fields with skip logic, in declaration order
 };
 
+// ---- organisation and workflows ------------------------------------------
+struct TierDef {
+  std::string name, label;
+  int level = 0;  // level in the division tree (1 region ... 5 village)
+};
+
+struct RoleDef {
+  std::string name, label;
+  int tier = -1;      // index into Program::tiers; -1 for a grid role
+  bool grid = false;  // acts for the village its grid belongs to
+};
+
+struct GuardDef {
+  int node = -1;  // in the survey's node array
+  std::string message;
+};
+
+struct ActionDef {
+  std::string name, label;
+  std::vector<int> by;     // role indexes
+  bool by_holder = false;  // the holder of the instance may take it
+  std::vector<int> from;   // state indexes
+  bool from_none = false;  // creates the instance
+  int to = -1;
+  bool needs_comment = false, needs_target = false, needs_submission = false;
+  enum class Move : uint8_t { kNone, kTarget, kParent } move = Move::kNone;
+  enum class TargetRule : uint8_t { kAny, kChild, kSameLevel } target_rule = TargetRule::kAny;
+  enum class Creates : uint8_t { kNone, kVillages, kRows } creates = Creates::kNone;
+  bool registers_unit = false;
+  bool is_save = false;  // stores a draft; changes no state
+  std::vector<GuardDef> guards;
+  int line = 0;
+};
+
+struct StateDef {
+  std::string name, label;
+  bool initial = false, final = false;
+};
+
+struct WorkflowDef {
+  std::string name, label;
+  int survey = -1;
+  std::vector<StateDef> states;
+  std::vector<ActionDef> actions;
+  struct Deadline {
+    int action = -1;
+    int days = 0;  // after the end of the period, Asia/Shanghai
+  };
+  std::vector<Deadline> deadlines;
+  int FindAction(std::string_view n) const {
+    for (size_t i = 0; i < actions.size(); ++i) if (actions[i].name == n) return static_cast<int>(i);
+    return -1;
+  }
+  int FindState(std::string_view n) const {
+    for (size_t i = 0; i < states.size(); ++i) if (states[i].name == n) return static_cast<int>(i);
+    return -1;
+  }
+};
+
 struct Program {
+  std::vector<TierDef> tiers;
+  std::vector<RoleDef> roles;
+  std::vector<WorkflowDef> workflows;
+  int FindRole(std::string_view n) const {
+    for (size_t i = 0; i < roles.size(); ++i) if (roles[i].name == n) return static_cast<int>(i);
+    return -1;
+  }
+  int FindWorkflow(std::string_view n) const {
+    for (size_t i = 0; i < workflows.size(); ++i) if (workflows[i].name == n) return static_cast<int>(i);
+    return -1;
+  }
+
   std::vector<SurveyDef> surveys;
   std::unordered_map<std::string, int> survey_by_name;
   std::vector<Table> tables;

@@ -53,6 +53,11 @@ Value CallFn(const Node& n, EvalContext& ctx) {
     }
     return best;
   }
+  if (fn == Fn::kErrors || fn == Fn::kWarnings || fn == Fn::kUnexplained) {
+    if (!ctx.counts) return Unknown();
+    int v = fn == Fn::kErrors ? ctx.counts->errors : fn == Fn::kWarnings ? ctx.counts->warnings : ctx.counts->unexplained;
+    return Value::Num(Decimal::FromInt(v));
+  }
   for (size_t i = 0; i < nk && i < 3; ++i) {
     a[i] = Eval(n.kids[i], ctx);
     if (ctx.fault || !a[i].known()) return Unknown();

@@ -22,6 +22,10 @@ struct Record {
   std::deque<std::string> storage;  // owns the text that Values point into
 };
 
+struct FindingCounts {
+  int errors = 0, warnings = 0, unexplained = 0;
+};
+
 struct EvalContext {
   const Program& prog;
   const SurveyDef& survey;
@@ -31,6 +35,7 @@ struct EvalContext {
   const char* fault = nullptr;  // set on a run-time fault; evaluation then stops
   bool saw_invalid = false;     // a value with a field-level error was read
   std::deque<std::string> arena;
+  const FindingCounts* counts = nullptr;  // for workflow guards
 };
 
 Value Eval(int node, EvalContext& ctx);
@@ -45,5 +50,16 @@ RuleOutcome RunRule(const RuleDef& rule, EvalContext& ctx);
 // The rule's message with its placeholders filled in, for the first failing row.
 std::string RenderMessage(const RuleDef& rule, EvalContext& ctx, int row);
 std::string FormatValue(const Value& v, const Type& t);
+
+}  // namespace gridstat::engine
+
+#include "gridstat/validate.h"
+
+namespace gridstat::engine {
+
+// The message of the first workflow guard that does not definitely hold for this
+// submission and its report, or nullopt when all hold.
+std::optional<std::string> FailingGuard(const Program& prog, const SurveyDef& s, const Envelope& env, const Report& report,
+                                        const std::vector<GuardDef>& guards, Lang lang);
 
 }  // namespace gridstat::engine

@@ -522,6 +522,33 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
   return r;
 }
 
+namespace engine {
+
+std::optional<std::string> FailingGuard(const Program& prog, const SurveyDef& s, const Envelope& env, const Report& report,
+                                        const std::vector<GuardDef>& guards, Lang lang) {
+  if (guards.empty()) return std::nullopt;
+  Record rec;
+  DecodeRecord(prog, s, env, lang, &rec, nullptr);
+  FindingCounts counts;
+  for (const auto& f : report.findings) {
+    if (f.is_error) ++counts.errors;
+    else {
+      ++counts.warnings;
+      if (!f.explained) ++counts.unexplained;
+    }
+  }
+  EvalContext ctx{prog, s, rec};
+  ctx.counts = &counts;
+  for (const auto& g : guards) {
+    Value v = Eval(g.node, ctx);
+    ctx.fault = nullptr;
+    if (!v.known() || !v.b) return g.message;
+  }
+  return std::nullopt;
+}
+
+}  // namespace engine
+
 void PreviousSet::Add(Envelope e) {
   Validator v(program_);
   auto key = v.RecordKey(e);

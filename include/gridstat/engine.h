@@ -10,6 +10,7 @@
 // and the same hash.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ using Program = engine::Program;
 struct CompileResult {
   std::shared_ptr<const Program> program;  // null when there were errors
   std::vector<Diagnostic> diagnostics;     // sorted by position, capped
+  // Every file read, by path relative to the definitions root (.gs and data files):
+  // enough to compile the same Program again with CompileFiles.
+  std::map<std::string, std::string> files;
 };
 
 // Compiles every *.gs file under `dir` (recursively, in path order). Reference
@@ -36,6 +40,10 @@ struct SourceText {
 };
 // Compiles in-memory sources; reference data paths are relative to `data_dir`.
 CompileResult CompileSources(const std::vector<SourceText>& sources, const std::string& data_dir);
+
+// Compiles a set of files held in memory (relative path -> content), as stored
+// for a definitions version. `display_root` prefixes paths in diagnostics.
+CompileResult CompileFiles(const std::map<std::string, std::string>& files, const std::string& display_root = "");
 
 // SHA-256 (hex) over every file the Program was built from, data files included.
 const std::string& ProgramHash(const Program& p);

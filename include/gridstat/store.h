@@ -1,0 +1,102 @@
+// The store: definitions versions, the organisation, workflow instances,
+// submission revisions and the hash-chained event log, in one SQLite file.
+//
+//   auto store = gridstat::Store::Open("grid.db");          // or Store::Create(...)
+//   auto results = (*store)->Act({.actor = "town-450102001", .instances = {id}, .action = "approve"});
+//
+// Every command is one transaction: it happens completely or not at all, and an
+// acknowledged command survives a crash (WAL, synchronous=FULL). Refused attempts
+// are recorded as events too. A Store object is not thread-safe: open one per
+// thread or process; SQLite serialises the writers. Formats: doc/store.md, doc/audit.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gridstat/diagnostic.h"
+#include "gridstat/document.h"
+#include "gridstat/status.h"
+#include "gridstat/validate.h"
+
+namespace gridstat {
+
+// Exit codes of the workflow commands.
+enum class Outcome { kDone = 0, kRefused = 1, kCannotRun = 2, kConflict = 3 };
+
+struct ActionResult {
+  std::string instance;
+  Outcome outcome = Outcome::kDone;
+  std::string code;     // why it was refused: no_user, no_access, no_permission, wrong_state, ...
+  std::string message;  // in the store's language
+  bool changed = false; // an instance was created or moved
+  bool repeated = false;  // the request id was seen before: nothing happened again
+  std::optional<Report> report;  // the validation report of a submission
+};
+
+struct ActRequest {
+  std::string actor;
+  std::vector<std::string> instances;
+  std::string action;
+  std::string comment, target, request_id;
+  std::optional<int64_t> if_version;
+};
+
+struct Query {
+  std::optional<std::string> as;  // limit to what this user may see
+  std::string survey, period, state, under;
+};
+
+struct VerifyResult {
+  bool ok = true;
+  int64_t events = 0, instances = 0, submissions = 0;
+  int64_t first_bad_seq = 0;  // the first event that does not hold
+  std::string problem;
+};
+
+class Store {
+ public:
+  // Creates a store from a definitions directory and an organisation file.
+  static Result<std::unique_ptr<Store>> Create(const std::string& path, const std::string& defs_dir,
+                                               const std::string& org_file, Lang lang = Lang::kZh);
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, Lang lang = Lang::kZh);
+  virtual ~Store() = default;
+
+  virtual std::vector<ActionResult> Release(const std::string& actor, const std::string& survey,
+                                            const std::string& period, const std::string& under,
+                                            const std::string& request_id) = 0;
+  // Task-ledger rows (JSON Lines); a bad row is reported and the others go on.
+  virtual std::vector<ActionResult> Import(const std::string& actor, const std::string& workflow,
+                                           const std::string& period, const std::string& file) = 0;
+  virtual std::vector<ActionResult> Submit(const std::string& actor, const std::vector<Envelope>& submissions,
+                                           const std::string& instance, bool draft, const std::string& request_id) = 0;
+  virtual std::vector<ActionResult> Act(const ActRequest& request) = 0;
+
+  virtual Result<Doc> Show(const std::string& instance, const std::optional<std::string>& as) = 0;
+  virtual Result<std::vector<Doc>> List(const Query& q) = 0;
+  virtual Result<std::vector<Doc>> Inbox(const std::string& user) = 0;
+  // Counts per jurisdiction (at `level`, default the level below `under`) and state, and the overdue.
+  virtual Result<Doc> Progress(const Query& q, int level, const std::string& as_of) = 0;
+  virtual Result<std::string> ExportCsv(const Query& q) = 0;
+  virtual Result<std::vector<Doc>> Units(const std::string& uscc, const std::string& under) = 0;
+  virtual Result<std::vector<Doc>> History(const std::string& instance) = 0;
+
+  virtual Result<std::string> Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) = 0;
+  virtual std::vector<ActionResult> Migrate(const std::vector<std::string>& instances) = 0;
+  virtual Result<std::vector<Doc>> OrgUpdate(const std::string& org_file) = 0;
+  // Re-runs the latest submission of every instance under other definitions and
+  // lists the instances whose findings or status would change.
+  virtual Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) = 0;
+
+  virtual VerifyResult Verify() = 0;
+  virtual Status ExportAudit(const std::string& dir) = 0;
+  virtual Status Checkpoint(const std::string& key_pem_file, const std::string& out_file) = 0;
+  virtual VerifyResult VerifyCheckpoint(const std::string& checkpoint_file, const std::string& pubkey_file) = 0;
+};
+
+// Verifies an audit export (gridstat audit export) without the database.
+VerifyResult VerifyExport(const std::string& dir);
+
+}  // namespace gridstat

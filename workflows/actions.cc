@@ -1,0 +1,753 @@
+// Commands that change the store: each is one transaction, and every attempt,
+// allowed or refused, becomes an event of the hash chain.
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "common/json.h"
+#include "common/text.h"
+#include "engine/refdata.h"
+#include "rules/eval.h"
+#include "workflows/store_impl.h"
+
+namespace gridstat::store {
+
+namespace {
+
+using engine::ActionDef;
+using engine::WorkflowDef;
+
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+ActionResult Failure(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
+  ActionResult r;
+  r.instance = instance;
+  r.outcome = o;
+  r.code = code;
+  r.message = message;
+  return r;
+}
+
+// The workflow that carries `survey` in program `p`.
+const WorkflowDef* WorkflowFor(const engine::Program& p, const std::string& survey) {
+  int s = -1;
+  for (size_t i = 0; i < p.surveys.size(); ++i) if (p.surveys[i].name == survey) s = static_cast<int>(i);
+  for (auto& w : p.workflows) if (w.survey == s) return &w;
+  return nullptr;
+}
+
+std::string StateNames(const WorkflowDef& wf, const std::vector<int>& states) {
+  std::vector<std::string> names;
+  for (int s : states) names.push_back(wf.states[s].name);
+  return Join(names, "、");
+}
+
+Doc EnvelopeDoc(const Envelope& e) {
+  Doc ex = json::Obj();
+  for (auto& [k, v] : e.explanations) ex.members.emplace_back(k, json::Str(v));
+  return json::Obj({{"id", e.id ? json::Str(*e.id) : json::Null()}, {"survey", json::Str(e.survey)},
+                    {"period", json::Str(e.period)}, {"division", json::Str(e.division)}, {"data", e.data},
+                    {"explanations", ex}});
+}
+
+}  // namespace
+
+Doc StoreImpl::ActorFields(const std::string& actor, const User* user) const {
+  return json::Obj({{"actor", json::Str(actor)}, {"role", user ? json::Str(user->role) : json::Null()},
+                    {"actor_division", user ? json::Str(user->division) : json::Null()}});
+}
+
+ActionResult StoreImpl::Refuse(const std::string& instance, const std::string& actor, const User* user,
+                               const std::string& action, const std::string& code, const std::string& message,
+                               const std::string& request_id, Outcome outcome, const Instance* inst, Doc extra) {
+  Doc body = ActorFields(actor, user);
+  json::Set(&body, "kind", json::Str("action"));
+  json::Set(&body, "action", json::Str(action));
+  json::Set(&body, "instance", json::Str(instance));
+  json::Set(&body, "refused", json::Bool(true));
+  json::Set(&body, "reason", json::Str(code));
+  json::Set(&body, "message", json::Str(message));
+  json::Set(&body, "request_id", json::OptStr(request_id));
+  json::Set(&body, "definitions", json::Str(inst ? inst->definitions : current_hash_));
+  if (inst) {
+    json::Set(&body, "workflow", json::Str(inst->workflow));
+    json::Set(&body, "from", json::Str(inst->state));
+    json::Set(&body, "jurisdiction", json::Str(inst->division));
+  }
+  for (auto& m : extra.members) json::Set(&body, m.first, m.second);
+  auto ev = AppendEvent(body);
+  if (!ev.ok()) return Failure(instance, Outcome::kCannotRun, "store", ev.status().message());
+  return Failure(instance, outcome, code, message);
+}
+
+std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, const std::string& instance) {
+  if (request_id.empty()) return std::nullopt;
+  Stmt s(db_.get(), "SELECT body FROM events WHERE request_id = ? AND instance = ? ORDER BY seq LIMIT 1");
+  s.Bind(1, request_id).Bind(2, instance);
+  if (!s.Step()) return std::nullopt;
+  auto body = ParseJsonDocument(s.Text(0));
+  ActionResult r;
+  r.instance = instance;
+  r.repeated = true;
+  if (body.ok()) {
+    const Doc* refused = body->Find("refused");
+    if (refused && refused->boolean) {
+      const std::string* code = json::GetStr(*body, "reason");
+      const std::string* msg = json::GetStr(*body, "message");
+      r.outcome = code && *code == "stale_version" ? Outcome::kConflict : Outcome::kRefused;
+      r.code = code ? *code : "";
+      r.message = msg ? *msg : "";
+    }
+  }
+  if (r.message.empty()) r.message = Msg("请求 " + request_id + " 已处理过,未重复执行", "request " + request_id + " was already handled; nothing was done again");
+  return r;
+}
+
+// ---- act ------------------------------------------------------------------
+std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
+  std::vector<ActionResult> out;
+  Status st = db_->Begin();
+  if (!st.ok()) {
+    for (auto& id : req.instances)
+      out.push_back(Failure(id, db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message()));
+    return out;
+  }
+  const User* user = org_.FindUser(req.actor);
+  for (const auto& id : req.instances) {
+    if (auto rep = Repeated(req.request_id, id)) { out.push_back(*rep); continue; }
+    auto inst = GetInstance(id);
+    if (!user) {
+      out.push_back(Refuse(id, req.actor, nullptr, req.action, "no_user", Msg("用户「" + req.actor + "」不存在", "no user '" + req.actor + "'"),
+                           req.request_id, Outcome::kRefused, nullptr));
+      continue;
+    }
+    if (!inst || !CanSee(*user, *inst)) {
+      out.push_back(Refuse(id, req.actor, user, req.action, "no_access",
+                           Msg("实例「" + id + "」不存在或不在您的辖区内", "instance '" + id + "' does not exist or is outside your jurisdiction"),
+                           req.request_id, Outcome::kRefused, nullptr));
+      continue;
+    }
+    auto prog = ProgramFor(inst->definitions);
+    if (!prog.ok()) { out.push_back(Failure(id, Outcome::kCannotRun, "store", prog.status().message())); continue; }
+    int w = (*prog)->FindWorkflow(inst->workflow);
+    if (w < 0) { out.push_back(Failure(id, Outcome::kCannotRun, "store", "workflow " + inst->workflow + " is not in its definitions")); continue; }
+    out.push_back(ActOne(user, req.actor, *inst, (*prog)->workflows[w], req));
+  }
+  bool store_failed = std::any_of(out.begin(), out.end(), [](auto& r) { return r.outcome == Outcome::kCannotRun; });
+  if (store_failed) {
+    db_->Rollback();
+    for (auto& r : out) if (r.outcome != Outcome::kCannotRun) r = Failure(r.instance, Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done"));
+    return out;
+  }
+  if (!(st = db_->Commit()).ok()) {
+    db_->Rollback();
+    for (auto& r : out) r = Failure(r.instance, db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "store", st.message());
+  }
+  return out;
+}
+
+ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Instance inst, const WorkflowDef& wf,
+                               const ActRequest& req) {
+  const engine::Program& prog = *ProgramFor(inst.definitions).value();
+  auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, Outcome o = Outcome::kRefused) {
+    return Refuse(inst.id, actor, user, req.action, code, Msg(zh, en), req.request_id, o, &inst);
+  };
+  if (req.if_version && *req.if_version != inst.version)
+    return refuse("stale_version", "实例已是第 " + std::to_string(inst.version) + " 版,不是您看到的第 " + std::to_string(*req.if_version) + " 版;请刷新后重试",
+                  "instance is at version " + std::to_string(inst.version) + ", not " + std::to_string(*req.if_version) + "; reload and retry",
+                  Outcome::kConflict);
+  int ai = wf.FindAction(req.action);
+  if (ai < 0 || wf.actions[ai].needs_submission || wf.actions[ai].from_none) {
+    std::vector<std::string> names;
+    for (auto& a : wf.actions) if (!a.needs_submission && !a.from_none) names.push_back(a.name);
+    return refuse("unknown_action", "流程 " + wf.name + " 不能用 act 执行「" + req.action + "」(可用: " + Join(names, "、") + ";报表用 gridstat submit 提交)",
+                  "workflow " + wf.name + " has no act action '" + req.action + "' (use " + Join(names, ", ") + "; submissions go through gridstat submit)");
+  }
+  const ActionDef& a = wf.actions[ai];
+  if (!MayTake(*user, prog, a, inst.division))
+    return refuse("no_permission", "角色 " + user->role + "(" + user->division + ")不能对该实例执行「" + a.label + "」(" + a.name + ")",
+                  "role " + user->role + " (" + user->division + ") may not take '" + a.name + "' on this instance");
+  int from = wf.FindState(inst.state);
+  if (std::find(a.from.begin(), a.from.end(), from) == a.from.end()) {
+    // A lost race: the last change moved the instance away from a state this action starts from.
+    Stmt last(db_.get(), "SELECT body FROM events WHERE instance = ? ORDER BY seq DESC");
+    last.Bind(1, inst.id);
+    while (last.Step()) {
+      auto b = ParseJsonDocument(last.Text(0));
+      if (!b.ok()) break;
+      const Doc* refused = b->Find("refused");
+      if (refused && refused->boolean) continue;
+      const std::string* prev = json::GetStr(*b, "from");
+      const std::string* who = json::GetStr(*b, "actor");
+      if (prev && who && *who != actor && wf.FindState(*prev) >= 0 &&
+          std::find(a.from.begin(), a.from.end(), wf.FindState(*prev)) != a.from.end() &&
+          json::GetInt(*b, "version") == inst.version)
+        return refuse("conflict", "冲突:实例刚被 " + (who ? *who : std::string("他人")) + " 从「" + *prev + "」改为「" + inst.state + "」,您的「" + a.label + "」未执行",
+                      "conflict: " + (who ? *who : std::string("someone")) + " just moved the instance from '" + *prev + "' to '" + inst.state + "'; your '" + a.name + "' was not applied",
+                      Outcome::kConflict);
+      break;
+    }
+    return refuse("wrong_state", "当前状态为「" + inst.state + "」,只有在「" + StateNames(wf, a.from) + "」状态才能执行「" + a.label + "」",
+                  "the instance is '" + inst.state + "'; '" + a.name + "' needs " + StateNames(wf, a.from));
+  }
+  if (a.needs_comment && req.comment.empty())
+    return refuse("missing_comment", "「" + a.label + "」需要填写意见(--comment)", "'" + a.name + "' needs a comment (--comment)");
+  std::string new_division = inst.division;
+  if (a.needs_target) {
+    if (req.target.empty())
+      return refuse("missing_target", "「" + a.label + "」需要目标区划(--to)", "'" + a.name + "' needs a target division (--to)");
+    if (Level(req.target) == 0)
+      return refuse("bad_target", "目标区划「" + req.target + "」不在区划树中", "target '" + req.target + "' is not in the division tree");
+    if (a.target_rule == ActionDef::TargetRule::kChild && Parent(req.target) != inst.division)
+      return refuse("bad_target", "目标区划「" + req.target + "」不是「" + inst.division + "」的直接下级", "target '" + req.target + "' is not a child of '" + inst.division + "'");
+    if (a.target_rule == ActionDef::TargetRule::kSameLevel && (Level(req.target) != Level(inst.division) || req.target == inst.division))
+      return refuse("bad_target", "目标区划「" + req.target + "」应与当前区划「" + inst.division + "」同级且不同",
+                    "target '" + req.target + "' must be another division at the level of '" + inst.division + "'");
+    if (a.move == ActionDef::Move::kTarget) new_division = req.target;
+  }
+  if (a.move == ActionDef::Move::kParent) {
+    new_division = Parent(inst.division);
+    if (new_division.empty())
+      return refuse("no_parent", "已在最上级,不能再返回上一级", "already at the top level; there is no level above");
+  }
+  if (!a.guards.empty()) {
+    auto rev = LatestRevision(inst.id, false);
+    std::optional<std::string> failing = std::string("没有已提交的报表");
+    if (rev) {
+      auto doc = ParseJsonDocument(rev->envelope);
+      Envelope env;
+      if (doc.ok() && EnvelopeFromDoc(*doc, &env).ok()) {
+        Report r = Validator(ProgramFor(inst.definitions).value()).Validate(env);
+        failing = engine::FailingGuard(prog, prog.surveys[wf.survey], env, r, a.guards, lang_);
+      }
+    }
+    if (failing) return refuse("guard", *failing, *failing);
+  }
+  // Applied: one event, then the derived rows.
+  std::string before = inst.state, before_division = inst.division;
+  inst.state = wf.states[a.to].name;
+  inst.division = new_division;
+  inst.version += 1;
+  Doc body = ActorFields(actor, user);
+  json::Set(&body, "kind", json::Str("action"));
+  json::Set(&body, "action", json::Str(a.name));
+  json::Set(&body, "workflow", json::Str(wf.name));
+  json::Set(&body, "instance", json::Str(inst.id));
+  json::Set(&body, "from", json::Str(before));
+  json::Set(&body, "to", json::Str(inst.state));
+  json::Set(&body, "jurisdiction_before", json::Str(before_division));
+  json::Set(&body, "jurisdiction", json::Str(inst.division));
+  json::Set(&body, "version", json::Int(inst.version));
+  json::Set(&body, "refused", json::Bool(false));
+  json::Set(&body, "comment", json::OptStr(req.comment));
+  json::Set(&body, "target", json::OptStr(req.target));
+  json::Set(&body, "request_id", json::OptStr(req.request_id));
+  json::Set(&body, "definitions", json::Str(inst.definitions));
+  if (a.registers_unit) {
+    auto rev = LatestRevision(inst.id, false);
+    if (!rev) return refuse("guard", "没有已提交的核查记录,不能验收", "no submitted record to accept");
+    auto doc = ParseJsonDocument(rev->envelope);
+    const Doc* data = doc.ok() ? doc->Find("data") : nullptr;
+    const std::string* uscc = data ? json::GetStr(*data, "uscc") : nullptr;
+    if (!uscc) return refuse("guard", "核查记录没有统一社会信用代码,不能登记到名录库", "the record has no uscc to register");
+    json::Set(&body, "unit", json::Obj({{"uscc", json::Str(*uscc)}, {"revision", json::Int(rev->revision)}}));
+    auto ev = AppendEvent(body);
+    if (!ev.ok()) return Failure(inst.id, Outcome::kCannotRun, "store", ev.status().message());
+    Stmt up(db_.get(), "INSERT INTO units(uscc, instance, revision, division, data, accepted_seq) VALUES(?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT(uscc) DO UPDATE SET instance=excluded.instance, revision=excluded.revision, "
+                       "division=excluded.division, data=excluded.data, accepted_seq=excluded.accepted_seq");
+    up.Bind(1, *uscc).Bind(2, inst.id).Bind(3, rev->revision).Bind(4, inst.division).Bind(5, json::Canonical(*data))
+        .Bind(6, json::GetInt(*ev, "seq"));
+    Status st = up.Run();
+    if (!st.ok()) return Failure(inst.id, Outcome::kCannotRun, "store", st.message());
+  } else {
+    auto ev = AppendEvent(body);
+    if (!ev.ok()) return Failure(inst.id, Outcome::kCannotRun, "store", ev.status().message());
+  }
+  Status st = PutInstance(inst, false);
+  if (!st.ok()) return Failure(inst.id, Outcome::kCannotRun, "store", st.message());
+  ActionResult r;
+  r.instance = inst.id;
+  r.changed = before_division != inst.division;
+  return r;
+}
+
+// ---- release ----------------------------------------------------------------
+std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std::string& survey, const std::string& period,
+                                             const std::string& under, const std::string& request_id) {
+  std::vector<ActionResult> out;
+  const WorkflowDef* wf = WorkflowFor(*current_, survey);
+  const ActionDef* a = nullptr;
+  if (wf) for (auto& x : wf->actions) if (x.creates == ActionDef::Creates::kVillages) a = &x;
+  if (!a) {
+    out.push_back(Failure("", Outcome::kCannotRun, "usage", Msg("没有流程可以下发调查表「" + survey + "」", "no workflow releases survey '" + survey + "'")));
+    return out;
+  }
+  if (!Validator(current_).PreviousPeriod(survey, period)) {
+    out.push_back(Failure("", Outcome::kCannotRun, "usage", Msg("报告期「" + period + "」格式不符合调查表 " + survey, "period '" + period + "' does not fit survey " + survey)));
+    return out;
+  }
+  Status st = db_->Begin();
+  if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
+  std::string scope_id = wf->name + "/" + period + "/" + under;
+  const User* user = org_.FindUser(actor);
+  if (auto rep = Repeated(request_id, scope_id)) { db_->Rollback(); out.push_back(*rep); return out; }
+  if (!user || Level(under) == 0 || !MayTake(*user, *current_, *a, under)) {
+    std::string code = !user ? "no_user" : Level(under) == 0 ? "bad_target" : "no_permission";
+    std::string msg = !user ? Msg("用户「" + actor + "」不存在", "no user '" + actor + "'")
+                    : Level(under) == 0 ? Msg("区划「" + under + "」不在区划树中", "division '" + under + "' is not in the division tree")
+                    : Msg("角色 " + user->role + "(" + user->division + ")不能在「" + under + "」下发报表", "role " + user->role + " may not release under " + under);
+    out.push_back(Refuse(scope_id, actor, user, a->name, code, msg, request_id, Outcome::kRefused, nullptr));
+    if (out.back().outcome != Outcome::kCannotRun && db_->Commit().ok()) return out;
+    db_->Rollback();
+    return out;
+  }
+  const auto& tree = current_->tables[current_->division_tree];
+  int existing = 0;
+  for (const auto& e : tree.entries) {
+    if (e.level != 5 || !Within(e.code, under)) continue;
+    Instance inst;
+    inst.id = wf->name + "/" + period + "/" + e.code;
+    if (GetInstance(inst.id)) { ++existing; continue; }
+    inst.workflow = wf->name;
+    inst.survey = survey;
+    inst.period = period;
+    inst.record_key = e.code;
+    inst.division = e.code;
+    inst.state = wf->states[a->to].name;
+    inst.version = 1;
+    inst.definitions = current_hash_;
+    Doc body = ActorFields(actor, user);
+    json::Set(&body, "kind", json::Str("action"));
+    json::Set(&body, "action", json::Str(a->name));
+    json::Set(&body, "workflow", json::Str(wf->name));
+    json::Set(&body, "instance", json::Str(inst.id));
+    json::Set(&body, "survey", json::Str(survey));
+    json::Set(&body, "period", json::Str(period));
+    json::Set(&body, "record_key", json::Str(inst.record_key));
+    json::Set(&body, "from", json::Null());
+    json::Set(&body, "to", json::Str(inst.state));
+    json::Set(&body, "jurisdiction", json::Str(inst.division));
+    json::Set(&body, "version", json::Int(1));
+    json::Set(&body, "refused", json::Bool(false));
+    json::Set(&body, "request_id", json::OptStr(request_id));
+    json::Set(&body, "definitions", json::Str(current_hash_));
+    json::Set(&body, "under", json::Str(under));
+    auto ev = AppendEvent(body);
+    if (!ev.ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", ev.status().message())); return out; }
+    inst.created_seq = json::GetInt(*ev, "seq");
+    if (!(st = PutInstance(inst, true)).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); return out; }
+    ActionResult r;
+    r.instance = inst.id;
+    r.changed = true;
+    out.push_back(r);
+  }
+  if (!(st = db_->Commit()).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); return out; }
+  if (existing > 0) {
+    ActionResult r;
+    r.code = "exists";
+    r.message = Msg(std::to_string(existing) + " 个村已有该期报表实例,未重复创建", std::to_string(existing) + " villages already have an instance for this period; nothing created for them");
+    out.push_back(r);
+  }
+  return out;
+}
+
+// ---- import ---------------------------------------------------------------------
+std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std::string& workflow, const std::string& period,
+                                            const std::string& file) {
+  std::vector<ActionResult> out;
+  int w = current_->FindWorkflow(workflow);
+  const ActionDef* a = nullptr;
+  if (w >= 0) for (auto& x : current_->workflows[w].actions) if (x.creates == ActionDef::Creates::kRows) a = &x;
+  if (!a) {
+    out.push_back(Failure("", Outcome::kCannotRun, "usage", Msg("流程「" + workflow + "」不能导入任务", "workflow '" + workflow + "' does not import tasks")));
+    return out;
+  }
+  const WorkflowDef& wf = current_->workflows[w];
+  const std::string& survey = current_->surveys[wf.survey].name;
+  if (!Validator(current_).PreviousPeriod(survey, period)) {
+    out.push_back(Failure("", Outcome::kCannotRun, "usage", Msg("报告期「" + period + "」格式不符合调查表 " + survey, "period '" + period + "' does not fit survey " + survey)));
+    return out;
+  }
+  auto text = engine::ReadFile(file, size_t{1} << 30);
+  if (!text.ok()) { out.push_back(Failure("", Outcome::kCannotRun, "usage", text.status().message())); return out; }
+  Status st = db_->Begin();
+  if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
+  const User* user = org_.FindUser(actor);
+  size_t pos = 0;
+  int line = 0;
+  while (pos < text->size()) {
+    size_t eol = text->find('\n', pos);
+    if (eol == std::string::npos) eol = text->size();
+    std::string row = text->substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line;
+    while (!row.empty() && (row.back() == '\r' || row.back() == ' ')) row.pop_back();
+    if (row.empty()) continue;
+    std::string where = file + ":" + std::to_string(line);
+    auto doc = ParseJsonDocument(row);
+    const std::string* id = doc.ok() ? json::GetStr(*doc, "id") : nullptr;
+    const std::string* kind = doc.ok() ? json::GetStr(*doc, "kind") : nullptr;
+    const std::string* division = doc.ok() ? json::GetStr(*doc, "division") : nullptr;
+    const Doc* data = doc.ok() ? doc->Find("data") : nullptr;
+    if (!id || id->empty() || !kind || (*kind != "find" && *kind != "verify") || !division || Level(*division) == 0 ||
+        !data || data->kind != Doc::Kind::kObject) {
+      out.push_back(Failure(where, Outcome::kRefused, "bad_row",
+                            Msg(where + ": 任务行应为 {\"id\", \"kind\": find|verify, \"division\": 区划树中的代码, \"data\": {…}}",
+                                where + ": a task row needs id, kind (find|verify), a division of the tree and a data object")));
+      continue;
+    }
+    Instance inst;
+    inst.id = wf.name + "/" + period + "/" + *id;
+    if (auto rep = Repeated("import:" + inst.id, inst.id)) { out.push_back(*rep); continue; }
+    if (GetInstance(inst.id)) {
+      out.push_back(Failure(where, Outcome::kDone, "exists", Msg(where + ": 任务 " + *id + " 已导入,未重复创建", where + ": task " + *id + " exists; not created again")));
+      continue;
+    }
+    if (!user || !MayTake(*user, *current_, *a, *division)) {
+      out.push_back(Refuse(inst.id, actor, user, a->name, user ? "no_permission" : "no_user",
+                           user ? Msg("角色 " + user->role + " 不能在「" + *division + "」导入任务", "role " + user->role + " may not import tasks at " + *division)
+                                : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"),
+                           "", Outcome::kRefused, nullptr));
+      continue;
+    }
+    const std::string* uscc = json::GetStr(*data, "uscc");
+    inst.workflow = wf.name;
+    inst.survey = survey;
+    inst.period = period;
+    inst.record_key = uscc && !uscc->empty() ? *uscc : *id;
+    inst.division = *division;
+    inst.state = wf.states[a->to].name;
+    inst.version = 1;
+    inst.definitions = current_hash_;
+    inst.task = json::Canonical(*doc);
+    Stmt dup(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ?");
+    dup.Bind(1, inst.workflow).Bind(2, period).Bind(3, inst.record_key);
+    if (dup.Step()) inst.record_key = *id;  // two tasks for one unit: fall back to the task id
+    Doc body = ActorFields(actor, user);
+    json::Set(&body, "kind", json::Str("action"));
+    json::Set(&body, "action", json::Str(a->name));
+    json::Set(&body, "workflow", json::Str(wf.name));
+    json::Set(&body, "instance", json::Str(inst.id));
+    json::Set(&body, "survey", json::Str(survey));
+    json::Set(&body, "period", json::Str(period));
+    json::Set(&body, "record_key", json::Str(inst.record_key));
+    json::Set(&body, "from", json::Null());
+    json::Set(&body, "to", json::Str(inst.state));
+    json::Set(&body, "jurisdiction", json::Str(inst.division));
+    json::Set(&body, "version", json::Int(1));
+    json::Set(&body, "refused", json::Bool(false));
+    json::Set(&body, "request_id", json::Str("import:" + inst.id));
+    json::Set(&body, "definitions", json::Str(current_hash_));
+    json::Set(&body, "task", *doc);
+    auto ev = AppendEvent(body);
+    if (!ev.ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", ev.status().message())); return out; }
+    inst.created_seq = json::GetInt(*ev, "seq");
+    if (!(st = PutInstance(inst, true)).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); return out; }
+    ActionResult r;
+    r.instance = inst.id;
+    r.changed = true;
+    out.push_back(r);
+  }
+  if (!(st = db_->Commit()).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); }
+  return out;
+}
+
+// ---- submit -------------------------------------------------------------------
+std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std::vector<Envelope>& subs,
+                                            const std::string& instance_id, bool draft, const std::string& request_id) {
+  std::vector<ActionResult> out;
+  Status st = db_->Begin();
+  if (!st.ok()) {
+    out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message()));
+    return out;
+  }
+  const User* user = org_.FindUser(actor);
+  for (const Envelope& raw : subs) {
+    const WorkflowDef* cwf = WorkflowFor(*current_, raw.survey);
+    std::string where = raw.file + ":" + std::to_string(raw.line);
+    if (!cwf) {
+      out.push_back(Failure(where, Outcome::kRefused, "no_workflow", Msg(where + ": 没有流程承载调查表「" + raw.survey + "」", where + ": no workflow carries survey '" + raw.survey + "'")));
+      continue;
+    }
+    // Find the instance: named outright, or by survey, period and record key.
+    std::optional<Instance> inst;
+    std::string id = instance_id;
+    std::string key;
+    if (!id.empty()) {
+      inst = GetInstance(id);
+    } else {
+      auto k = Validator(current_).RecordKey(raw);
+      if (!k) {
+        out.push_back(Failure(where, Outcome::kRefused, "no_key", Msg(where + ": 报表缺少记录键,无法确定对应的实例", where + ": the submission lacks its record key; cannot find its instance")));
+        continue;
+      }
+      key = *k;
+      Stmt s(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ?");
+      s.Bind(1, cwf->name).Bind(2, raw.period).Bind(3, key);
+      if (s.Step()) { id = s.Text(0); inst = GetInstance(id); }
+      else id = cwf->name + "/" + raw.period + "/" + RecordKeyForId(key);
+    }
+    if (auto rep = Repeated(request_id, id)) { out.push_back(*rep); continue; }
+    auto prog_r = ProgramFor(inst ? inst->definitions : current_hash_);
+    if (!prog_r.ok()) { out.push_back(Failure(id, Outcome::kCannotRun, "store", prog_r.status().message())); continue; }
+    const engine::Program& prog = **prog_r;
+    const WorkflowDef& wf = prog.workflows[prog.FindWorkflow(inst ? inst->workflow : cwf->name)];
+    const ActionDef* a = nullptr;
+    for (auto& x : wf.actions) if (x.needs_submission && x.is_save == draft) a = &x;
+    std::string action = a ? a->name : (draft ? "save" : "submit");
+    if (!user) {
+      out.push_back(Refuse(id, actor, nullptr, action, "no_user", Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"), request_id, Outcome::kRefused, nullptr));
+      continue;
+    }
+    if (!a) {
+      out.push_back(Refuse(id, actor, user, action, "unknown_action", Msg("流程 " + wf.name + " 没有提交动作", "workflow " + wf.name + " takes no submissions"), request_id, Outcome::kRefused, nullptr));
+      continue;
+    }
+    bool create = !inst;
+    if (create && (!a->from_none || !instance_id.empty())) {
+      out.push_back(Refuse(id, actor, user, action, "no_access",
+                           Msg("实例「" + id + "」不存在或不在您的辖区内(报表须先下发或导入)", "instance '" + id + "' does not exist or is outside your jurisdiction (release or import it first)"),
+                           request_id, Outcome::kRefused, nullptr));
+      continue;
+    }
+    if (!create && !CanSee(*user, *inst)) {
+      out.push_back(Refuse(id, actor, user, action, "no_access",
+                           Msg("实例「" + id + "」不存在或不在您的辖区内", "instance '" + id + "' does not exist or is outside your jurisdiction"),
+                           request_id, Outcome::kRefused, nullptr));
+      continue;
+    }
+    Instance cur;
+    if (create) {
+      cur.id = id;
+      cur.workflow = wf.name;
+      cur.survey = raw.survey;
+      cur.period = raw.period;
+      cur.record_key = key;
+      cur.division = raw.division;
+      cur.definitions = current_hash_;
+    } else {
+      cur = *inst;
+    }
+    auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, Doc extra = {}) {
+      return Refuse(id, actor, user, action, code, Msg(zh, en), request_id, Outcome::kRefused, create ? nullptr : &cur, std::move(extra));
+    };
+    if (!MayTake(*user, prog, *a, cur.division)) {
+      out.push_back(refuse("no_permission", "角色 " + user->role + "(" + user->division + ")不能对该实例执行「" + a->label + "」",
+                           "role " + user->role + " (" + user->division + ") may not take '" + a->name + "' on this instance"));
+      continue;
+    }
+    if (!create) {
+      int from = wf.FindState(cur.state);
+      if (std::find(a->from.begin(), a->from.end(), from) == a->from.end()) {
+        out.push_back(refuse("wrong_state", "当前状态为「" + cur.state + "」,只有在「" + StateNames(wf, a->from) + "」状态才能" + a->label,
+                             "the instance is '" + cur.state + "'; '" + a->name + "' needs " + StateNames(wf, a->from)));
+        continue;
+      }
+    }
+    if (raw.survey != cur.survey || raw.period != cur.period || raw.division != cur.division) {
+      out.push_back(refuse("mismatch", "报表的调查表、报告期或区划(" + raw.survey + " " + raw.period + " " + raw.division + ")与实例(" + cur.survey + " " + cur.period + " " + cur.division + ")不一致",
+                           "the submission's survey, period or division (" + raw.survey + " " + raw.period + " " + raw.division + ") differs from the instance's (" + cur.survey + " " + cur.period + " " + cur.division + ")"));
+      continue;
+    }
+    // The stored form is canonical, and the report is made from exactly that form,
+    // so that replay reproduces it byte for byte.
+    std::string envelope = json::Canonical(EnvelopeDoc(raw));
+    Envelope env;
+    EnvelopeFromDoc(*ParseJsonDocument(envelope), &env);
+    const auto& sdef = prog.surveys[wf.survey];
+    PreviousSet previous(*prog_r);
+    std::string prev_instance;
+    int64_t prev_revision = 0;
+    if (sdef.uses_prev) {
+      auto pp = Validator(*prog_r).PreviousPeriod(cur.survey, cur.period);
+      Stmt ps(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ? AND state IN ('accepted', 'archived')");
+      ps.Bind(1, wf.name).Bind(2, pp ? *pp : "").Bind(3, cur.record_key);
+      if (pp && ps.Step()) {
+        auto pr = LatestRevision(ps.Text(0), false);
+        if (pr) {
+          Envelope pe;
+          auto pd = ParseJsonDocument(pr->envelope);
+          if (pd.ok() && EnvelopeFromDoc(*pd, &pe).ok()) {
+            previous.Add(pe);
+            prev_instance = pr->instance;
+            prev_revision = pr->revision;
+          }
+        }
+      }
+    }
+    Report report = Validator(*prog_r, lang_).Validate(env, &previous);
+    std::string findings = ReportToJson(report);
+    Revision rev;
+    rev.instance = id;
+    auto latest = create ? std::nullopt : LatestRevision(id, true);
+    rev.revision = latest ? latest->revision + 1 : 1;
+    rev.draft = draft;
+    rev.envelope = envelope;
+    rev.data_hash = engine::Sha256Hex(envelope);
+    rev.findings = findings;
+    rev.findings_hash = engine::Sha256Hex(findings);
+    rev.status = StatusName(report.status);
+    rev.definitions = cur.definitions;
+    rev.previous_instance = prev_instance;
+    rev.previous_revision = prev_revision;
+    Doc sub = json::Obj({{"revision", json::Int(rev.revision)}, {"draft", json::Bool(draft)}, {"data_hash", json::Str(rev.data_hash)},
+                         {"findings_hash", json::Str(rev.findings_hash)}, {"status", json::Str(rev.status)},
+                         {"previous", prev_instance.empty() ? json::Null() : json::Obj({{"instance", json::Str(prev_instance)}, {"revision", json::Int(prev_revision)}})}});
+    if (!draft) {
+      if (auto failing = engine::FailingGuard(prog, sdef, env, report, a->guards, lang_)) {
+        ActionResult r = refuse("guard", *failing, *failing, json::Obj({{"submission", sub}}));
+        r.report = report;
+        out.push_back(r);
+        continue;
+      }
+    }
+    std::string before = create ? "" : cur.state;
+    if (!draft) {
+      cur.state = wf.states[a->to].name;
+      cur.version = create ? 1 : cur.version + 1;
+    }
+    Doc body = ActorFields(actor, user);
+    json::Set(&body, "kind", json::Str("action"));
+    json::Set(&body, "action", json::Str(a->name));
+    json::Set(&body, "workflow", json::Str(wf.name));
+    json::Set(&body, "instance", json::Str(id));
+    if (create) {
+      json::Set(&body, "survey", json::Str(cur.survey));
+      json::Set(&body, "period", json::Str(cur.period));
+      json::Set(&body, "record_key", json::Str(cur.record_key));
+    }
+    json::Set(&body, "from", create ? json::Null() : json::Str(before));
+    json::Set(&body, "to", create && draft ? json::Null() : json::Str(cur.state));
+    json::Set(&body, "jurisdiction", json::Str(cur.division));
+    json::Set(&body, "version", json::Int(cur.version));
+    json::Set(&body, "refused", json::Bool(false));
+    json::Set(&body, "request_id", json::OptStr(request_id));
+    json::Set(&body, "definitions", json::Str(cur.definitions));
+    json::Set(&body, "submission", sub);
+    if (create && draft) {
+      out.push_back(refuse("no_instance", "新实例须先上报,不能只保存草稿", "a new instance starts with a submission, not a draft"));
+      continue;
+    }
+    auto ev = AppendEvent(body);
+    if (!ev.ok()) { out.push_back(Failure(id, Outcome::kCannotRun, "store", ev.status().message())); continue; }
+    rev.seq = json::GetInt(*ev, "seq");
+    if (create) cur.created_seq = rev.seq;
+    if (!(st = PutRevision(rev)).ok() || !(st = PutInstance(cur, create)).ok()) {
+      out.push_back(Failure(id, Outcome::kCannotRun, "store", st.message()));
+      continue;
+    }
+    ActionResult r;
+    r.instance = id;
+    r.changed = !draft;
+    r.report = report;
+    out.push_back(r);
+  }
+  bool failed = std::any_of(out.begin(), out.end(), [](auto& r) { return r.outcome == Outcome::kCannotRun; });
+  if (failed || !(st = db_->Commit()).ok()) {
+    db_->Rollback();
+    for (auto& r : out)
+      if (r.outcome != Outcome::kCannotRun) r = Failure(r.instance, Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done"));
+  }
+  return out;
+}
+
+// ---- definitions versions, migration, organisation ----------------------------
+Result<std::string> StoreImpl::Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) {
+  auto compiled = CompileDirectory(defs_dir);
+  *diags = compiled.diagnostics;
+  if (!compiled.program) return Status::Invalid(Msg("定义编译失败", "the definitions do not compile"));
+  if (compiled.program->division_tree < 0) return Status::Invalid(Msg("定义中没有区划树", "the definitions have no division tree"));
+  Status st = db_->Begin();
+  if (!st.ok()) return st;
+  auto hash = StoreDefinitions(compiled);
+  if (!hash.ok()) { db_->Rollback(); return hash.status(); }
+  Stmt meta(db_.get(), "UPDATE meta SET value = ? WHERE key = 'current_definitions'");
+  meta.Bind(1, *hash);
+  auto ev = meta.Run().ok() ? AppendEvent(json::Obj({{"kind", json::Str("publish")}, {"definitions", json::Str(*hash)}}))
+                            : Result<Doc>(Status::Io(db_->Error()));
+  if (!ev.ok()) { db_->Rollback(); return ev.status(); }
+  Stmt pub(db_.get(), "UPDATE definitions SET published_seq = ? WHERE hash = ? AND published_seq = 0");
+  pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, *hash);
+  if (!(st = pub.Run()).ok() || !(st = db_->Commit()).ok()) { db_->Rollback(); return st; }
+  current_hash_ = *hash;
+  current_ = compiled.program;
+  return *hash;
+}
+
+std::vector<ActionResult> StoreImpl::Migrate(const std::vector<std::string>& ids) {
+  std::vector<ActionResult> out;
+  Status st = db_->Begin();
+  if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
+  std::vector<std::string> targets = ids;
+  if (targets.empty()) {
+    Stmt s(db_.get(), "SELECT id FROM instances WHERE definitions != ? ORDER BY id");
+    s.Bind(1, current_hash_);
+    while (s.Step()) targets.push_back(s.Text(0));
+  }
+  for (auto& id : targets) {
+    auto inst = GetInstance(id);
+    if (!inst) { out.push_back(Failure(id, Outcome::kRefused, "no_instance", Msg("实例「" + id + "」不存在", "no instance '" + id + "'"))); continue; }
+    if (inst->definitions == current_hash_) continue;
+    if (current_->FindWorkflow(inst->workflow) < 0 ||
+        current_->workflows[current_->FindWorkflow(inst->workflow)].FindState(inst->state) < 0) {
+      out.push_back(Failure(id, Outcome::kRefused, "incompatible", Msg("当前定义中没有流程 " + inst->workflow + " 或状态 " + inst->state + ",不能迁移",
+                                                                      "the current definitions lack workflow " + inst->workflow + " or state " + inst->state)));
+      continue;
+    }
+    std::string old = inst->definitions;
+    inst->definitions = current_hash_;
+    inst->version += 1;
+    auto ev = AppendEvent(json::Obj({{"kind", json::Str("migrate")}, {"instance", json::Str(id)}, {"workflow", json::Str(inst->workflow)},
+                                     {"from_definitions", json::Str(old)}, {"definitions", json::Str(current_hash_)},
+                                     {"version", json::Int(inst->version)}, {"state", json::Str(inst->state)},
+                                     {"jurisdiction", json::Str(inst->division)}}));
+    if (!ev.ok() || !(st = PutInstance(*inst, false)).ok()) {
+      db_->Rollback();
+      out.assign(1, Failure(id, Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message()));
+      return out;
+    }
+    ActionResult r;
+    r.instance = id;
+    r.changed = true;
+    out.push_back(r);
+  }
+  if (!(st = db_->Commit()).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); }
+  return out;
+}
+
+Result<std::vector<Doc>> StoreImpl::OrgUpdate(const std::string& org_file) {
+  auto org = LoadOrg(org_file, *current_, lang_);
+  if (!org.ok()) return org.status();
+  std::vector<Doc> changes;
+  for (auto& u : org->users) {
+    const User* old = org_.FindUser(u.id);
+    if (!old) changes.push_back(json::Obj({{"change", json::Str("user_added")}, {"id", json::Str(u.id)}, {"role", json::Str(u.role)}, {"division", json::Str(u.division)}}));
+    else if (old->role != u.role || old->division != u.division || old->name != u.name)
+      changes.push_back(json::Obj({{"change", json::Str("user_changed")}, {"id", json::Str(u.id)}, {"role", json::Str(u.role)}, {"division", json::Str(u.division)}}));
+  }
+  for (auto& u : org_.users)
+    if (!org->FindUser(u.id)) changes.push_back(json::Obj({{"change", json::Str("user_removed")}, {"id", json::Str(u.id)}}));
+  for (auto& g : org->grids) {
+    const Grid* old = org_.FindGrid(g.code);
+    if (!old || old->village != g.village || old->name != g.name)
+      changes.push_back(json::Obj({{"change", json::Str(old ? "grid_changed" : "grid_added")}, {"code", json::Str(g.code)}, {"village", json::Str(g.village)}}));
+  }
+  for (auto& g : org_.grids)
+    if (!org->FindGrid(g.code)) changes.push_back(json::Obj({{"change", json::Str("grid_removed")}, {"code", json::Str(g.code)}}));
+  if (changes.empty()) return changes;
+  Status st = db_->Begin();
+  if (!st.ok()) return st;
+  Doc list = json::Arr();
+  list.items = changes;
+  auto ev = AppendEvent(json::Obj({{"kind", json::Str("org")}, {"org", OrgToDoc(*org)}, {"changes", list}}));
+  if (!ev.ok()) { db_->Rollback(); return ev.status(); }
+  if (!(st = SaveOrg(*org)).ok() || !(st = db_->Commit()).ok()) { db_->Rollback(); return st; }
+  return changes;
+}
+
+}  // namespace gridstat::store

@@ -1,0 +1,98 @@
+#include "workflows/db.h"
+
+#include <chrono>
+#include <thread>
+
+namespace gridstat::store {
+
+Stmt::Stmt(Db* db, const char* sql) : db_(db) {
+  if (sqlite3_prepare_v2(db->raw(), sql, -1, &stmt_, nullptr) != SQLITE_OK)
+    status_ = Status::Internal(std::string("prepare: ") + db->Error() + " in " + sql);
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::Bind(int i, const std::string& v) {
+  if (stmt_) sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, int64_t v) {
+  if (stmt_) sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) {
+  if (stmt_) sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Stmt::Step() {
+  if (!stmt_ || !status_.ok()) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) db_->set_busy(true);
+    status_ = Status::Io(std::string("sqlite: ") + db_->Error());
+  }
+  return false;
+}
+
+Status Stmt::Run() {
+  while (Step()) {
+  }
+  return status_;
+}
+
+std::string Stmt::Text(int col) const {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+void Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  status_ = Status::Ok();
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create) {
+  auto db = std::unique_ptr<Db>(new Db());
+  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db->db_, flags, nullptr) != SQLITE_OK)
+    return Status::Io("cannot open " + path + ": " + (db->db_ ? sqlite3_errmsg(db->db_) : "out of memory"));
+  // Durability: WAL with synchronous=FULL, so that an acknowledged command survives
+  // a crash or power failure (doc/store.md).
+  sqlite3_busy_timeout(db->db_, 30000);
+  Status st = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  if (!st.ok()) return st;
+  return db;
+}
+
+Db::~Db() { sqlite3_close_v2(db_); }
+
+Status Db::Exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) busy_ = true;
+    std::string m = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    return Status::Io("sqlite: " + m);
+  }
+  return Status::Ok();
+}
+
+Status Db::Begin() {
+  busy_ = false;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    Status st = Exec("BEGIN IMMEDIATE");
+    if (st.ok()) return st;
+    if (!busy_) return st;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
+  }
+  return Status::Io("sqlite: the store stayed busy");
+}
+
+Status Db::Commit() { return Exec("COMMIT"); }
+void Db::Rollback() { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+
+}  // namespace gridstat::store

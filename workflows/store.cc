@@ -1,0 +1,419 @@
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <set>
+
+#include "common/json.h"
+#include "common/text.h"
+#include "engine/refdata.h"
+#include "workflows/store_impl.h"
+
+namespace gridstat {
+namespace store {
+
+namespace {
+
+const char* kSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS definitions(
+  hash TEXT PRIMARY KEY,
+  files TEXT NOT NULL,
+  published_seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users(id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, division TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grids(code TEXT PRIMARY KEY, village TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS instances(
+  id TEXT PRIMARY KEY,
+  workflow TEXT NOT NULL, survey TEXT NOT NULL, period TEXT NOT NULL, record_key TEXT NOT NULL,
+  division TEXT NOT NULL, state TEXT NOT NULL, version INTEGER NOT NULL,
+  definitions TEXT NOT NULL, created_seq INTEGER NOT NULL, task TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX IF NOT EXISTS instances_key ON instances(workflow, period, record_key);
+CREATE INDEX IF NOT EXISTS instances_division ON instances(division);
+CREATE TABLE IF NOT EXISTS submissions(
+  instance TEXT NOT NULL, revision INTEGER NOT NULL, draft INTEGER NOT NULL,
+  envelope TEXT NOT NULL, data_hash TEXT NOT NULL, findings TEXT NOT NULL, findings_hash TEXT NOT NULL,
+  status TEXT NOT NULL, definitions TEXT NOT NULL,
+  previous_instance TEXT NOT NULL DEFAULT '', previous_revision INTEGER NOT NULL DEFAULT 0,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY(instance, revision));
+CREATE TABLE IF NOT EXISTS events(
+  seq INTEGER PRIMARY KEY,
+  instance TEXT NOT NULL DEFAULT '', request_id TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_instance ON events(instance, seq);
+CREATE INDEX IF NOT EXISTS events_request ON events(request_id, instance);
+CREATE TABLE IF NOT EXISTS units(
+  uscc TEXT PRIMARY KEY, instance TEXT NOT NULL, revision INTEGER NOT NULL, division TEXT NOT NULL,
+  data TEXT NOT NULL, accepted_seq INTEGER NOT NULL);
+)SQL";
+
+std::string Str(const YAML::Node& n, const char* key) {
+  if (!n[key] || !n[key].IsScalar()) return {};
+  return n[key].Scalar();
+}
+
+}  // namespace
+
+std::string Now() {
+  if (const char* fixed = std::getenv("GRIDSTAT_NOW")) return fixed;
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string RecordKeyForId(const std::string& key) {
+  std::string s = key;
+  for (char& c : s) if (c == '|') c = '-';
+  return s;
+}
+
+Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang) {
+  bool en = lang == Lang::kEn;
+  auto text = engine::ReadFile(file, 64u << 20);
+  if (!text.ok()) return text.status();
+  if (FindInvalidUtf8(*text) != std::string::npos) return Status::Invalid(file + (en ? ": not valid UTF-8" : ": 不是有效的 UTF-8"));
+  YAML::Node root;
+  try {
+    root = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(file + ":" + std::to_string(e.mark.line + 1) + ": " + (en ? "malformed YAML: " : "YAML 格式错误: ") + e.msg);
+  }
+  if (!root.IsMap()) return Status::Invalid(file + (en ? ": expected a mapping with users and grids" : ": 应为含 users 和 grids 的映射"));
+  const engine::Table* tree = p.division_tree >= 0 ? &p.tables[p.division_tree] : nullptr;
+  if (!tree) return Status::Invalid(en ? "the definitions have no division tree" : "定义中没有区划树");
+  Org org;
+  std::set<std::string> ids, codes;
+  auto where = [&](const YAML::Node& n) { return file + ":" + std::to_string(n.Mark().line + 1) + ": "; };
+  if (root["grids"]) {
+    if (!root["grids"].IsSequence()) return Status::Invalid(where(root["grids"]) + (en ? "grids must be a list" : "grids 应为列表"));
+    for (const auto& g : root["grids"]) {
+      Grid grid{Str(g, "code"), Str(g, "village"), Str(g, "name")};
+      const auto* v = tree->Find(grid.village);
+      if (grid.code.empty() || !v || v->level != 5)
+        return Status::Invalid(where(g) + (en ? "a grid needs a code and the 12-digit code of a village of the division tree"
+                                              : "网格需要 code 和区划树中的村级代码 village"));
+      if (!codes.insert(grid.code).second) return Status::Invalid(where(g) + (en ? "duplicate grid " : "网格重复: ") + grid.code);
+      org.grids.push_back(grid);
+    }
+  }
+  if (!root["users"] || !root["users"].IsSequence())
+    return Status::Invalid(file + (en ? ": users must be a list" : ": users 应为列表"));
+  for (const auto& u : root["users"]) {
+    User user{Str(u, "id"), Str(u, "name"), Str(u, "role"), Str(u, "division")};
+    if (user.id.empty()) return Status::Invalid(where(u) + (en ? "a user needs an id" : "用户缺少 id"));
+    if (!ids.insert(user.id).second) return Status::Invalid(where(u) + (en ? "duplicate user " : "用户重复: ") + user.id);
+    int r = p.FindRole(user.role);
+    if (r < 0) return Status::Invalid(where(u) + (en ? "unknown role " : "未知的角色: ") + user.role);
+    const auto& role = p.roles[r];
+    if (role.grid) {
+      if (!org.FindGrid(user.division))
+        return Status::Invalid(where(u) + (en ? "a grid worker's division must be a grid of the file: " : "网格员的 division 应为本文件中的网格: ") + user.division);
+    } else {
+      const auto* d = tree->Find(user.division);
+      int want = role.tier >= 0 ? p.tiers[role.tier].level : 0;
+      if (!d || d->level != want)
+        return Status::Invalid(where(u) + (en ? "division " + user.division + " is not a level-" + std::to_string(want) + " division for role " + user.role
+                                              : "division " + user.division + " 不是角色 " + user.role + " 所在层级(" + std::to_string(want) + " 级)的区划"));
+    }
+    org.users.push_back(user);
+  }
+  return org;
+}
+
+Doc OrgToDoc(const Org& org) {
+  Doc users = json::Arr(), grids = json::Arr();
+  for (auto& u : org.users)
+    users.items.push_back(json::Obj({{"id", json::Str(u.id)}, {"name", json::Str(u.name)}, {"role", json::Str(u.role)}, {"division", json::Str(u.division)}}));
+  for (auto& g : org.grids)
+    grids.items.push_back(json::Obj({{"code", json::Str(g.code)}, {"village", json::Str(g.village)}, {"name", json::Str(g.name)}}));
+  return json::Obj({{"users", users}, {"grids", grids}});
+}
+
+Org OrgFromDoc(const Doc& d) {
+  Org org;
+  if (const Doc* u = d.Find("users"))
+    for (auto& x : u->items)
+      org.users.push_back({*json::GetStr(x, "id"), *json::GetStr(x, "name"), *json::GetStr(x, "role"), *json::GetStr(x, "division")});
+  if (const Doc* g = d.Find("grids"))
+    for (auto& x : g->items)
+      org.grids.push_back({*json::GetStr(x, "code"), *json::GetStr(x, "village"), *json::GetStr(x, "name")});
+  return org;
+}
+
+Status StoreImpl::InitSchema() {
+  Status st = db_->Exec(kSchema);
+  if (!st.ok()) return st;
+  return Status::Ok();
+}
+
+Status StoreImpl::LoadState() {
+  Stmt m(db_.get(), "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!m.Step()) return Status::Invalid(m.status().ok() ? "not a gridstat store (no schema version)" : m.status().message());
+  if (m.Text(0) != std::to_string(kSchemaVersion))
+    return Status::Invalid("store schema version " + m.Text(0) + " is not supported (this build reads " + std::to_string(kSchemaVersion) + ")");
+  Stmt c(db_.get(), "SELECT value FROM meta WHERE key = 'current_definitions'");
+  if (!c.Step()) return Status::Invalid("store has no current definitions");
+  current_hash_ = c.Text(0);
+  auto p = ProgramFor(current_hash_);
+  if (!p.ok()) return p.status();
+  current_ = *p;
+  org_ = Org();
+  Stmt u(db_.get(), "SELECT id, name, role, division FROM users ORDER BY id");
+  while (u.Step()) org_.users.push_back({u.Text(0), u.Text(1), u.Text(2), u.Text(3)});
+  Stmt g(db_.get(), "SELECT code, village, name FROM grids ORDER BY code");
+  while (g.Step()) org_.grids.push_back({g.Text(0), g.Text(1), g.Text(2)});
+  return u.status().ok() ? g.status() : u.status();
+}
+
+Result<std::shared_ptr<const engine::Program>> StoreImpl::ProgramFor(const std::string& hash) {
+  auto it = programs_.find(hash);
+  if (it != programs_.end()) return it->second;
+  Stmt s(db_.get(), "SELECT files FROM definitions WHERE hash = ?");
+  s.Bind(1, hash);
+  if (!s.Step()) return Status::NotFound("definitions version " + hash + " is not in the store");
+  auto doc = ParseJsonDocument(s.Text(0));
+  if (!doc.ok()) return Status::Invalid("stored definitions " + hash + " are damaged: " + doc.status().message());
+  std::map<std::string, std::string> files;
+  for (auto& [k, v] : doc->members) files[k] = v.text;
+  auto compiled = CompileFiles(files, hash.substr(0, 12));
+  if (!compiled.program) return Status::Invalid("stored definitions " + hash + " do not compile");
+  if (ProgramHash(*compiled.program) != hash)
+    return Status::Invalid("stored definitions " + hash + " hash to " + ProgramHash(*compiled.program));
+  programs_[hash] = compiled.program;
+  return compiled.program;
+}
+
+Result<std::string> StoreImpl::StoreDefinitions(const CompileResult& compiled) {
+  const std::string& hash = ProgramHash(*compiled.program);
+  Doc files = json::Obj();
+  for (auto& [k, v] : compiled.files) files.members.emplace_back(k, json::Str(v));
+  Stmt exists(db_.get(), "SELECT 1 FROM definitions WHERE hash = ?");
+  exists.Bind(1, hash);
+  if (!exists.Step()) {
+    Stmt ins(db_.get(), "INSERT INTO definitions(hash, files, published_seq) VALUES(?, ?, 0)");
+    ins.Bind(1, hash).Bind(2, json::Canonical(files));
+    Status st = ins.Run();
+    if (!st.ok()) return st;
+  }
+  programs_[hash] = compiled.program;
+  return hash;
+}
+
+Status StoreImpl::SaveOrg(const Org& org) {
+  Status st = db_->Exec("DELETE FROM users; DELETE FROM grids;");
+  if (!st.ok()) return st;
+  for (auto& u : org.users) {
+    Stmt s(db_.get(), "INSERT INTO users(id, name, role, division) VALUES(?, ?, ?, ?)");
+    s.Bind(1, u.id).Bind(2, u.name).Bind(3, u.role).Bind(4, u.division);
+    if (!(st = s.Run()).ok()) return st;
+  }
+  for (auto& g : org.grids) {
+    Stmt s(db_.get(), "INSERT INTO grids(code, village, name) VALUES(?, ?, ?)");
+    s.Bind(1, g.code).Bind(2, g.village).Bind(3, g.name);
+    if (!(st = s.Run()).ok()) return st;
+  }
+  org_ = org;
+  return Status::Ok();
+}
+
+Result<Doc> StoreImpl::AppendEvent(Doc body) {
+  Stmt last(db_.get(), "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+  int64_t seq = 1;
+  std::string prev(64, '0');
+  if (last.Step()) {
+    seq = last.Int(0) + 1;
+    prev = last.Text(1);
+  } else if (!last.status().ok()) {
+    return last.status();
+  }
+  json::Set(&body, "seq", json::Int(seq));
+  if (!body.Find("at")) json::Set(&body, "at", json::Str(Now()));
+  std::string canonical = json::Canonical(body);
+  std::string hash = engine::Sha256Hex(prev + "\n" + canonical);
+  Stmt ins(db_.get(), "INSERT INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?)");
+  const std::string* inst = json::GetStr(body, "instance");
+  const std::string* req = json::GetStr(body, "request_id");
+  ins.Bind(1, seq).Bind(2, inst ? *inst : "").Bind(3, req ? *req : "").Bind(4, canonical).Bind(5, prev).Bind(6, hash);
+  Status st = ins.Run();
+  if (!st.ok()) return st;
+  return body;
+}
+
+std::optional<Instance> StoreImpl::GetInstance(const std::string& id) {
+  Stmt s(db_.get(), "SELECT id, workflow, survey, period, record_key, division, state, version, definitions, created_seq, task "
+                    "FROM instances WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) return std::nullopt;
+  Instance i;
+  i.id = s.Text(0); i.workflow = s.Text(1); i.survey = s.Text(2); i.period = s.Text(3); i.record_key = s.Text(4);
+  i.division = s.Text(5); i.state = s.Text(6); i.version = s.Int(7); i.definitions = s.Text(8); i.created_seq = s.Int(9);
+  i.task = s.Text(10);
+  return i;
+}
+
+Status StoreImpl::PutInstance(const Instance& i, bool insert) {
+  Stmt s(db_.get(), insert ? "INSERT INTO instances(id, workflow, survey, period, record_key, division, state, version, definitions, created_seq, task) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                           : "UPDATE instances SET workflow=?2, survey=?3, period=?4, record_key=?5, division=?6, state=?7, version=?8, "
+                             "definitions=?9, created_seq=?10, task=?11 WHERE id=?1");
+  s.Bind(1, i.id).Bind(2, i.workflow).Bind(3, i.survey).Bind(4, i.period).Bind(5, i.record_key).Bind(6, i.division)
+      .Bind(7, i.state).Bind(8, i.version).Bind(9, i.definitions).Bind(10, i.created_seq).Bind(11, i.task);
+  return s.Run();
+}
+
+namespace {
+Revision ReadRevision(Stmt& s) {
+  Revision r;
+  r.instance = s.Text(0); r.revision = s.Int(1); r.draft = s.Int(2) != 0; r.envelope = s.Text(3); r.data_hash = s.Text(4);
+  r.findings = s.Text(5); r.findings_hash = s.Text(6); r.status = s.Text(7); r.definitions = s.Text(8);
+  r.previous_instance = s.Text(9); r.previous_revision = s.Int(10); r.seq = s.Int(11);
+  return r;
+}
+const char* kRevisionCols = "instance, revision, draft, envelope, data_hash, findings, findings_hash, status, definitions, "
+                            "previous_instance, previous_revision, seq";
+}  // namespace
+
+std::optional<Revision> StoreImpl::LatestRevision(const std::string& instance, bool include_drafts) {
+  std::string sql = std::string("SELECT ") + kRevisionCols + " FROM submissions WHERE instance = ?" +
+                    (include_drafts ? "" : " AND draft = 0") + " ORDER BY revision DESC LIMIT 1";
+  Stmt s(db_.get(), sql.c_str());
+  s.Bind(1, instance);
+  if (!s.Step()) return std::nullopt;
+  return ReadRevision(s);
+}
+
+std::optional<Revision> StoreImpl::GetRevision(const std::string& instance, int64_t revision) {
+  std::string sql = std::string("SELECT ") + kRevisionCols + " FROM submissions WHERE instance = ? AND revision = ?";
+  Stmt s(db_.get(), sql.c_str());
+  s.Bind(1, instance).Bind(2, revision);
+  if (!s.Step()) return std::nullopt;
+  return ReadRevision(s);
+}
+
+Status StoreImpl::PutRevision(const Revision& r) {
+  Stmt s(db_.get(), "INSERT INTO submissions(instance, revision, draft, envelope, data_hash, findings, findings_hash, status, "
+                    "definitions, previous_instance, previous_revision, seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, r.instance).Bind(2, r.revision).Bind(3, static_cast<int64_t>(r.draft)).Bind(4, r.envelope).Bind(5, r.data_hash)
+      .Bind(6, r.findings).Bind(7, r.findings_hash).Bind(8, r.status).Bind(9, r.definitions).Bind(10, r.previous_instance)
+      .Bind(11, r.previous_revision).Bind(12, r.seq);
+  return s.Run();
+}
+
+// ---- the division tree ------------------------------------------------------
+int StoreImpl::Level(const std::string& code) const {
+  const auto& t = current_->tables[current_->division_tree];
+  const auto* e = t.Find(code);
+  return e ? e->level : 0;
+}
+
+std::string StoreImpl::Parent(const std::string& code) const {
+  const auto& t = current_->tables[current_->division_tree];
+  const auto* e = t.Find(code);
+  return e ? e->parent : std::string();
+}
+
+std::string StoreImpl::DivisionName(const std::string& code) const {
+  const auto& t = current_->tables[current_->division_tree];
+  const auto* e = t.Find(code);
+  return e ? e->label : std::string();
+}
+
+bool StoreImpl::Within(const std::string& code, const std::string& ancestor) const {
+  const auto& t = current_->tables[current_->division_tree];
+  const auto* e = t.Find(code);
+  for (int guard = 0; e && guard < 16; ++guard) {
+    if (e->code == ancestor) return true;
+    e = e->parent.empty() ? nullptr : t.Find(e->parent);
+  }
+  return false;
+}
+
+std::string StoreImpl::Scope(const User& u) const {
+  if (const Grid* g = org_.FindGrid(u.division)) return g->village;
+  return u.division;
+}
+
+bool StoreImpl::VillageLevel(const User& u) const {
+  int r = current_->FindRole(u.role);
+  if (r < 0) return true;  // an unknown role gets the narrowest view
+  const auto& role = current_->roles[r];
+  return role.grid || (role.tier >= 0 && current_->tiers[role.tier].level >= 5);
+}
+
+bool StoreImpl::CanSee(const User& u, const Instance& inst) const {
+  if (current_->FindRole(u.role) < 0) return false;
+  std::string scope = Scope(u);
+  // Village-level users see their own village only; statisticians their subtree.
+  return VillageLevel(u) ? inst.division == scope : Within(inst.division, scope);
+}
+
+bool StoreImpl::MayTake(const User& u, const engine::Program& p, const engine::ActionDef& a,
+                        const std::string& jurisdiction) const {
+  int r = p.FindRole(u.role);
+  if (r < 0) return false;
+  std::string scope = Scope(u);
+  if (std::find(a.by.begin(), a.by.end(), r) != a.by.end()) {
+    if (VillageLevel(u) ? jurisdiction == scope : Within(jurisdiction, scope)) return true;
+  }
+  // The holder: the user whose division is the jurisdiction (for a village, its coordinator).
+  if (a.by_holder && !p.roles[r].grid && u.division == jurisdiction) return true;
+  return false;
+}
+
+}  // namespace store
+
+// ---- opening and creating -----------------------------------------------------
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Lang lang) {
+  auto db = store::Db::Open(path, false);
+  if (!db.ok()) return db.status();
+  auto s = std::make_unique<store::StoreImpl>(std::move(*db), lang);
+  Status st = s->LoadState();
+  if (!st.ok()) return st;
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+Result<std::unique_ptr<Store>> Store::Create(const std::string& path, const std::string& defs_dir,
+                                             const std::string& org_file, Lang lang) {
+  bool en = lang == Lang::kEn;
+  auto compiled = CompileDirectory(defs_dir);
+  if (!compiled.program) {
+    std::string first = compiled.diagnostics.empty() ? "" : RenderDiagnosticText(compiled.diagnostics[0], lang);
+    return Status::Invalid((en ? "the definitions do not compile:\n" : "定义编译失败:\n") + first);
+  }
+  if (compiled.program->division_tree < 0) return Status::Invalid(en ? "the definitions have no division tree" : "定义中没有区划树");
+  auto org = store::LoadOrg(org_file, *compiled.program, lang);
+  if (!org.ok()) return org.status();
+  {
+    std::error_code ec;
+    if (std::ifstream(path).good()) return Status::Invalid(path + (en ? " already exists" : " 已存在"));
+  }
+  auto db = store::Db::Open(path, true);
+  if (!db.ok()) return db.status();
+  auto s = std::make_unique<store::StoreImpl>(std::move(*db), lang);
+  Status st = s->InitSchema();
+  if (!st.ok()) return st;
+  if (!(st = s->db()->Begin()).ok()) return st;
+  auto hash = s->StoreDefinitions(compiled);
+  if (!hash.ok()) { s->db()->Rollback(); return hash.status(); }
+  store::Stmt meta(s->db(), "INSERT INTO meta(key, value) VALUES('schema_version', ?), ('current_definitions', ?)");
+  meta.Bind(1, std::to_string(store::kSchemaVersion)).Bind(2, *hash);
+  if (!(st = meta.Run()).ok()) { s->db()->Rollback(); return st; }
+  auto ev = s->AppendEvent(json::Obj({{"kind", json::Str("publish")}, {"definitions", json::Str(*hash)}}));
+  if (!ev.ok()) { s->db()->Rollback(); return ev.status(); }
+  store::Stmt pub(s->db(), "UPDATE definitions SET published_seq = ? WHERE hash = ?");
+  pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, *hash);
+  if (!(st = pub.Run()).ok()) { s->db()->Rollback(); return st; }
+  if (!(st = s->SaveOrg(*org)).ok()) { s->db()->Rollback(); return st; }
+  auto oev = s->AppendEvent(json::Obj({{"kind", json::Str("org")}, {"org", store::OrgToDoc(*org)}}));
+  if (!oev.ok()) { s->db()->Rollback(); return oev.status(); }
+  if (!(st = s->db()->Commit()).ok()) return st;
+  if (!(st = s->LoadState()).ok()) return st;
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+}  // namespace gridstat

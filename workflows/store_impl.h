@@ -1,0 +1,146 @@
+// Internal: the SQLite implementation of gridstat::Store, split over
+// store.cc (schema, organisation, definitions, events), actions.cc (commands
+// that change state), queries.cc (read-only views) and audit.cc (verify, export,
+// checkpoints, replay).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/program.h"
+#include "gridstat/store.h"
+#include "workflows/db.h"
+
+namespace gridstat::store {
+
+constexpr int kSchemaVersion = 1;
+
+struct User {
+  std::string id, name, role, division;
+};
+struct Grid {
+  std::string code, village, name;
+};
+struct Org {
+  std::vector<User> users;
+  std::vector<Grid> grids;
+  const User* FindUser(const std::string& id) const {
+    for (auto& u : users) if (u.id == id) return &u;
+    return nullptr;
+  }
+  const Grid* FindGrid(const std::string& code) const {
+    for (auto& g : grids) if (g.code == code) return &g;
+    return nullptr;
+  }
+};
+
+struct Instance {
+  std::string id, workflow, survey, period, record_key, division, state, definitions, task;
+  int64_t version = 0, created_seq = 0;
+};
+
+struct Revision {
+  std::string instance;
+  int64_t revision = 0;
+  bool draft = false;
+  std::string envelope, data_hash, findings, findings_hash, status, definitions;
+  std::string previous_instance;
+  int64_t previous_revision = 0;
+  int64_t seq = 0;
+};
+
+// Parses and checks an organisation file against the division tree.
+Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang);
+Doc OrgToDoc(const Org& org);
+Org OrgFromDoc(const Doc& d);
+
+std::string Now();  // RFC 3339 UTC; GRIDSTAT_NOW overrides it for reproducible runs
+std::string RecordKeyForId(const std::string& key);  // '|' -> '-'
+
+class StoreImpl : public Store {
+ public:
+  StoreImpl(std::unique_ptr<Db> db, Lang lang) : db_(std::move(db)), lang_(lang) {}
+
+  Status InitSchema();
+  Status LoadState();  // the current definitions and the organisation
+
+  // --- store.cc ---
+  Result<std::shared_ptr<const engine::Program>> ProgramFor(const std::string& hash);
+  Result<std::string> StoreDefinitions(const CompileResult& compiled);
+  Status SaveOrg(const Org& org);
+  Result<Doc> AppendEvent(Doc body);  // fills seq and hashes; returns the body with seq
+  std::optional<Instance> GetInstance(const std::string& id);
+  Status PutInstance(const Instance& inst, bool insert);
+  std::optional<Revision> LatestRevision(const std::string& instance, bool include_drafts);
+  std::optional<Revision> GetRevision(const std::string& instance, int64_t revision);
+  Status PutRevision(const Revision& r);
+  const engine::Program& current() const { return *current_; }
+  const std::string& current_hash() const { return current_hash_; }
+
+  // Authorisation helpers over the division tree of the current definitions.
+  bool Within(const std::string& code, const std::string& ancestor) const;
+  int Level(const std::string& code) const;
+  std::string Parent(const std::string& code) const;
+  std::string DivisionName(const std::string& code) const;
+  // The village a user acts for (grid workers: their grid's village), or their division.
+  std::string Scope(const User& u) const;
+  bool CanSee(const User& u, const Instance& inst) const;
+  // Role indexes of `a` refer to `p`, the definitions version the instance is pinned to.
+  bool MayTake(const User& u, const engine::Program& p, const engine::ActionDef& a, const std::string& jurisdiction) const;
+  // The user's role is at village level (coordinator or grid worker).
+  bool VillageLevel(const User& u) const;
+  std::string Msg(const std::string& zh, const std::string& en) const { return lang_ == Lang::kEn ? en : zh; }
+
+  // --- actions.cc ---
+  std::vector<ActionResult> Release(const std::string& actor, const std::string& survey, const std::string& period,
+                                    const std::string& under, const std::string& request_id) override;
+  std::vector<ActionResult> Import(const std::string& actor, const std::string& workflow, const std::string& period,
+                                   const std::string& file) override;
+  std::vector<ActionResult> Submit(const std::string& actor, const std::vector<Envelope>& submissions,
+                                   const std::string& instance, bool draft, const std::string& request_id) override;
+  std::vector<ActionResult> Act(const ActRequest& request) override;
+  std::vector<ActionResult> Migrate(const std::vector<std::string>& instances) override;
+  Result<std::string> Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
+  Result<std::vector<Doc>> OrgUpdate(const std::string& org_file) override;
+
+  // --- queries.cc ---
+  Result<Doc> Show(const std::string& instance, const std::optional<std::string>& as) override;
+  Result<std::vector<Doc>> List(const Query& q) override;
+  Result<std::vector<Doc>> Inbox(const std::string& user) override;
+  Result<Doc> Progress(const Query& q, int level, const std::string& as_of) override;
+  Result<std::string> ExportCsv(const Query& q) override;
+  Result<std::vector<Doc>> Units(const std::string& uscc, const std::string& under) override;
+  Result<std::vector<Doc>> History(const std::string& instance) override;
+  Result<std::vector<Instance>> SelectInstances(const Query& q);
+
+  // --- audit.cc ---
+  Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
+  VerifyResult Verify() override;
+  Status ExportAudit(const std::string& dir) override;
+  Status Checkpoint(const std::string& key_pem_file, const std::string& out_file) override;
+  VerifyResult VerifyCheckpoint(const std::string& checkpoint_file, const std::string& pubkey_file) override;
+
+  Db* db() { return db_.get(); }
+  Org& org() { return org_; }
+
+ private:
+  // One action on one instance inside the open transaction.
+  ActionResult ActOne(const User* user, const std::string& actor, Instance inst, const engine::WorkflowDef& wf,
+                      const ActRequest& req);
+  ActionResult Refuse(const std::string& instance, const std::string& actor, const User* user,
+                      const std::string& action, const std::string& code, const std::string& message,
+                      const std::string& request_id, Outcome outcome, const Instance* inst, Doc extra = {});
+  std::optional<ActionResult> Repeated(const std::string& request_id, const std::string& instance);
+  Doc ActorFields(const std::string& actor, const User* user) const;
+
+  std::unique_ptr<Db> db_;
+  Lang lang_;
+  std::string current_hash_;
+  std::shared_ptr<const engine::Program> current_;
+  std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
+  Org org_;
+};
+
+}  // namespace gridstat::store
