@@ -33,50 +33,55 @@ std::optional<Decimal> Decimal::Parse(std::string_view s, bool allow_exponent) {
   bool neg = false;
   if (i < s.size() && s[i] == '-') { neg = true; ++i; }
   size_t int_start = i;
-  __int128 m = 0;
-  int digits = 0, scale = 0;
-  auto push = [&](char c) {
-    if (m == 0 && c == '0') return true;  // leading zeros carry no digits
-    if (++digits > kMaxDigits) return false;
-    m = m * 10 + (c - '0');
-    return true;
-  };
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') { if (!push(s[i])) return std::nullopt; ++i; }
-  if (i == int_start) return std::nullopt;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  std::string_view int_part = s.substr(int_start, i - int_start);
+  if (int_part.empty()) return std::nullopt;
+  std::string_view frac_part;
   if (i < s.size() && s[i] == '.') {
-    ++i;
-    size_t frac_start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      if (!push(s[i])) return std::nullopt;
-      if (m != 0 || s[i] == '0') ++scale;
-      ++i;
-    }
-    if (i == frac_start) return std::nullopt;
+    size_t frac_start = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    frac_part = s.substr(frac_start, i - frac_start);
+    if (frac_part.empty()) return std::nullopt;
   }
+  long exponent = 0;
   if (allow_exponent && i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
     bool eneg = false;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) { eneg = s[i] == '-'; ++i; }
     size_t exp_start = i;
-    int e = 0;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      e = e * 10 + (s[i] - '0');
-      if (e > 1000) return std::nullopt;
+      if (exponent < 100000) exponent = exponent * 10 + (s[i] - '0');
       ++i;
     }
     if (i == exp_start) return std::nullopt;
-    if (eneg) scale += e; else scale -= e;
+    if (eneg) exponent = -exponent;
   }
   if (i != s.size()) return std::nullopt;
+  // The written scale is kept for literals (it sets how a value is shown), but
+  // zeros that carry no digit never make a value too long to hold.
+  size_t int_lead = int_part.find_first_not_of('0');
+  int_part = int_lead == std::string_view::npos ? std::string_view() : int_part.substr(int_lead);
+  size_t written_scale = frac_part.size();
+  size_t frac_end = frac_part.find_last_not_of('0');
+  frac_part = frac_end == std::string_view::npos ? std::string_view() : frac_part.substr(0, frac_end + 1);
+  if (int_part.empty() && frac_part.empty()) return Decimal(0, 0);  // zero, whatever its exponent
+  std::string digits = std::string(int_part) + std::string(frac_part);
+  size_t lead = digits.find_first_not_of('0');
+  digits = digits.substr(lead);
+  long scale = static_cast<long>(frac_part.size()) - exponent;
+  // Digits beyond the significant ones: trailing zeros of an integer part.
+  if (digits.size() > static_cast<size_t>(kMaxDigits)) return std::nullopt;
+  __int128 m = 0;
+  for (char c : digits) m = m * 10 + (c - '0');
   if (scale < 0) {
-    if (!ScaleUp(m, -scale, &m)) return std::nullopt;
+    if (-scale > kMaxDigits || !ScaleUp(m, static_cast<int>(-scale), &m)) return std::nullopt;
     scale = 0;
   }
-  if (scale > kMaxDigits) {
-    if (m != 0) return std::nullopt;
-    scale = 0;
-  }
-  Decimal d(neg ? -m : m, scale);
+  if (scale > kMaxDigits) return std::nullopt;
+  Decimal d(neg ? -m : m, static_cast<int>(scale));
+  // Keep the written scale when it fits: 0.30 shows as 0.30.
+  long want = static_cast<long>(written_scale) - exponent;
+  if (want > scale && want <= kMaxScale) d = d.Rounded(static_cast<int>(want));
   return d;
 }
 

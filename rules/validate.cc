@@ -1,5 +1,6 @@
 // Envelope -> Record (field-level checks, skip logic) -> rules -> Report.
 #include <algorithm>
+#include <set>
 
 #include "common/text.h"
 #include "gridstat/validate.h"
@@ -105,6 +106,7 @@ class FieldDecoder {
         if (!num || !(num->Abs() < kLimit))
           return fail("range", lz + "数值过大", le + " is too large");
         int scale = f.type == FieldType::kInteger ? 0 : f.scale;
+        *num = num->Rounded(num->SignificantScale());  // 220.1000 is 220.1: places are counted by value
         if (num->SignificantScale() > scale) {
           if (scale == 0) return fail("type", lz + "应为整数,收到 " + d.text, le + " must be a whole number, not " + d.text);
           return fail("scale", lz + "最多 " + std::to_string(scale) + " 位小数,收到 " + d.text,
@@ -246,6 +248,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
   std::vector<Finding> other;
   std::vector<bool> seen(s.fields.size(), false), roster_seen(s.rosters.size(), false);
   std::vector<Finding> roster_problem(s.rosters.size());
+  std::vector<std::set<size_t>> not_rows(s.rosters.size());  // rows that are not objects: no fields to check
 
   for (const auto& [key, value] : env.data.members) {
     auto fit = s.by_name.find(key);
@@ -269,8 +272,14 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
       const auto& rd = s.rosters[ri];
       auto& ro = rec->rosters[ri];
       if (roster_seen[ri]) {
+        // Which copy is meant is unknown: neither is used, and the first one's problems are dropped.
         roster_problem[ri] = Problem("duplicate_key", en ? "'" + key + "' appears twice in data" : "data 中字段「" + key + "」出现了两次", key);
         ro.unknown = true;
+        ro.rows.clear();
+        rows[ri].clear();
+        other.erase(std::remove_if(other.begin(), other.end(), [&](const Finding& f) {
+                      return !f.fields.empty() && f.fields[0].rfind(key + "[", 0) == 0;
+                    }), other.end());
         continue;
       }
       roster_seen[ri] = true;
@@ -289,6 +298,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
         if (row.kind != Doc::Kind::kObject) {
           other.push_back(Problem("type", en ? "'" + rpath + "' must be an object" : "「" + rpath + "」应为对象", rpath));
           ro.unknown = true;
+          not_rows[ri].insert(i);
           continue;
         }
         std::vector<bool> rseen(rd.fields.size(), false);
@@ -356,6 +366,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
           continue;
         }
         std::string fpath = rd.name + "[" + std::to_string(i + 1) + "]." + f.name;
+        if (not_rows[ri].count(i)) continue;
         if (f.required && ro.rows[i][slot].kind == Value::kMissing && rows[ri][i][slot].rule.empty())
           rows[ri][i][slot] = Problem("required", en ? "required field '" + fpath + "' (" + FieldLabel(f) + ") is missing"
                                                      : "必填项「" + FieldLabel(f) + "」(" + fpath + ")未填报", fpath);

@@ -23,7 +23,8 @@ rules for basic_unit {
 
   error BU-E07 "经纬度({latitude}, {longitude})须同时填报,且位于广西范围内(北纬20.5–26.6度,东经104.3–112.1度)":
     present(latitude) = present(longitude)
-    and (missing(latitude) or (latitude between 20.5 and 26.6 and longitude between 104.3 and 112.1))
+    and (missing(latitude) or latitude between 20.5 and 26.6)
+    and (missing(longitude) or longitude between 104.3 and 112.1)
 
   warning BU-W01 "统一社会信用代码登记管理部门码({registrar})与单位类型({unit_type})不符,请核实":
     (unit_type not in ("10", "55") or registrar = "9")

@@ -1,0 +1,566 @@
+// Workflows through the public Store API: the state machines of SURVEYS.md, the
+// authorisation matrix, idempotency, conflicts, tampering, checkpoints and replay.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "common/json.h"
+#include "gridstat/store.h"
+
+using namespace gridstat;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSrc = GRIDSTAT_SOURCE_DIR;
+const std::string kDefs = kSrc + "/definitions/guangxi";
+const std::string kV = "450123100201";
+const std::string kAgri = "agri_report/2021/" + kV;
+
+std::string TempPath(const std::string& name) {
+  static int n = 0;
+  fs::path dir = fs::temp_directory_path() / ("gridstat-wf-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string p = (dir / (name + "-" + std::to_string(++n))).string();
+  fs::remove(p);
+  return p;
+}
+
+std::unique_ptr<Store> NewStore(std::string* path = nullptr) {
+  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
+  std::string p = TempPath("store.db");
+  if (path) *path = p;
+  auto s = Store::Create(p, kDefs, kSrc + "/tests/data/org.yaml");
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+std::vector<Envelope> Load(const std::string& file) {
+  std::vector<Envelope> out;
+  REQUIRE(ReadSubmissions(file, [&](Envelope e) { out.push_back(std::move(e)); }, [](Report) { FAIL("malformed"); }).ok());
+  return out;
+}
+
+std::vector<Envelope> AgriV(const std::string& variant = "") {
+  return Load(kSrc + "/examples/workflow/agri-" + kV + variant + ".json");
+}
+
+ActionResult Act1(Store& s, const std::string& actor, const std::string& id, const std::string& action,
+                  const std::string& comment = "", const std::string& to = "", const std::string& request = "") {
+  ActRequest r;
+  r.actor = actor;
+  r.instances = {id};
+  r.action = action;
+  r.comment = comment;
+  r.target = to;
+  r.request_id = request;
+  auto res = s.Act(r);
+  REQUIRE(res.size() == 1);
+  return res[0];
+}
+
+std::string StateOf(Store& s, const std::string& id) {
+  auto d = s.Show(id, std::nullopt);
+  REQUIRE(d.ok());
+  return *json::GetStr(*d, "state");
+}
+
+int64_t EventCount(Store& s, const std::string& id) {
+  auto h = s.History(id);
+  REQUIRE(h.ok());
+  return static_cast<int64_t>(h->size());
+}
+
+// Drives V's agricultural report to `state` through the real actions.
+std::unique_ptr<Store> AgriIn(const std::string& state) {
+  auto s = NewStore();
+  auto rel = s->Release("region", "agri_village", "2021", "450123100000", "");
+  REQUIRE(rel.size() == 18);
+  if (state == "released") return s;
+  REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
+  if (state == "submitted") return s;
+  if (state == "returned") {
+    REQUIRE(Act1(*s, "town_t", kAgri, "return", "请核实耕地面积").outcome == Outcome::kDone);
+    return s;
+  }
+  REQUIRE(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  if (state == "township_approved") return s;
+  REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  if (state == "accepted") return s;
+  REQUIRE(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
+  REQUIRE(state == "archived");
+  return s;
+}
+
+void Exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  INFO(sql << ": " << (err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+}  // namespace
+
+TEST_CASE("workflow: agri_report runs end to end", "[workflow]") {
+  auto s = NewStore();
+  auto rel = s->Release("region", "agri_village", "2021", "450123100000", "");
+  CHECK(rel.size() == 18);
+  CHECK(rel[0].instance == "agri_report/2021/450123100005");
+  // Releasing again creates nothing, and says so.
+  auto again = s->Release("region", "agri_village", "2021", "450123100000", "");
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].code == "exists");
+  CHECK(again[0].message == "18 个村已有该期报表实例,未重复创建");
+
+  // An error blocks the submission; the refusal is recorded with the findings.
+  auto bad = s->Submit("coord_v", Load(kSrc + "/examples/workflow/agri-450123100202.json"), kAgri, false, "");
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].outcome == Outcome::kRefused);
+  CHECK(bad[0].code == "mismatch");
+  CHECK(StateOf(*s, kAgri) == "released");
+  auto ok = s->Submit("coord_v", AgriV(), "", false, "");
+  REQUIRE(ok[0].outcome == Outcome::kDone);
+  CHECK(ok[0].instance == kAgri);
+  CHECK(StateOf(*s, kAgri) == "submitted");
+  CHECK(Act1(*s, "town_t", kAgri, "return").code == "missing_comment");
+  CHECK(Act1(*s, "town_t", kAgri, "return", "耕地面积偏大,请核实").outcome == Outcome::kDone);
+  CHECK(StateOf(*s, kAgri) == "returned");
+  REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
+  CHECK(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  CHECK(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  CHECK(Act1(*s, "city_c", kAgri, "reopen").code == "missing_comment");
+  CHECK(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
+  CHECK(StateOf(*s, kAgri) == "archived");
+  auto shown = s->Show(kAgri, std::nullopt);
+  REQUIRE(shown.ok());
+  CHECK(json::GetInt(*shown, "version") == 7);
+  const Doc* events = shown->Find("events");
+  REQUIRE(events);
+  CHECK(events->items.size() == 10);  // two refusals among them
+  int refused = 0;
+  for (auto& e : events->items) refused += e.Find("refused")->boolean;
+  CHECK(refused == 3);
+  auto v = s->Verify();
+  CHECK(v.ok);
+  INFO(v.problem);
+}
+
+TEST_CASE("workflow: guards on findings and explanations", "[workflow]") {
+  auto s = NewStore();
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  std::string id3 = "agri_report/2021/450123100203";
+  ActRequest none;
+  // agri-450123100203 has an unexplained warning (AG-W01): refused; with its explanation: accepted.
+  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
+  auto refused = s->Submit("coord_v", Load(kSrc + "/examples/workflow/agri-450123100203.json"), "", false, "");
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].code == "no_access");  // coord_v is not 203's coordinator
+}
+
+TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]") {
+  // The table of SURVEYS.md, written out independently of the definitions.
+  struct Rule { std::set<std::string> roles; std::set<std::string> from; };
+  const std::map<std::string, Rule> table = {
+      {"return", {{"township_statistician", "county_statistician"}, {"submitted", "township_approved"}}},
+      {"approve", {{"township_statistician"}, {"submitted"}}},
+      {"accept", {{"county_statistician"}, {"township_approved"}}},
+      {"reopen", {{"county_statistician", "city_statistician"}, {"accepted", "archived"}}},
+      {"archive", {{"township_statistician"}, {"accepted"}}},
+  };
+  // user -> (role, relation of the user's division to V)
+  const std::map<std::string, std::pair<std::string, std::string>> users = {
+      {"coord_v", {"coordinator", "same"}},           {"coord_sib", {"coordinator", "sibling"}},
+      {"grid_v", {"grid_worker", "descendant"}},      {"town_t", {"township_statistician", "ancestor"}},
+      {"town_other", {"township_statistician", "unrelated"}}, {"county_c", {"county_statistician", "ancestor"}},
+      {"county_other", {"county_statistician", "unrelated"}}, {"city_c", {"city_statistician", "ancestor"}},
+      {"city_other", {"city_statistician", "unrelated"}},     {"region", {"region_statistician", "ancestor"}},
+  };
+  const std::vector<std::string> states = {"released", "submitted", "returned", "township_approved", "accepted", "archived"};
+  int allowed = 0, refused_n = 0;
+  for (const auto& state : states) {
+    auto s = AgriIn(state);
+    for (const auto& [action, rule] : table) {
+      for (const auto& [user, info] : users) {
+        const auto& [role, relation] = info;
+        bool expect = rule.from.count(state) && rule.roles.count(role) && relation == "ancestor";
+        INFO(state << " / " << action << " / " << user);
+        int64_t before = EventCount(*s, kAgri);
+        auto r = Act1(*s, user, kAgri, action, "意见");
+        CHECK((r.outcome == Outcome::kDone) == expect);
+        CHECK(EventCount(*s, kAgri) == before + 1);  // allowed or not, it is recorded
+        if (r.outcome == Outcome::kDone) {
+          ++allowed;
+          s = AgriIn(state);  // back to the state under test
+        } else {
+          ++refused_n;
+          CHECK(StateOf(*s, kAgri) == state);
+        }
+      }
+    }
+    // Submitting: only V's coordinator, from released or returned; saving: also V's grid worker.
+    for (const auto& [user, info] : users) {
+      for (bool draft : {false, true}) {
+        bool expect = (state == "released" || state == "returned") &&
+                      (user == "coord_v" || (draft && user == "grid_v"));
+        INFO(state << " / " << (draft ? "save" : "submit") << " / " << user);
+        auto r = s->Submit(user, AgriV(), kAgri, draft, "");
+        REQUIRE(r.size() == 1);
+        CHECK((r[0].outcome == Outcome::kDone) == expect);
+        if (r[0].outcome == Outcome::kDone) { ++allowed; s = AgriIn(state); } else ++refused_n;
+      }
+    }
+    CHECK(s->Verify().ok);
+  }
+  // released 3 (submit, 2 saves), submitted 3, returned 3, township_approved 3, accepted 3, archived 2
+  CHECK(allowed == 17);
+  CHECK(refused_n == 6 * (5 + 2) * 10 - 17);
+}
+
+TEST_CASE("workflow: a coordinator can neither see nor touch another village", "[workflow][authz]") {
+  auto s = AgriIn("submitted");
+  CHECK_FALSE(s->Show(kAgri, std::string("coord_sib")).ok());
+  CHECK(s->Show(kAgri, std::string("coord_v")).ok());
+  Query q;
+  q.as = "coord_sib";
+  auto l = s->List(q);
+  REQUIRE(l.ok());
+  for (auto& d : *l) CHECK(*json::GetStr(d, "division") == "450123100202");
+  q.as = "town_t";
+  CHECK(s->List(q)->size() == 18);
+  q.as = "town_other";
+  CHECK(s->List(q)->empty());
+  auto inbox = s->Inbox("town_t");
+  REQUIRE(inbox.ok());
+  REQUIRE(inbox->size() == 1);
+  CHECK(*json::GetStr((*inbox)[0], "id") == kAgri);
+  CHECK(Act1(*s, "coord_sib", kAgri, "return", "x").code == "no_access");
+}
+
+TEST_CASE("workflow: idempotent request ids and conflicts", "[workflow]") {
+  std::string path;
+  auto s = NewStore(&path);
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  s->Submit("coord_v", AgriV(), "", false, "");
+  auto first = Act1(*s, "town_t", kAgri, "approve", "", "", "req-1");
+  CHECK(first.outcome == Outcome::kDone);
+  int64_t n = EventCount(*s, kAgri);
+  auto second = Act1(*s, "town_t", kAgri, "approve", "", "", "req-1");
+  CHECK(second.outcome == Outcome::kDone);
+  CHECK(second.repeated);
+  CHECK(EventCount(*s, kAgri) == n);
+  // A stale version is a conflict, and recorded.
+  ActRequest r;
+  r.actor = "county_c";
+  r.instances = {kAgri};
+  r.action = "accept";
+  r.if_version = 2;
+  auto stale = s->Act(r);
+  CHECK(stale[0].outcome == Outcome::kConflict);
+  CHECK(stale[0].code == "stale_version");
+  CHECK(EventCount(*s, kAgri) == n + 1);
+  r.if_version = 3;
+  CHECK(s->Act(r)[0].outcome == Outcome::kDone);
+  // Two actors racing: the second one finds the first's change and gets a conflict.
+  auto other = Store::Open(path);
+  REQUIRE(other.ok());
+  auto a = Act1(*s, "county_c", kAgri, "reopen", "重新核实");
+  auto b = Act1(**other, "city_c", kAgri, "reopen", "市里也要核实");
+  CHECK(a.outcome == Outcome::kDone);
+  CHECK(b.outcome == Outcome::kConflict);
+  CHECK(b.code == "conflict");
+  CHECK(s->Verify().ok);
+}
+
+TEST_CASE("workflow: unit_task moves down, out and up", "[workflow]") {
+  auto s = NewStore();
+  auto imported = s->Import("region", "unit_task", "2024-06", kSrc + "/examples/workflow/tasks-2024-06.jsonl");
+  REQUIRE(imported.size() == 2);
+  CHECK(imported[0].instance == "unit_task/2024-06/T-0001");
+  std::string t1 = "unit_task/2024-06/T-0001", t2 = "unit_task/2024-06/T-0002";
+  // T-0001 starts at the township: its holder assigns it to a child village.
+  CHECK(Act1(*s, "county_c", t1, "assign", "", kV).code == "no_permission");  // not the holder
+  CHECK(Act1(*s, "town_t", t1, "assign", "", "450123101201").code == "bad_target");  // not a child
+  CHECK(Act1(*s, "town_t", t1, "assign", "", kV).outcome == Outcome::kDone);
+  auto shown = s->Show(t1, std::nullopt);
+  CHECK(*json::GetStr(*shown, "division") == kV);
+  // The village coordinator returns it up; at the township it is moved out to another township.
+  CHECK(Act1(*s, "coord_v", t1, "return_up", "不在本村").outcome == Outcome::kDone);
+  CHECK(*json::GetStr(*s->Show(t1, std::nullopt), "division") == "450123100000");
+  CHECK(Act1(*s, "town_t", t1, "move_out", "", "450123101000").code == "missing_comment");
+  CHECK(Act1(*s, "town_t", t1, "move_out", "地址在南圩镇", kV).code == "bad_target");  // not the same level
+  CHECK(Act1(*s, "town_t", t1, "move_out", "地址在南圩镇", "450123101000").outcome == Outcome::kDone);
+  // The old township has lost access; the new one has it.
+  CHECK(Act1(*s, "town_t", t1, "return_up", "x").code == "no_access");
+  CHECK(Act1(*s, "town_other", t1, "return_up", "不在本镇").outcome == Outcome::kDone);
+  CHECK(Act1(*s, "county_c", t1, "return_up", "x").outcome == Outcome::kDone);
+  CHECK(Act1(*s, "city_c", t1, "return_up", "x").outcome == Outcome::kDone);
+  CHECK(Act1(*s, "region", t1, "return_up", "x").code == "no_parent");  // refused at the region
+  // T-0002 is at the village: surveyed, rejected, resubmitted, approved, accepted into the registry.
+  auto sub = Load(kSrc + "/examples/submissions/basic_unit_2024-06.json");
+  sub.resize(1);
+  sub[0].division = kV;
+  Doc* dc = nullptr;
+  for (auto& m : sub[0].data.members) if (m.first == "division_code") dc = &m.second;
+  dc->text = kV;
+  auto r = s->Submit("coord_v", sub, t2, false, "");
+  INFO(r[0].message);
+  REQUIRE(r[0].outcome == Outcome::kDone);
+  CHECK(Act1(*s, "town_t", t2, "reject", "电话号码有误").outcome == Outcome::kDone);
+  CHECK(s->Submit("coord_v", sub, t2, false, "")[0].outcome == Outcome::kDone);
+  CHECK(Act1(*s, "town_t", t2, "approve").outcome == Outcome::kDone);
+  CHECK(Act1(*s, "county_c", t2, "accept").outcome == Outcome::kDone);
+  auto units = s->Units("", "");
+  REQUIRE(units.ok());
+  REQUIRE(units->size() == 1);
+  CHECK(*json::GetStr((*units)[0], "uscc") == "91450102MA5L0001XM");
+  CHECK(json::GetInt((*units)[0], "revision") == 2);
+  auto v = s->Verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+}
+
+TEST_CASE("workflow: household_survey creates on submit and revises from returned", "[workflow]") {
+  auto s = NewStore();
+  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  hh.resize(1);
+  hh[0].division = kV;
+  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
+  auto first = s->Submit("coord_v", hh, "", false, "");
+  INFO(first[0].message);
+  REQUIRE(first[0].outcome == Outcome::kDone);
+  std::string id = "household_survey/2023/" + kV + "001-001";
+  CHECK(first[0].instance == id);
+  CHECK(s->Submit("coord_v", hh, "", false, "")[0].code == "wrong_state");  // a second submit only from returned
+  CHECK(Act1(*s, "coord_v", id, "recheck").code == "missing_comment");
+  CHECK(Act1(*s, "coord_v", id, "recheck", "已入户复查").outcome == Outcome::kDone);
+  CHECK(Act1(*s, "town_t", id, "return", "出生年月请再核对").outcome == Outcome::kDone);
+  auto again = s->Submit("coord_v", hh, "", false, "");
+  REQUIRE(again[0].outcome == Outcome::kDone);
+  CHECK(again[0].instance == id);
+  auto shown = s->Show(id, std::nullopt);
+  CHECK(json::GetInt(*shown->Find("submission"), "revision") == 2);
+  CHECK(s->Verify().ok);
+}
+
+TEST_CASE("workflow: cross-period rules read the accepted report of the previous period", "[workflow]") {
+  auto s = NewStore();
+  s->Release("region", "agri_village", "2020", "450123100000", "");
+  auto prev = AgriV();
+  prev[0].period = "2020";
+  prev[0].id = "AG-2020";
+  for (auto& m : prev[0].data.members) {
+    if (m.first == "rice_output") m.second.text = "300.00";
+    if (m.first == "corn_output") m.second.text = "0.00";
+    if (m.first == "grain_output") m.second.text = "515.25";
+  }
+  REQUIRE(s->Submit("coord_v", prev, "", false, "")[0].outcome == Outcome::kDone);
+  std::string p = "agri_report/2020/" + kV;
+  // Not yet accepted: AG-W04 has nothing to compare with, so 2021 goes through.
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  auto r0 = s->Submit("coord_v", AgriV(), "", true, "");
+  REQUIRE(r0[0].report);
+  for (auto& f : r0[0].report->findings) CHECK(f.rule != "AG-W04");
+  REQUIRE(Act1(*s, "town_t", p, "approve").outcome == Outcome::kDone);
+  REQUIRE(Act1(*s, "county_c", p, "accept").outcome == Outcome::kDone);
+  // Now 965.25 against 515.25 is an 87 % rise: AG-W04, unexplained, blocks the submission.
+  auto r1 = s->Submit("coord_v", AgriV(), "", false, "");
+  CHECK(r1[0].code == "guard");
+  bool w04 = false;
+  for (auto& f : r1[0].report->findings) w04 |= f.rule == "AG-W04";
+  CHECK(w04);
+  auto explained = AgriV();
+  explained[0].explanations["AG-W04"] = "新修水利,增产属实";
+  REQUIRE(s->Submit("coord_v", explained, "", false, "")[0].outcome == Outcome::kDone);
+  // Reopening 2020 later does not change what replay and verify see for 2021.
+  REQUIRE(Act1(*s, "county_c", p, "reopen", "更正上年数据").outcome == Outcome::kDone);
+  auto v = s->Verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+  std::vector<Diagnostic> diags;
+  auto replay = s->Replay(kDefs, &diags);
+  REQUIRE(replay.ok());
+  CHECK(replay->empty());
+}
+
+TEST_CASE("audit: changing any stored byte of an event or a submission is caught", "[audit]") {
+  std::string path;
+  {
+    auto s = NewStore(&path);
+    s->Release("region", "agri_village", "2021", "450123100000", "");
+    s->Submit("coord_v", AgriV(), "", false, "");
+    Act1(*s, "town_t", kAgri, "approve");
+    REQUIRE(s->Verify().ok);
+  }
+  std::string backup = path + ".orig";
+  struct Tamper { const char* what; std::string sql; };
+  const std::vector<Tamper> cases = {
+      {"event body", "UPDATE events SET body = replace(body, 'town_t', 'town_x') WHERE seq = (SELECT max(seq) FROM events)"},
+      {"event prev_hash", "UPDATE events SET prev_hash = replace(prev_hash, substr(prev_hash, 1, 1), 'f') WHERE seq = 5"},
+      {"event hash", "UPDATE events SET hash = 'ab' || substr(hash, 3) WHERE seq = 7"},
+      {"event instance column", "UPDATE events SET instance = 'agri_report/2021/450123100202' WHERE seq = 21"},
+      {"event request_id column", "UPDATE events SET request_id = 'forged' WHERE seq = 21"},
+      {"event seq", "UPDATE events SET seq = 1000 WHERE seq = 10"},
+      {"deleted event", "DELETE FROM events WHERE seq = 12"},
+      {"submission envelope", "UPDATE submissions SET envelope = replace(envelope, '1670.5', '1670.6')"},
+      {"submission data_hash", "UPDATE submissions SET data_hash = 'x' || substr(data_hash, 2)"},
+      {"submission findings", "UPDATE submissions SET findings = replace(findings, '\"pass\"', '\"warning\"')"},
+      {"submission findings_hash", "UPDATE submissions SET findings_hash = 'x' || substr(findings_hash, 2)"},
+      {"submission status", "UPDATE submissions SET status = 'warning'"},
+      {"submission draft", "UPDATE submissions SET draft = 1"},
+      {"submission revision", "UPDATE submissions SET revision = 2"},
+      {"submission instance", "UPDATE submissions SET instance = 'agri_report/2021/450123100202'"},
+      {"submission definitions", "UPDATE submissions SET definitions = 'x'"},
+      {"submission previous", "UPDATE submissions SET previous_instance = 'agri_report/2020/450123100201', previous_revision = 1"},
+      {"submission seq", "UPDATE submissions SET seq = seq + 1"},
+      {"instance state", "UPDATE instances SET state = 'accepted' WHERE id = '" + kAgri + "'"},
+      {"instance division", "UPDATE instances SET division = '450123100202' WHERE id = '" + kAgri + "'"},
+      {"instance version", "UPDATE instances SET version = 9 WHERE id = '" + kAgri + "'"},
+      {"stored definitions", "UPDATE definitions SET files = replace(files, 'AG-E01', 'AG-X01')"},
+      {"organisation", "UPDATE users SET role = 'county_statistician' WHERE id = 'town_t'"},
+  };
+  fs::copy_file(path, backup, fs::copy_options::overwrite_existing);
+  for (const auto& c : cases) {
+    INFO(c.what);
+    fs::copy_file(backup, path, fs::copy_options::overwrite_existing);
+    fs::remove(path + "-wal");
+    fs::remove(path + "-shm");
+    Exec(path, c.sql);
+    auto s = Store::Open(path);
+    if (!s.ok()) continue;  // a store that no longer opens is caught too
+    auto v = (*s)->Verify();
+    CHECK_FALSE(v.ok);
+    CHECK(v.first_bad_seq > 0);
+  }
+}
+
+TEST_CASE("audit: checkpoints catch dropped events; exports verify without the database", "[audit]") {
+  std::string path;
+  auto s = NewStore(&path);
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  s->Submit("coord_v", AgriV(), "", false, "");
+  std::string key = TempPath("key.pem"), pub = TempPath("pub.pem"), cp = TempPath("cp.json");
+  REQUIRE(std::system(("openssl genpkey -algorithm ed25519 -out " + key + " 2>/dev/null && openssl pkey -in " + key +
+                       " -pubout -out " + pub).c_str()) == 0);
+  REQUIRE(s->Checkpoint(key, cp).ok());
+  CHECK(s->VerifyCheckpoint(cp, pub).ok);
+  Act1(*s, "town_t", kAgri, "approve");
+  CHECK(s->VerifyCheckpoint(cp, pub).ok);  // the log still extends the checkpoint
+  std::string dir = TempPath("export");
+  REQUIRE(s->ExportAudit(dir).ok());
+  CHECK(VerifyExport(dir).ok);
+  s.reset();
+  // Dropping the newest events leaves a consistent chain, but not the one signed.
+  Exec(path, "DELETE FROM events WHERE seq >= (SELECT max(seq) - 1 FROM events); "
+             "UPDATE instances SET state = 'released', version = 1 WHERE id = '" + kAgri + "'; DELETE FROM submissions;");
+  auto again = Store::Open(path);
+  REQUIRE(again.ok());
+  CHECK((*again)->Verify().ok);
+  auto v = (*again)->VerifyCheckpoint(cp, pub);
+  CHECK_FALSE(v.ok);
+  CHECK(v.problem.find("dropped") != std::string::npos);
+  // A wrong key does not verify.
+  std::string key2 = TempPath("key2.pem"), pub2 = TempPath("pub2.pem");
+  REQUIRE(std::system(("openssl genpkey -algorithm ed25519 -out " + key2 + " 2>/dev/null && openssl pkey -in " + key2 +
+                       " -pubout -out " + pub2).c_str()) == 0);
+  CHECK_FALSE((*again)->VerifyCheckpoint(cp, pub2).ok);
+  // An altered export fails.
+  std::ifstream in(dir + "/submissions.jsonl");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto pos = text.find("1670.5");
+  REQUIRE(pos != std::string::npos);
+  text.replace(pos, 6, "1670.6");
+  std::ofstream(dir + "/submissions.jsonl") << text;
+  CHECK_FALSE(VerifyExport(dir).ok);
+}
+
+TEST_CASE("replay: unchanged definitions change nothing; a changed rule exactly its instances", "[audit]") {
+  auto s = NewStore();
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
+  std::vector<Diagnostic> diags;
+  auto same = s->Replay(kDefs, &diags);
+  REQUIRE(same.ok());
+  CHECK(same->empty());
+  // Narrow the rice-yield range: V's 500 kg/mu is now outside it.
+  std::string dir = TempPath("defs");
+  fs::copy(kDefs, dir, fs::copy_options::recursive);
+  std::string file = dir + "/agri_village.gs";
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto pos = text.find("between 250 and 750");
+  REQUIRE(pos != std::string::npos);
+  text.replace(pos, 19, "between 550 and 750");
+  std::ofstream(file) << text;
+  auto changed = s->Replay(dir, &diags);
+  REQUIRE(changed.ok());
+  REQUIRE(changed->size() == 1);
+  CHECK(*json::GetStr((*changed)[0], "id") == kAgri);
+  CHECK((*changed)[0].Find("rules_added")->items[0].text == "AG-W01");
+  // Publishing pins nothing that exists: instances move only by migrate.
+  auto hash = s->Publish(dir, &diags);
+  REQUIRE(hash.ok());
+  auto shown = s->Show(kAgri, std::nullopt);
+  CHECK(*json::GetStr(*shown, "definitions") != *hash);
+  auto migrated = s->Migrate({kAgri});
+  REQUIRE(migrated.size() == 1);
+  CHECK(migrated[0].outcome == Outcome::kDone);
+  CHECK(*json::GetStr(*s->Show(kAgri, std::nullopt), "definitions") == *hash);
+  CHECK(s->Verify().ok);
+}
+
+TEST_CASE("progress: counts per jurisdiction and state, and the overdue", "[workflow]") {
+  auto s = NewStore();
+  s->Release("region", "agri_village", "2021", "450123000000", "");
+  s->Submit("coord_v", AgriV(), "", false, "");
+  Query q;
+  q.survey = "agri_village";
+  q.period = "2021";
+  q.under = "450123000000";
+  auto p = s->Progress(q, 4, "2022-02-14");  // the deadline day: nothing overdue yet
+  REQUIRE(p.ok());
+  int64_t total = json::GetInt(*p, "total");
+  CHECK(total > 100);
+  CHECK(p->Find("overdue")->items.empty());
+  CHECK(json::GetInt(*p->Find("states"), "submitted") == 1);
+  auto later = s->Progress(q, 4, "2022-02-15");
+  CHECK(static_cast<int64_t>(later->Find("overdue")->items.size()) == total - 1);
+  bool found = false;
+  for (auto& g : p->Find("by_division")->items)
+    if (*json::GetStr(g, "division") == "450123100000") {
+      found = true;
+      CHECK(json::GetInt(g, "total") == 18);
+    }
+  CHECK(found);
+  // Limited to a user: the coordinator sees one report.
+  q.as = "coord_v";
+  CHECK(json::GetInt(*s->Progress(q, 5, "2022-01-01"), "total") == 1);
+}
+
+TEST_CASE("organisation changes are recorded", "[workflow]") {
+  std::string path;
+  auto s = NewStore(&path);
+  std::string org = TempPath("org.yaml");
+  std::ifstream in(kSrc + "/tests/data/org.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text += "  - {id: coord_new, name: 新人, role: coordinator, division: \"450123100203\"}\n";
+  std::ofstream(org) << text;
+  auto changes = s->OrgUpdate(org);
+  REQUIRE(changes.ok());
+  REQUIRE(changes->size() == 1);
+  CHECK(*json::GetStr((*changes)[0], "change") == "user_added");
+  CHECK(s->Verify().ok);
+  std::ofstream(org) << "users:\n  - {id: x, name: y, role: mayor, division: \"450123100203\"}\n";
+  CHECK_FALSE(s->OrgUpdate(org).ok());
+}
