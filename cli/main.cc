@@ -445,7 +445,7 @@ int main(int argc, char** argv) {
       }
       const auto& od = r->Find("overdue")->items;
       std::cout << (en ? "overdue: " : "逾期: ") << od.size() << "\n";
-      for (auto& o : od) std::cout << "  " << S(o, "id") << " " << S(o, "division_name") << " " << S(o, "state") << (en ? " (due " : "(应于 ") << S(o, "due") << (en ? " to " : " 前") << S(o, "action") << ")\n";
+      for (auto& o : od) std::cout << "  " << S(o, "id") << " " << S(o, "division_name") << " " << S(o, "state") << (en ? " (due " : "(应于 ") << S(o, "due") << (en ? " to " : " 前 ") << S(o, "action") << ")\n";
       return kExitOk;
     }
     if (*exportc) {
