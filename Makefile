@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 PACKAGES = cmake g++ make pkg-config antlr4 libantlr4-runtime-dev libyaml-cpp-dev libsqlite3-dev \
-           libspdlog-dev catch2 libre2-dev libcli11-dev libsimdjson-dev libssl-dev default-jre-headless
+           libspdlog-dev catch2 libre2-dev libcli11-dev libsimdjson-dev libssl-dev default-jre-headless sqlite3 openssl
 
 .PHONY: deps build demo test clean
 

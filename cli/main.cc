@@ -29,7 +29,8 @@ struct Common {
 
 void AddCommon(CLI::App* cmd, Common* c) {
   cmd->add_option("--lang", c->lang, "message language: zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
-  cmd->add_option("--format", c->format, "output format: text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--format", c->format, "output format: text (default) or json (export: csv)")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
 }
 
 void PrintDiagnostics(const std::vector<Diagnostic>& diags, const Common& c) {

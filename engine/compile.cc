@@ -718,7 +718,7 @@ class Compiler {
       ad.name = a.name.name;
       ad.label = a.label;
       ad.line = a.name.pos.line;
-      bool has_to = false;
+      bool has_to = false, has_by = false, has_from = false;
       for (auto& cl : a.clauses) {
         const std::string& word = cl.word.name;
         if (word == "guard") {
@@ -727,6 +727,7 @@ class Compiler {
           int node = Condition(*cl.guard, sc);
           ad.guards.push_back({node, cl.guard_message});
         } else if (word == "by") {
+          has_by = true;
           for (auto& v : cl.values) {
             if (v.name == "holder") { ad.by_holder = true; continue; }
             int r = prog_->FindRole(v.name);
@@ -739,6 +740,7 @@ class Compiler {
             }
           }
         } else if (word == "from") {
+          has_from = true;
           for (auto& v : cl.values) {
             if (v.name == "none") { ad.from_none = true; continue; }
             int st = state(v);
@@ -779,9 +781,9 @@ class Compiler {
         }
       }
       if (!has_to) Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 to(结果状态)", "action '" + ad.name + "' needs `to STATE`");
-      if (ad.by.empty() && !ad.by_holder)
+      if (!has_by)
         Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 by(谁可以执行)", "action '" + ad.name + "' needs `by ROLE`");
-      if (ad.from.empty() && !ad.from_none)
+      if (!has_from)
         Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 from(起始状态,新建用 none)",
             "action '" + ad.name + "' needs `from STATE` (`none` to create)");
       if (ad.move == ActionDef::Move::kTarget && !ad.needs_target)

@@ -178,3 +178,39 @@ TEST_CASE("diagnostics: hostile sources give a clear error, never a crash", "[di
   REQUIRE(!d.empty());
   CHECK(d.size() <= 101);
 }
+
+TEST_CASE("diagnostics: workflows are checked like rules", "[diagnostics]") {
+  const std::string org = "tier village \"村\" level 5\ntier township \"乡镇\" level 4\n"
+                          "role coordinator \"协管员\" at village\nrole township_statistician \"乡镇统计员\" at township\n";
+  auto wf = [&](const std::string& body) {
+    return Check(org + "workflow w \"流程\" for s {\n" + body + "}\n");
+  };
+  const std::string base =
+      "  state open \"待填\" initial\n"
+      "  state done \"完成\" final\n"
+      "  action submit \"上报\" {\n    by coordinator\n    from none\n    to open\n    needs submission\n  }\n";
+  CHECK(wf(base + "  action approve \"通过\" {\n    by township_statistician\n    from open\n    to done\n  }\n").empty());
+  struct Case { std::string body; std::string expected; };
+  const Case cases[] = {
+      {base + "  action approve \"通过\" {\n    by township_statistican\n    from open\n    to done\n  }\n",
+       "t.gs:15:8: error[unknown-role]: 没有名为「township_statistican」的角色 | 是不是「township_statistician」?"},
+      {base + "  state lost \"丢失\"\n  action approve \"通过\" {\n    by township_statistician\n    from open\n    to done\n  }\n",
+       "t.gs:14:9: error[unreachable-state]: 状态「lost」无法到达:没有动作通向它"},
+      {base + "  action approve \"通过\" {\n    by township_statistician\n    from open\n    to done\n    guard rice_aera > 0 \"x\"\n  }\n",
+       "t.gs:18:11: error[unknown-name]: 未知的名称「rice_aera」 | 是不是「rice_area」?"},
+      {base + "  action approve \"通过\" {\n    by township_statistician\n    from opn\n    to done\n  }\n",
+       "t.gs:16:10: error[unknown-state]: 流程「w」没有状态「opn」 | 是不是「open」?"},
+      {base + "  action approve \"通过\" {\n    by township_statistician\n    form open\n    to done\n  }\n",
+       "t.gs:14:10: error[bad-action]: 动作「approve」缺少 from(起始状态,新建用 none)"},
+      {base + "  action approve \"通过\" {\n    by township_statistician\n    from open\n    to done\n    needs signature\n  }\n",
+       "t.gs:18:11: error[bad-clause]: needs 后面不能写「signature」(可用: comment、target、submission)"},
+      {base + "  action approve \"通过\" {\n    by township_statistician\n    from open\n    to done\n    guard errors() \"x\"\n  }\n",
+       "t.gs:18:11: error[type]: 条件必须是真/假判断,这里是数值 | 例如写成 x > 0 或 present(x)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.body);
+    CHECK(First(wf(c.body)) == c.expected);
+  }
+  CHECK(First(Check(org + "workflow w \"流程\" for nope {\n}\n")) == "t.gs:5:21: error[unknown-survey]: 没有名为「nope」的调查表");
+  CHECK(First(Check("rules for s {\n  error S-E01 \"x\": errors() = 0\n}")) == "t.gs:2:20: error[guard-only]: errors() 只能用在流程的 guard 里");
+}

@@ -72,6 +72,49 @@ else
   echo "FAIL order: $ids"; failed=$((failed+1))
 fi
 
+
+# --- workflows on a store ---
+export GRIDSTAT_NOW=2022-01-10T02:00:00Z
+DB="$TMP/wf.db"
+W=examples/workflow
+A=agri_report/2021/450123100
+expect_exit init 0 "$G" init --db "$DB" --defs $DEFS --org examples/org.yaml
+expect_exit init_again 2 "$G" init --db "$DB" --defs $DEFS --org examples/org.yaml
+expect_exit init_bad_org 2 "$G" init --db "$TMP/x.db" --defs $DEFS --org tests/cli/golden/check_ok.out
+check wf_release 0 "$G" release --db "$DB" --as region-45 --survey agri_village --period 2021 --under 450123100000 --request-id rel-1
+check wf_release_again 0 "$G" release --db "$DB" --as region-45 --survey agri_village --period 2021 --under 450123100000
+check wf_release_refused 1 "$G" release --db "$DB" --as town-450123100 --survey agri_village --period 2021 --under 450123100000
+expect_exit wf_release_bad_period 2 "$G" release --db "$DB" --as region-45 --survey agri_village --period 2021-01 --under 450123100000
+check wf_submit_refused 1 "$G" submit --db "$DB" --as coord-450123100202 $W/agri-450123100202.json
+check wf_submit 0 "$G" submit --db "$DB" --as coord-450123100202 $W/agri-450123100202-fixed.json
+expect_exit wf_submit_unreadable 2 "$G" submit --db "$DB" --as coord-450123100202 $W/no-such-file.json
+check wf_act_refused 1 "$G" act --db "$DB" --as coord-450123100202 ${A}202 approve
+check wf_act_no_comment 1 "$G" act --db "$DB" --as town-450123100 ${A}202 return
+expect_exit wf_act_stale 3 "$G" act --db "$DB" --as town-450123100 ${A}202 approve --if-version 1
+expect_exit wf_act 0 "$G" act --db "$DB" --as town-450123100 ${A}202 approve --request-id a-1
+expect_exit wf_act_repeat 0 "$G" act --db "$DB" --as town-450123100 ${A}202 approve --request-id a-1
+check wf_act_bulk 1 "$G" act --db "$DB" --as county-450123 ${A}202 ${A}201 accept
+check wf_inbox 0 "$G" inbox --db "$DB" --as town-450123100
+check wf_show_json 0 "$G" show --db "$DB" ${A}202 --format json
+check wf_show_as_other 1 "$G" show --db "$DB" ${A}202 --as coord-450123100201
+check wf_list 0 "$G" list --db "$DB" --state accepted --format json
+check wf_progress 0 "$G" progress --db "$DB" --survey agri_village --period 2021 --under 450123100000 --as-of 2022-03-01 --format json
+check wf_history 0 "$G" audit history --db "$DB" ${A}202
+check wf_export_csv 0 "$G" export --db "$DB" --survey agri_village --period 2021 --format csv
+check wf_import 0 "$G" import --db "$DB" --as region-45 --workflow unit_task --period 2024-06 $W/tasks-2024-06.jsonl
+check wf_move_out 0 "$G" act --db "$DB" --as town-450123100 unit_task/2024-06/T-0001 move_out --to 450123101000 --comment "不在本镇"
+check wf_verify 0 "$G" audit verify --db "$DB"
+"$G" audit export --db "$DB" --out "$TMP/export" >/dev/null 2>&1
+check wf_verify_export 0 "$G" audit verify --export "$TMP/export"
+check wf_replay 0 "$G" replay --db "$DB" --defs $DEFS
+expect_exit wf_no_db 2 "$G" list --db "$TMP/none.db"
+# Tampering with the store makes verify fail, naming the event.
+cp "$DB" "$TMP/tampered.db"
+sqlite3 "$TMP/tampered.db" "UPDATE events SET body = replace(body, '不在本镇', '在本镇') WHERE body LIKE '%不在本镇%'" 2>/dev/null || \
+  "$G" audit verify --db "$TMP/tampered.db" >/dev/null
+check wf_verify_tampered 1 "$G" audit verify --db "$TMP/tampered.db"
+unset GRIDSTAT_NOW
+
 # --- test ---
 check test_shipped 0 "$G" test $DEFS
 mkdir -p "$TMP/defs" && cp -r $DEFS/*.gs $DEFS/data "$TMP/defs/"
