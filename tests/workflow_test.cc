@@ -326,6 +326,10 @@ TEST_CASE("workflow: unit_task moves down, out and up", "[workflow]") {
   REQUIRE(units->size() == 1);
   CHECK(*json::GetStr((*units)[0], "uscc") == "91450102MA5L0001XM");
   CHECK(json::GetInt((*units)[0], "revision") == 2);
+  // A later task for the same unit can read the registry entry.
+  auto t2shown = s->Show(t2, std::nullopt);
+  REQUIRE(t2shown->Find("registry"));
+  CHECK(*json::GetStr(*t2shown->Find("registry"), "uscc") == "91450102MA5L0001XM");
   auto v = s->Verify();
   INFO(v.problem);
   CHECK(v.ok);

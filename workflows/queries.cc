@@ -92,7 +92,18 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
     auto t = ParseJsonDocument(inst->task);
     if (t.ok()) json::Set(&d, "task", *t);
   }
+  // A unit task shows the unit's current entry in the registry, when it has one.
   auto rev = LatestRevision(id, true);
+  if (inst->survey == "basic_unit") {
+    std::string uscc = inst->record_key;
+    if (rev) {
+      auto env = ParseJsonDocument(rev->envelope);
+      const Doc* data = env.ok() ? env->Find("data") : nullptr;
+      if (const std::string* u = data ? json::GetStr(*data, "uscc") : nullptr) uscc = *u;
+    }
+    auto unit = Units(uscc, "");
+    if (unit.ok() && !unit->empty()) json::Set(&d, "registry", (*unit)[0]);
+  }
   if (rev) {
     auto f = ParseJsonDocument(rev->findings);
     Doc sub = json::Obj({{"revision", json::Int(rev->revision)}, {"draft", json::Bool(rev->draft)}, {"status", json::Str(rev->status)}});
