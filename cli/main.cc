@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <deque>
 #include <functional>
+#include <future>
 #include <iostream>
 
 #include "gridstat/diagnostic.h"
@@ -58,7 +60,7 @@ int RunCheck(const std::string& dir, const Common& c) {
 }
 
 int RunValidate(const std::string& defs, const std::vector<std::string>& previous_files,
-                const std::vector<std::string>& files, const Common& c) {
+                const std::vector<std::string>& files, int jobs, const Common& c) {
   auto program = Compile(defs, c, true);
   if (!program) return kExitCannotRun;
   bool en = c.L() == Lang::kEn;
@@ -74,19 +76,64 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
   }
   Validator validator(program, c.L());
   size_t counts[3] = {0, 0, 0};
-  auto emit = [&](const Report& r) {
-    counts[static_cast<int>(r.status)]++;
-    if (r.status == Report::Status::kError && exit == kExitOk) exit = kExitFindings;
-    if (c.json()) std::cout << ReportToJson(r) << "\n";
-    else std::cout << ReportToText(r, c.L());
+  // Records are split out in order, validated in batches (on `jobs` threads), and
+  // written in input order. Memory is bounded by the batches in flight.
+  struct Batch {
+    std::string path;
+    std::vector<RawRecord> records;
   };
+  struct Done {
+    std::string out;
+    size_t counts[3] = {0, 0, 0};
+  };
+  auto run = [&validator, &previous, &c](Batch b) {
+    Done d;
+    auto emit = [&](const gridstat::Report& r) {
+      d.counts[static_cast<int>(r.status)]++;
+      d.out += c.json() ? ReportToJson(r) + "\n" : ReportToText(r, c.L());
+    };
+    for (auto& raw : b.records)
+      DecodeRawRecord(b.path, std::move(raw), [&](Envelope e) { emit(validator.Validate(e, &previous)); }, emit, c.L());
+    return d;
+  };
+  std::deque<std::future<Done>> inflight;
+  auto drain = [&](size_t keep) {
+    while (inflight.size() > keep) {
+      Done d = inflight.front().get();
+      inflight.pop_front();
+      std::cout << d.out;
+      for (int k = 0; k < 3; ++k) counts[k] += d.counts[k];
+    }
+  };
+  const size_t batch_size = 256;
   for (const auto& f : files) {
-    Status st = ReadSubmissions(f, [&](Envelope e) { emit(validator.Validate(e, &previous)); }, emit, c.L());
+    Batch batch{f, {}};
+    auto flush = [&]() {
+      if (batch.records.empty()) return;
+      if (jobs <= 1) {
+        Done d = run(std::move(batch));
+        std::cout << d.out;
+        for (int k = 0; k < 3; ++k) counts[k] += d.counts[k];
+      } else {
+        inflight.push_back(std::async(std::launch::async, run, std::move(batch)));
+        drain(static_cast<size_t>(jobs) * 2);
+      }
+      batch = Batch{f, {}};
+    };
+    Status st = SplitSubmissions(f, [&](RawRecord r) {
+      batch.records.push_back(std::move(r));
+      if (batch.records.size() >= batch_size) flush();
+    }, c.L());
+    flush();
     if (!st.ok()) {
+      drain(0);
+      std::cout.flush();
       std::cerr << (en ? "cannot read input file: " : "无法读取输入文件: ") << f << " (" << st.message() << ")\n";
       exit = kExitCannotRun;
     }
   }
+  drain(0);
+  if (counts[2] > 0 && exit == kExitOk) exit = kExitFindings;
   std::cout.flush();
   if (!c.json()) {
     size_t total = counts[0] + counts[1] + counts[2];
@@ -224,6 +271,8 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   validate->add_option("FILE", inputs, "submission files")->required();
+  int jobs = 1;
+  validate->add_option("--jobs", jobs, "threads to validate with (output keeps the input order)")->check(CLI::Range(1, 64));
   AddCommon(validate, &common);
 
   std::string test_dir;
@@ -345,7 +394,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*check) return RunCheck(check_dir, common);
-    if (*validate) return RunValidate(defs, previous, inputs, common);
+    if (*validate) return RunValidate(defs, previous, inputs, jobs, common);
     if (*test) return RunTests(test_dir, common);
     bool en = common.L() == Lang::kEn;
     if (*init) {

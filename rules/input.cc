@@ -1,6 +1,8 @@
 // Reading submission files: JSON (one object, an array, or JSON Lines) and YAML.
 // Each record is decoded on its own, so one broken record never hides the others.
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 
 #include <simdjson.h>
 #include <re2/re2.h>
@@ -16,7 +18,6 @@ namespace {
 
 constexpr int kMaxDepth = 64;
 constexpr size_t kMaxRecordBytes = 4u << 20;
-constexpr size_t kMaxFileBytes = size_t{16} << 30;
 
 struct Problem {
   std::string zh, en;
@@ -413,109 +414,233 @@ Status ReadYaml(const std::string& path, const std::string& text, const std::fun
 
 }  // namespace
 
-Status ReadSubmissions(const std::string& path, const std::function<void(Envelope)>& on_record,
-                       const std::function<void(Report)>& on_malformed, Lang lang) {
-  auto data = engine::ReadFile(path, kMaxFileBytes);
-  if (!data.ok()) return data.status();
+namespace {
+
+// Salvages the id and survey of a record that is otherwise unreadable, if its text shows them.
+Report UnreadableRecord(const std::string& path, int line, std::string_view text, const Problem& p, Lang lang) {
+  static const RE2 kId("\"id\"\\s*:\\s*\"([^\"\\\\]{1,200})\"");
+  static const RE2 kSurvey("\"survey\"\\s*:\\s*\"([a-zA-Z0-9_]{1,100})\"");
+  std::string id, survey;
+  re2::StringPiece rec(text.data(), std::min<size_t>(text.size(), 1 << 16));
+  std::optional<std::string> oid;
+  if (RE2::PartialMatch(rec, kId, &id) && FindInvalidUtf8(id) == std::string::npos) oid = id;
+  RE2::PartialMatch(rec, kSurvey, &survey);
+  return MalformedReport(path, line, oid, survey, p, lang);
+}
+
+// Reads a source in bounded chunks: a file, or text already in memory.
+class Source {
+ public:
+  explicit Source(FILE* f) : f_(f) {}
+  explicit Source(std::string_view text) : text_(text) {}
+  size_t Read(char* buf, size_t n) {
+    if (f_) return std::fread(buf, 1, n, f_);
+    size_t k = std::min(n, text_.size() - pos_);
+    std::memcpy(buf, text_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  bool error() const { return f_ && std::ferror(f_); }
+
+ private:
+  FILE* f_ = nullptr;
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+constexpr size_t kChunk = 1u << 20;
+constexpr size_t kMaxDocumentBytes = size_t{1} << 30;
+
+// Splits JSON input into raw records. JSON Lines is streamed: memory stays bounded
+// by the largest record, whatever the size of the file.
+Status SplitJson(const std::string& path, Source& src, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+  std::string buf;
+  std::vector<char> chunk(kChunk);
+  bool eof = false;
+  auto fill = [&]() {
+    if (eof) return false;
+    size_t n = src.Read(chunk.data(), chunk.size());
+    if (n == 0) { eof = true; return false; }
+    buf.append(chunk.data(), n);
+    return true;
+  };
+  // Enough of the start to tell the form: the first non-blank character and line.
+  while (buf.size() < 4096 && fill()) {
+  }
+  if (src.error()) return Status::Io("cannot read " + path);
+  size_t pos = buf.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // a BOM at the start is accepted
+  while (true) {
+    while (pos < buf.size() && IsSpace(buf[pos])) ++pos;
+    if (pos < buf.size() || !fill()) break;
+  }
+  if (pos >= buf.size()) return Status::Ok();  // an empty file holds no records
+  size_t first_eol = buf.find('\n', pos);
+  while (first_eol == std::string::npos && buf.size() - pos < 4096 && fill()) first_eol = buf.find('\n', pos);
+  std::string_view first_line(buf.data() + pos, (first_eol == std::string::npos ? buf.size() : first_eol) - pos);
+  while (!first_line.empty() && IsSpace(first_line.back())) first_line.remove_suffix(1);
+
+  if (buf[pos] == '[' || first_line == "{") {
+    // A whole document (an array, or pretty-printed objects): read it all, within a bound.
+    while (fill()) {
+      if (buf.size() > kMaxDocumentBytes)
+        return Status::Invalid(path + (lang == Lang::kEn ? ": a JSON document over 1 GiB; use JSON Lines" : ": JSON 文档超过 1 GiB,请改用 JSON Lines(每行一份)"));
+    }
+    if (src.error()) return Status::Io("cannot read " + path);
+    std::string_view s(buf);
+    std::vector<size_t> line_starts = {0};
+    for (size_t i = 0; i < s.size(); ++i) if (s[i] == '\n') line_starts.push_back(i + 1);
+    auto line_of = [&](size_t off) {
+      return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), off) - line_starts.begin());
+    };
+    auto emit = [&](size_t b, size_t e) { on_raw(RawRecord{std::string(s.substr(b, e - b)), line_of(b), {}, {}}); };
+    auto bad = [&](size_t at, const Problem& p) {
+      RawRecord r;
+      r.line = line_of(std::min(at, s.size() - 1));
+      r.malformed = MalformedReport(path, r.line, std::nullopt, "", p, lang);
+      on_raw(std::move(r));
+    };
+    if (s[pos] == '[') {
+      size_t i = pos + 1;
+      while (true) {
+        while (i < s.size() && IsSpace(s[i])) ++i;
+        if (i >= s.size()) { bad(s.size() - 1, {"数组没有以「]」结束", "the array is not closed with ']'"}); break; }
+        if (s[i] == ']') break;
+        size_t end = ScanValueEnd(s, i);
+        if (end == std::string_view::npos) { bad(i, {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}); break; }
+        emit(i, end);
+        i = end;
+        while (i < s.size() && IsSpace(s[i])) ++i;
+        if (i < s.size() && s[i] == ',') { ++i; continue; }
+        if (i < s.size() && s[i] == ']') break;
+        bad(i, {"JSON 格式错误: 数组元素之间缺少逗号", "malformed JSON: expected ',' or ']'"});
+        break;
+      }
+      return Status::Ok();
+    }
+    size_t i = pos;
+    while (i < s.size()) {
+      size_t end = ScanValueEnd(s, i);
+      if (end == std::string_view::npos) { bad(i, {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}); break; }
+      emit(i, end);
+      i = end;
+      while (i < s.size() && IsSpace(s[i])) ++i;
+    }
+    return Status::Ok();
+  }
+
+  // JSON Lines: one record per non-blank line.
+  int line = 1 + static_cast<int>(std::count(buf.begin(), buf.begin() + static_cast<long>(pos), '\n'));
+  bool skipping = false;  // inside a line that is too long: drop it up to its end
+  int skip_line = 0;
+  while (true) {
+    size_t eol = buf.find('\n', pos);
+    if (eol == std::string::npos) {
+      if (!skipping && buf.size() - pos > kMaxRecordBytes) {
+        RawRecord r;
+        r.line = line;
+        r.malformed = UnreadableRecord(path, line, std::string_view(buf).substr(pos, 1 << 16),
+                                       {"记录过大(超过 " + std::to_string(kMaxRecordBytes >> 20) + " MiB)",
+                                        "record too large (over " + std::to_string(kMaxRecordBytes >> 20) + " MiB)"}, lang);
+        on_raw(std::move(r));
+        skipping = true;
+        skip_line = line;
+      }
+      if (skipping) { buf.clear(); pos = 0; }
+      else if (pos > 0) { buf.erase(0, pos); pos = 0; }
+      if (!fill()) {
+        if (src.error()) return Status::Io("cannot read " + path);
+        if (!skipping) {
+          std::string_view rest(buf.data() + pos, buf.size() - pos);
+          while (!rest.empty() && IsSpace(rest.back())) rest.remove_suffix(1);
+          size_t b = 0;
+          while (b < rest.size() && IsSpace(rest[b])) ++b;
+          if (b < rest.size()) on_raw(RawRecord{std::string(rest.substr(b)), line, {}, {}});
+        }
+        return Status::Ok();
+      }
+      continue;
+    }
+    if (skipping) {
+      skipping = false;
+      line = skip_line + 1;
+      pos = eol + 1;
+      continue;
+    }
+    std::string_view l(buf.data() + pos, eol - pos);
+    size_t b = 0;
+    while (b < l.size() && IsSpace(l[b])) ++b;
+    while (l.size() > b && IsSpace(l.back())) l.remove_suffix(1);
+    if (b < l.size()) on_raw(RawRecord{std::string(l.substr(b)), line, {}, {}});
+    ++line;
+    pos = eol + 1;
+  }
+}
+
+Status Split(const std::string& path, Source& src, bool yaml, const std::function<void(RawRecord)>& on_raw, Lang lang,
+             const std::string* whole_text) {
+  if (!yaml) return SplitJson(path, src, on_raw, lang);
+  std::string text;
+  if (whole_text) {
+    text = *whole_text;
+  } else {
+    std::vector<char> chunk(kChunk);
+    size_t n;
+    while ((n = src.Read(chunk.data(), chunk.size())) > 0) {
+      text.append(chunk.data(), n);
+      if (text.size() > (size_t{256} << 20))
+        return Status::Invalid(path + (lang == Lang::kEn ? ": a YAML file over 256 MiB; use JSON Lines" : ": YAML 文件超过 256 MiB,请改用 JSON Lines"));
+    }
+    if (src.error()) return Status::Io("cannot read " + path);
+  }
+  return ReadYaml(path, text,
+                  [&](Envelope e) { RawRecord r; r.line = e.line; r.decoded = std::move(e); on_raw(std::move(r)); },
+                  [&](Report rep) { RawRecord r; r.line = rep.line; r.malformed = std::move(rep); on_raw(std::move(r)); }, lang);
+}
+
+bool IsYamlPath(const std::string& path) {
   auto ends_with = [&](const char* ext) {
     std::string e(ext);
     return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
   };
-  return ReadSubmissionText(path, *data, ends_with(".yaml") || ends_with(".yml"), on_record, on_malformed, lang);
+  return ends_with(".yaml") || ends_with(".yml");
+}
+
+}  // namespace
+
+void DecodeRawRecord(const std::string& path, RawRecord raw, const std::function<void(Envelope)>& on_record,
+                     const std::function<void(Report)>& on_malformed, Lang lang) {
+  if (raw.malformed) { on_malformed(std::move(*raw.malformed)); return; }
+  if (raw.decoded) { on_record(std::move(*raw.decoded)); return; }
+  thread_local JsonDecoder decoder;
+  Doc doc;
+  Problem p;
+  if (!decoder.Parse(raw.text, &doc, &p)) {
+    on_malformed(UnreadableRecord(path, raw.line, raw.text, p, lang));
+    return;
+  }
+  EmitRecord(path, raw.line, std::move(doc), on_record, on_malformed, lang);
+}
+
+Status SplitSubmissions(const std::string& path, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::Io("cannot open " + path);
+  Source src(f);
+  Status st = Split(path, src, IsYamlPath(path), on_raw, lang, nullptr);
+  std::fclose(f);
+  return st;
+}
+
+Status ReadSubmissions(const std::string& path, const std::function<void(Envelope)>& on_record,
+                       const std::function<void(Report)>& on_malformed, Lang lang) {
+  return SplitSubmissions(path, [&](RawRecord r) { DecodeRawRecord(path, std::move(r), on_record, on_malformed, lang); }, lang);
 }
 
 Status ReadSubmissionText(const std::string& path, const std::string& text, bool yaml,
                           const std::function<void(Envelope)>& on_record,
                           const std::function<void(Report)>& on_malformed, Lang lang) {
-  if (yaml) return ReadYaml(path, text, on_record, on_malformed, lang);
-
-  std::string_view s(text);
-  size_t pos = 0;
-  if (s.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;  // a BOM at the start is accepted
-  std::vector<size_t> line_starts = {0};
-  for (size_t i = 0; i < s.size(); ++i) if (s[i] == '\n') line_starts.push_back(i + 1);
-  auto line_of = [&](size_t off) {
-    return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), off) - line_starts.begin());
-  };
-  while (pos < s.size() && IsSpace(s[pos])) ++pos;
-  if (pos >= s.size()) return Status::Ok();  // an empty file holds no records
-
-  JsonDecoder decoder;
-  auto one = [&](size_t begin, size_t end) {
-    Doc doc;
-    Problem p;
-    int line = line_of(begin);
-    if (!decoder.Parse(s.substr(begin, end - begin), &doc, &p)) {
-      // Salvage the id and survey of a record that is otherwise unreadable, if the text shows them.
-      static const RE2 kId("\"id\"\\s*:\\s*\"([^\"\\\\]{1,200})\"");
-      static const RE2 kSurvey("\"survey\"\\s*:\\s*\"([a-zA-Z0-9_]{1,100})\"");
-      std::string id, survey;
-      re2::StringPiece rec(s.data() + begin, std::min<size_t>(end - begin, 1 << 16));
-      std::optional<std::string> oid;
-      if (RE2::PartialMatch(rec, kId, &id) && FindInvalidUtf8(id) == std::string::npos) oid = id;
-      RE2::PartialMatch(rec, kSurvey, &survey);
-      on_malformed(MalformedReport(path, line, oid, survey, p, lang));
-      return;
-    }
-    EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang);
-  };
-
-  size_t first_line_end = s.find('\n', pos);
-  std::string_view first_line = s.substr(pos, first_line_end == std::string_view::npos ? std::string_view::npos : first_line_end - pos);
-  while (!first_line.empty() && IsSpace(first_line.back())) first_line.remove_suffix(1);
-
-  if (s[pos] == '[') {
-    // An array of records: each element is decoded on its own.
-    size_t i = pos + 1;
-    while (true) {
-      while (i < s.size() && IsSpace(s[i])) ++i;
-      if (i >= s.size()) {
-        on_malformed(MalformedReport(path, line_of(s.size() - 1), std::nullopt, "", {"数组没有以「]」结束", "the array is not closed with ']'"}, lang));
-        break;
-      }
-      if (s[i] == ']') break;
-      size_t end = ScanValueEnd(s, i);
-      if (end == std::string_view::npos) {
-        on_malformed(MalformedReport(path, line_of(i), std::nullopt, "", {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}, lang));
-        break;
-      }
-      one(i, end);
-      i = end;
-      while (i < s.size() && IsSpace(s[i])) ++i;
-      if (i < s.size() && s[i] == ',') { ++i; continue; }
-      if (i < s.size() && s[i] == ']') break;
-      on_malformed(MalformedReport(path, line_of(std::min(i, s.size() - 1)), std::nullopt, "", {"JSON 格式错误: 数组元素之间缺少逗号", "malformed JSON: expected ',' or ']'"}, lang));
-      break;
-    }
-    return Status::Ok();
-  }
-  if (first_line == "{") {
-    // Pretty-printed object(s), one after another.
-    size_t i = pos;
-    while (i < s.size()) {
-      size_t end = ScanValueEnd(s, i);
-      if (end == std::string_view::npos) {
-        on_malformed(MalformedReport(path, line_of(i), std::nullopt, "", {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}, lang));
-        break;
-      }
-      one(i, end);
-      i = end;
-      while (i < s.size() && IsSpace(s[i])) ++i;
-    }
-    return Status::Ok();
-  }
-  // JSON Lines: one record per non-blank line.
-  size_t i = pos;
-  while (i < s.size()) {
-    size_t eol = s.find('\n', i);
-    if (eol == std::string_view::npos) eol = s.size();
-    size_t b = i, e = eol;
-    while (b < e && IsSpace(s[b])) ++b;
-    while (e > b && IsSpace(s[e - 1])) --e;
-    if (b < e) one(b, e);
-    i = eol + 1;
-  }
-  return Status::Ok();
+  Source src{std::string_view(text)};
+  return Split(path, src, yaml, [&](RawRecord r) { DecodeRawRecord(path, std::move(r), on_record, on_malformed, lang); },
+               lang, &text);
 }
 
 Result<Doc> ParseJsonDocument(std::string_view text) {

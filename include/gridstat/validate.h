@@ -100,6 +100,22 @@ class Validator {
 Status ReadSubmissions(const std::string& path, const std::function<void(Envelope)>& on_record,
                        const std::function<void(Report)>& on_malformed, Lang lang = Lang::kZh);
 
+// One record as found in a file, before decoding: its text and line, or (YAML, or a
+// record that could not be split out) the result already.
+struct RawRecord {
+  std::string text;
+  int line = 0;
+  std::optional<Envelope> decoded;
+  std::optional<Report> malformed;
+};
+// Splits a file into raw records, in input order. JSON Lines is streamed in bounded
+// chunks, so memory does not grow with the file; arrays and pretty-printed JSON are
+// read whole (up to 1 GiB), YAML too (up to 256 MiB).
+Status SplitSubmissions(const std::string& path, const std::function<void(RawRecord)>& on_raw, Lang lang = Lang::kZh);
+// Decodes one raw record; safe to call from several threads at once.
+void DecodeRawRecord(const std::string& path, RawRecord raw, const std::function<void(Envelope)>& on_record,
+                     const std::function<void(Report)>& on_malformed, Lang lang = Lang::kZh);
+
 // The same, for text already in memory; `path` is only used in reports.
 Status ReadSubmissionText(const std::string& path, const std::string& text, bool yaml,
                           const std::function<void(Envelope)>& on_record,
