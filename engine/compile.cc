@@ -1321,6 +1321,17 @@ class Compiler {
     }
     sc.rows.pop_back();
     if (!ok) return Fail();
+    // An aggregate that reads no enclosing row has one value per record: it is
+    // computed once and remembered (PC rules count the heads once, not per person).
+    std::function<bool(int)> reads_outer = [&](int k) {
+      if (k < 0) return false;
+      const Node& x = cur_->nodes[k];
+      if ((x.op == Op::kRowField || x.op == Op::kRowIndex) && x.binding < binding) return true;
+      if (reads_outer(x.filter)) return true;
+      for (int kid : x.kids) if (reads_outer(kid)) return true;
+      return false;
+    };
+    n.cached = !reads_outer(n.filter) && !(n.kids.size() == 1 && reads_outer(n.kids[0]));
     return {Emit(n, e), result};
   }
 

@@ -119,6 +119,7 @@ struct Node {
   Op op = Op::kConst;
   uint8_t sub = 0;      // Cmp, Agg or Fn
   bool negated = false;
+  bool cached = false;  // kAgg: reads no enclosing row, so it has one value per record
   int binding = -1;     // kRowField, kRowIndex, kAgg: which row cursor
   int roster = -1;
   int slot = -1;

@@ -326,7 +326,14 @@ Value Eval(int idx, EvalContext& ctx) {
       return Value::Bool(n.op == Op::kPresent ? present : !present);
     }
     case Op::kCall: return CallFn(n, ctx);
-    case Op::kAgg: return Aggregate(n, ctx);
+    case Op::kAgg: {
+      if (!n.cached) return Aggregate(n, ctx);
+      for (auto& [k, v] : ctx.memo)
+        if (k == idx) return v;
+      Value v = Aggregate(n, ctx);
+      if (!ctx.fault) ctx.memo.emplace_back(idx, v);
+      return v;
+    }
   }
   return Unknown();
 }

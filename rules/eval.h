@@ -36,6 +36,8 @@ struct EvalContext {
   bool saw_invalid = false;     // a value with a field-level error was read
   std::deque<std::string> arena;
   const FindingCounts* counts = nullptr;  // for workflow guards
+  // Values of cached aggregates for this record (see Node::cached).
+  std::vector<std::pair<int, Value>> memo;
 };
 
 Value Eval(int node, EvalContext& ctx);

@@ -67,6 +67,14 @@ bool IsMissing(const Doc& d) {
   return d.kind == Doc::Kind::kNull || (d.kind == Doc::Kind::kString && d.text.empty());
 }
 
+// Where a value sits, spelled out only when a problem is reported.
+struct FieldPath {
+  const std::string* roster;  // null for a top-level field
+  size_t row;
+  const std::string* field;
+  std::string str() const { return roster ? *roster + "[" + std::to_string(row + 1) + "]." + *field : *field; }
+};
+
 // Field-level checks, in one place so that every survey gets the same answers.
 class FieldDecoder {
  public:
@@ -74,24 +82,23 @@ class FieldDecoder {
       : prog_(prog), lang_(lang), storage_(storage) {}
 
   // Decodes `d` for `f`; on a problem returns kInvalid and fills `err`.
-  Value Decode(const FieldDef& f, const Doc& d, const std::string& path, Finding* err) {
+  Value Decode(const FieldDef& f, const Doc& d, const FieldPath& fp, Finding* err) {
     err->rule.clear();
     auto fail = [&](const char* code, const std::string& zh, const std::string& en) {
       err->rule = code;
       err->is_error = true;
       err->message = lang_ == Lang::kEn ? en : zh;
-      err->fields = {path};
+      err->fields = {fp.str()};
       Value v;
       v.kind = Value::kInvalid;
       return v;
     };
-    std::string label = f.label.empty() ? f.name : f.label;
-    std::string lz = "「" + label + "」(" + path + ")";
-    std::string le = f.name == path ? "'" + path + "'" : "'" + path + "'";
+    auto lz = [&] { return "「" + (f.label.empty() ? f.name : f.label) + "」(" + fp.str() + ")"; };
+    auto le = [&] { return "'" + fp.str() + "'"; };
     auto shown = [&](const std::string& s) { return f.masked ? MaskIdNumber(s) : s; };
     auto wrong_type = [&](const char* want_zh, const char* want_en) {
-      return fail("type", lz + "应为" + want_zh + ",收到的是" + KindZh(d.kind),
-                  le + " must be " + want_en + ", not " + KindEn(d.kind));
+      return fail("type", lz() + "应为" + want_zh + ",收到的是" + KindZh(d.kind),
+                  le() + " must be " + want_en + ", not " + KindEn(d.kind));
     };
     switch (f.type) {
       case FieldType::kInteger:
@@ -100,23 +107,23 @@ class FieldDecoder {
         if (d.kind == Doc::Kind::kNumber) num = Decimal::Parse(d.text, true);
         else if (d.kind == Doc::Kind::kString && IsNumericString(d.text)) num = Decimal::Parse(d.text);
         else if (d.kind == Doc::Kind::kString)
-          return fail("type", lz + "应为数值,收到「" + shown(d.text) + "」", le + " must be a number, not '" + shown(d.text) + "'");
+          return fail("type", lz() + "应为数值,收到「" + shown(d.text) + "」", le() + " must be a number, not '" + shown(d.text) + "'");
         else return wrong_type("数值", "a number");
         static const Decimal kLimit = Decimal::FromInt(1000000000000000000LL);
         if (!num || !(num->Abs() < kLimit))
-          return fail("range", lz + "数值过大", le + " is too large");
+          return fail("range", lz() + "数值过大", le() + " is too large");
         int scale = f.type == FieldType::kInteger ? 0 : f.scale;
         *num = num->Rounded(num->SignificantScale());  // 220.1000 is 220.1: places are counted by value
         if (num->SignificantScale() > scale) {
-          if (scale == 0) return fail("type", lz + "应为整数,收到 " + d.text, le + " must be a whole number, not " + d.text);
-          return fail("scale", lz + "最多 " + std::to_string(scale) + " 位小数,收到 " + d.text,
-                      le + " takes at most " + std::to_string(scale) + " decimal places, not " + d.text);
+          if (scale == 0) return fail("type", lz() + "应为整数,收到 " + d.text, le() + " must be a whole number, not " + d.text);
+          return fail("scale", lz() + "最多 " + std::to_string(scale) + " 位小数,收到 " + d.text,
+                      le() + " takes at most " + std::to_string(scale) + " decimal places, not " + d.text);
         }
         if ((f.min && *num < *f.min) || (f.max && *f.max < *num)) {
           std::string lo = f.min ? f.min->ToString() : "", hi = f.max ? f.max->ToString() : "";
           std::string want_zh = f.min && f.max ? lo + " 到 " + hi + " 之间" : f.min ? "不小于 " + lo : "不大于 " + hi;
           std::string want_en = f.min && f.max ? "between " + lo + " and " + hi : f.min ? "at least " + lo : "at most " + hi;
-          return fail("range", lz + "应" + want_zh + ",收到 " + num->ToString(), le + " must be " + want_en + ", not " + num->ToString());
+          return fail("range", lz() + "应" + want_zh + ",收到 " + num->ToString(), le() + " must be " + want_en + ", not " + num->ToString());
         }
         return Value::Num(*num);
       }
@@ -126,11 +133,11 @@ class FieldDecoder {
         if ((f.min_len && n < *f.min_len) || (f.max_len && n > *f.max_len)) {
           std::string want = *f.min_len == *f.max_len ? std::to_string(*f.min_len)
                                                       : std::to_string(*f.min_len) + "–" + std::to_string(*f.max_len);
-          return fail("length", lz + "应为 " + want + " 个字符,收到 " + std::to_string(n) + " 个",
-                      le + " must be " + want + " characters long, not " + std::to_string(n));
+          return fail("length", lz() + "应为 " + want + " 个字符,收到 " + std::to_string(n) + " 个",
+                      le() + " must be " + want + " characters long, not " + std::to_string(n));
         }
         if (f.pattern && !RE2::FullMatch(d.text, *f.pattern))
-          return fail("pattern", lz + "格式不正确:「" + shown(d.text) + "」", le + " has the wrong format: '" + shown(d.text) + "'");
+          return fail("pattern", lz() + "格式不正确:「" + shown(d.text) + "」", le() + " has the wrong format: '" + shown(d.text) + "'");
         return Value::Text(Keep(d.text));
       }
       case FieldType::kCode: {
@@ -140,28 +147,28 @@ class FieldDecoder {
           std::string list;
           for (size_t i = 0; i < t.entries.size() && i < 12; ++i) list += (i ? "、" : "") + t.entries[i].code;
           if (t.entries.size() > 12) list += "…";
-          return fail("codelist", lz + "的代码「" + d.text + "」不在代码表中(可用: " + list + ")",
-                      le + ": '" + d.text + "' is not one of its codes (" + list + ")");
+          return fail("codelist", lz() + "的代码「" + d.text + "」不在代码表中(可用: " + list + ")",
+                      le() + ": '" + d.text + "' is not one of its codes (" + list + ")");
         }
         return Value::Text(Keep(d.text));
       }
       case FieldType::kDivision:
         if (d.kind != Doc::Kind::kString) return wrong_type("12 位区划代码(文本)", "a 12-digit division code (a string)");
         if (!AllDigits(d.text, 12))
-          return fail("format", lz + "应为 12 位数字的区划代码,收到「" + d.text + "」", le + " must be a 12-digit division code, not '" + d.text + "'");
+          return fail("format", lz() + "应为 12 位数字的区划代码,收到「" + d.text + "」", le() + " must be a 12-digit division code, not '" + d.text + "'");
         return Value::Text(Keep(d.text));
       case FieldType::kYearMonth: {
         int32_t ym;
         if (d.kind != Doc::Kind::kString) return wrong_type("年月(YYYY-MM 文本)", "a year-month string (YYYY-MM)");
         if (!engine::ParseYearMonth(d.text, &ym))
-          return fail("format", lz + "应为 YYYY-MM 格式的年月,收到「" + d.text + "」", le + " must be a year-month YYYY-MM, not '" + d.text + "'");
+          return fail("format", lz() + "应为 YYYY-MM 格式的年月,收到「" + d.text + "」", le() + " must be a year-month YYYY-MM, not '" + d.text + "'");
         return Value::YearMonth(ym);
       }
       case FieldType::kDate: {
         int32_t days;
         if (d.kind != Doc::Kind::kString) return wrong_type("日期(YYYY-MM-DD 文本)", "a date string (YYYY-MM-DD)");
         if (!engine::ParseDate(d.text, &days))
-          return fail("format", lz + "应为有效的 YYYY-MM-DD 日期,收到「" + d.text + "」", le + " must be a real date YYYY-MM-DD, not '" + d.text + "'");
+          return fail("format", lz() + "应为有效的 YYYY-MM-DD 日期,收到「" + d.text + "」", le() + " must be a real date YYYY-MM-DD, not '" + d.text + "'");
         return Value::Date(days);
       }
       case FieldType::kBoolean:
@@ -177,7 +184,7 @@ class FieldDecoder {
         };
         if (d.kind == Doc::Kind::kObject) { lat = num(d.Find("lat")); lon = num(d.Find("lon")); }
         if (!lat || !lon || lat->Abs().mantissa() < 0 || Decimal::FromInt(90) < lat->Abs() || Decimal::FromInt(180) < lon->Abs())
-          return fail("format", lz + "应为 {\"lat\": 纬度, \"lon\": 经度}", le + " must be {\"lat\": ..., \"lon\": ...}");
+          return fail("format", lz() + "应为 {\"lat\": 纬度, \"lon\": 经度}", le() + " must be {\"lat\": ..., \"lon\": ...}");
         Value v;
         v.kind = Value::kGeo;
         v.d = *lat;
@@ -262,7 +269,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
       seen[slot] = true;
       if (IsMissing(value)) continue;
       Finding err;
-      rec->fields[slot] = dec.Decode(s.fields[slot], value, key, &err);
+      rec->fields[slot] = dec.Decode(s.fields[slot], value, FieldPath{nullptr, 0, &key}, &err);
       if (!err.rule.empty()) top[slot] = std::move(err);
       continue;
     }
@@ -292,10 +299,10 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
       rows[ri].resize(value.items.size());
       for (size_t i = 0; i < value.items.size(); ++i) {
         const Doc& row = value.items[i];
-        std::string rpath = key + "[" + std::to_string(i + 1) + "]";
         ro.rows.emplace_back(rd.fields.size(), Value());
         rows[ri][i].resize(rd.fields.size());
         if (row.kind != Doc::Kind::kObject) {
+          std::string rpath = key + "[" + std::to_string(i + 1) + "]";
           other.push_back(Problem("type", en ? "'" + rpath + "' must be an object" : "「" + rpath + "」应为对象", rpath));
           ro.unknown = true;
           not_rows[ri].insert(i);
@@ -303,13 +310,15 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
         }
         std::vector<bool> rseen(rd.fields.size(), false);
         for (const auto& [rk, rv] : row.members) {
-          std::string fpath = rpath + "." + rk;
+          FieldPath fp{&key, i, &rk};
           auto f = rd.by_name.find(rk);
           if (f == rd.by_name.end()) {
+            std::string fpath = fp.str();
             other.push_back(Problem("unknown_field", en ? "'" + rk + "' is not a field of " + key : "「" + key + "」没有字段「" + rk + "」", fpath));
             continue;
           }
           if (rseen[f->second]) {
+            std::string fpath = fp.str();
             rows[ri][i][f->second] = Problem("duplicate_key", en ? "'" + fpath + "' appears twice" : "「" + fpath + "」出现了两次", fpath);
             ro.rows[i][f->second].kind = Value::kInvalid;
             continue;
@@ -317,7 +326,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
           rseen[f->second] = true;
           if (IsMissing(rv)) continue;
           Finding err;
-          ro.rows[i][f->second] = dec.Decode(rd.fields[f->second], rv, fpath, &err);
+          ro.rows[i][f->second] = dec.Decode(rd.fields[f->second], rv, fp, &err);
           if (!err.rule.empty()) rows[ri][i][f->second] = std::move(err);
         }
       }
@@ -365,11 +374,12 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
           rows[ri][i][slot] = Finding();
           continue;
         }
-        std::string fpath = rd.name + "[" + std::to_string(i + 1) + "]." + f.name;
         if (not_rows[ri].count(i)) continue;
-        if (f.required && ro.rows[i][slot].kind == Value::kMissing && rows[ri][i][slot].rule.empty())
+        if (f.required && ro.rows[i][slot].kind == Value::kMissing && rows[ri][i][slot].rule.empty()) {
+          std::string fpath = rd.name + "[" + std::to_string(i + 1) + "]." + f.name;
           rows[ri][i][slot] = Problem("required", en ? "required field '" + fpath + "' (" + FieldLabel(f) + ") is missing"
                                                      : "必填项「" + FieldLabel(f) + "」(" + fpath + ")未填报", fpath);
+        }
       }
     }
     size_t n = ro.rows.size();
@@ -499,7 +509,7 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
       f.message = en ? "rule " + rule.code + " could not be computed: " + f.fault
                      : "规则 " + rule.code + " 无法计算(" + what_zh + "),请核对相关数据";
     } else {
-      f.message = engine::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
+      if (messages_) f.message = engine::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
     }
     for (const auto& ref : rule.fields) {
       if (ref.roster < 0) { f.fields.push_back(s->fields[ref.slot].name); continue; }

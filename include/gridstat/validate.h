@@ -87,10 +87,14 @@ class Validator {
   // The period before `period` in the survey's period kind ("2021" -> "2020").
   std::optional<std::string> PreviousPeriod(const std::string& survey, const std::string& period) const;
   const Program& program() const { return *program_; }
+  // Without messages, findings carry rule codes and fields only (for bulk re-checks
+  // and benchmarks); set before sharing the Validator between threads.
+  void set_messages(bool on) { messages_ = on; }
 
  private:
   std::shared_ptr<const Program> program_;
   Lang lang_;
+  bool messages_ = true;
 };
 
 // Reads submissions from a file: a JSON object, an array, JSON Lines, or YAML
