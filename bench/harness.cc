@@ -26,6 +26,7 @@
 #include "gridstat/engine.h"
 #include "gridstat/store.h"
 #include "gridstat/validate.h"
+#include "bench/bench_data.h"
 #include "tests/reference/catalogue.h"
 #include "tests/reference/generator.h"
 
@@ -175,7 +176,17 @@ int main(int argc, char** argv) {
   std::string bu = out_dir + "/data/basic_unit.jsonl", ag = out_dir + "/data/agri_village.jsonl",
               pop = out_dir + "/data/pop_change.jsonl";
   std::cerr << "generating data (" << mode << ")...\n";
-  Generate("basic_unit", n_bu, 1, bu, ref);
+  {
+    auto codes = bench::LoadBenchCodes(kDefs + "/data");
+    std::ofstream out(bu, std::ios::binary | std::ios::trunc);
+    std::string block;
+    for (long i = 0; i < n_bu; ++i) {
+      block += bench::BasicUnitRecord(codes, 1, i);
+      block += '\n';
+      if (block.size() > (1u << 20)) { out << block; block.clear(); }
+    }
+    out << block;
+  }
   Generate("agri_village", n_agri, 2, ag, ref);
   Generate("pop_change", n_pop, 3, pop, ref);
 
@@ -313,15 +324,83 @@ int main(int argc, char** argv) {
   json::Set(&results, "revalidate_per_s", num(envs.size() / reval));
   row("revalidate_per_s", std::to_string(static_cast<long>(envs.size() / reval)) + "  (target >= 30000)");
 
-  // Peers (ajv, json-rules-engine, json-logic-js) are not measured yet: see the issue notes.
-  json::Set(&results, "validate_vs_ajv", json::Null());
-  json::Set(&results, "validate_vs_json_rules_engine", json::Null());
-  json::Set(&results, "validate_vs_json_logic", json::Null());
+  // 6. The peers, installed with npm into the build tree. Each reads the same file and
+  // reports its count of failing records, which must equal gridstat's for the same
+  // checks before any rate is compared.
+  std::vector<char> field_fail, rule_fail;  // per record of the basic_unit report
+  {
+    std::ifstream in(rep1);
+    std::string l;
+    while (std::getline(in, l)) {
+      bool f = false, r = false;
+      size_t pos = 0;
+      while ((pos = l.find("\"rule\":\"", pos)) != std::string::npos) {
+        pos += 8;
+        std::string code = l.substr(pos, l.find('"', pos) - pos);
+        if (code.find('-') == std::string::npos) f = true;
+        for (auto& c : bench::PeerRuleCodes()) r |= c == code;
+      }
+      field_fail.push_back(f);
+      rule_fail.push_back(r);
+    }
+  }
+  std::string peers = out_dir + "/peers";
+  fs::create_directories(peers);
+  for (auto& f : {"package.json", "lines.js", "rules.js", "ajv.js", "json_logic.js", "rules_engine.js"})
+    fs::copy_file(kSrc + "/bench/peers/" + f, peers + "/" + f, fs::copy_options::overwrite_existing);
+  bool have_peers = fs::exists(peers + "/node_modules/ajv") ||
+                    std::system(("cd '" + peers + "' && npm install --no-audit --no-fund --silent >/dev/null 2>&1").c_str()) == 0;
+  std::string node = fs::exists("/usr/bin/node") ? "/usr/bin/node" : "/usr/local/bin/node";
+  bool peers_ok = true;
+  auto peer = [&](const std::string& script, const std::string& key, const std::vector<char>& flags) {
+    if (!have_peers) { json::Set(&results, key, json::Null()); row(key, "not measured (npm install failed)"); return; }
+    auto run_peer = [&](long limit) -> Doc {
+      std::vector<double> secs;
+      Doc last;
+      for (int i = 0; i < runs; ++i) {
+        std::string o = out_dir + "/peer.json";
+        Exec({node, peers + "/" + script, bu, std::to_string(limit)}, o);
+        std::ifstream in(o);
+        std::string l;
+        std::getline(in, l);
+        auto d = ParseJsonDocument(l);
+        if (!d.ok()) return Doc();
+        secs.push_back(std::stod(d->Find("seconds")->text));
+        last = *d;
+      }
+      json::Set(&last, "seconds", num(Median(secs)));
+      return last;
+    };
+    // A peer slower than 50,000 records a second runs on the first 100,000 records only.
+    Doc d = run_peer(std::min<long>(n_bu, 100000));
+    if (d.kind != Doc::Kind::kObject) { peers_ok = false; row(key, "FAILED to run " + script); return; }
+    double rate = json::GetInt(d, "records") / std::stod(d.Find("seconds")->text);
+    if (rate >= 50000 && n_bu > 100000) {
+      d = run_peer(n_bu);
+      rate = json::GetInt(d, "records") / std::stod(d.Find("seconds")->text);
+    }
+    long records = json::GetInt(d, "records");
+    long want = 0;
+    for (long i = 0; i < records && i < static_cast<long>(flags.size()); ++i) want += flags[i];
+    long got = json::GetInt(d, "failing");
+    if (got != want) {
+      peers_ok = false;
+      row(key, "COUNT MISMATCH: " + script + " found " + std::to_string(got) + " failing records, gridstat " + std::to_string(want));
+      json::Set(&results, key, json::Null());
+      return;
+    }
+    json::Set(&results, key, num(rate1 / rate));
+    row(key, std::to_string(rate1 / rate) + "  (" + std::to_string(static_cast<long>(rate)) + " records/s on " + std::to_string(records) +
+                 ", " + std::to_string(got) + " failing, same as gridstat)");
+  };
+  peer("ajv.js", "validate_vs_ajv", field_fail);
+  peer("rules_engine.js", "validate_vs_json_rules_engine", rule_fail);
+  peer("json_logic.js", "validate_vs_json_logic", rule_fail);
 
   std::ofstream(out_dir + "/results.json") << json::Canonical(results) << "\n";
   std::cout << "gridstat benchmark (" << mode << ": " << n_bu << " basic_unit, " << n_agri << " agri_village, " << n_pop
             << " pop_change; median of " << runs << ")\n";
   for (auto& [k, v] : table) std::printf("  %-34s %s\n", k.c_str(), v.c_str());
   std::cout << "results: " << out_dir << "/results.json\n";
-  return 0;
+  return peers_ok ? 0 : 1;
 }
