@@ -79,45 +79,50 @@ bool IsJsonNumber(std::string_view s) {
 class JsonDecoder {
  public:
   // Parses one record's text into a Doc; on failure fills `problem`.
-  bool Parse(std::string_view text, Doc* out, Problem* problem) {
+  // `capacity` bytes are readable from text.data(); with enough padding the text is not copied.
+  bool Parse(std::string_view text, Doc* out, Problem* problem, size_t capacity = 0) {
     if (text.size() > kMaxRecordBytes) {
       *problem = {"记录过大(超过 " + std::to_string(kMaxRecordBytes >> 20) + " MiB)",
                   "record too large (over " + std::to_string(kMaxRecordBytes >> 20) + " MiB)"};
       return false;
     }
-    size_t bad = FindInvalidUtf8(text);
-    if (bad != std::string_view::npos) {
-      *problem = {"含有无效的 UTF-8 字节(第 " + std::to_string(bad + 1) + " 字节)",
-                  "invalid UTF-8 at byte " + std::to_string(bad + 1)};
-      return false;
-    }
-    size_t end = ScanValueEnd(text, 0);
-    if (end != std::string_view::npos) {
-      for (size_t i = end; i < text.size(); ++i)
-        if (!IsSpace(text[i])) {
-          *problem = {"JSON 值后面还有多余内容", "unexpected content after the JSON value"};
-          return false;
-        }
-    }
-    simdjson::padded_string padded(text.data(), text.size());
     simdjson::ondemand::document doc;
-    auto err = parser_.iterate(padded).get(doc);
-    if (err) return Fail(err, problem);
+    simdjson::error_code err;
+    if (capacity >= text.size() + simdjson::SIMDJSON_PADDING) {
+      err = parser_.iterate(text.data(), text.size(), capacity).get(doc);
+    } else {
+      padded_ = simdjson::padded_string(text.data(), text.size());
+      err = parser_.iterate(padded_).get(doc);
+    }
+    if (err) return Fail(err, problem, text);
     simdjson::ondemand::value root;
     // A scalar document cannot be taken as a value; it is not an envelope anyway.
     simdjson::ondemand::json_type type;
-    if ((err = doc.type().get(type))) return Fail(err, problem);
+    if ((err = doc.type().get(type))) return Fail(err, problem, text);
     if (type != simdjson::ondemand::json_type::object && type != simdjson::ondemand::json_type::array) {
       *problem = {"记录应为 JSON 对象", "a record must be a JSON object"};
       return false;
     }
-    if ((err = doc.get_value().get(root))) return Fail(err, problem);
+    if ((err = doc.get_value().get(root))) return Fail(err, problem, text);
     if (!Walk(root, out, 1, problem)) return false;
+    // Anything after the value is an error: the iterator stands on it.
+    const char* rest = nullptr;
+    if (doc.current_location().get(rest) == simdjson::SUCCESS && rest != nullptr) {
+      *problem = {"JSON 值后面还有多余内容", "unexpected content after the JSON value"};
+      return false;
+    }
     return true;
   }
 
  private:
-  bool Fail(simdjson::error_code err, Problem* p) {
+  bool Fail(simdjson::error_code err, Problem* p, std::string_view text = {}) {
+    if (err == simdjson::UTF8_ERROR) {
+      size_t bad = FindInvalidUtf8(text);
+      if (bad != std::string_view::npos) {
+        *p = {"含有无效的 UTF-8 字节(第 " + std::to_string(bad + 1) + " 字节)", "invalid UTF-8 at byte " + std::to_string(bad + 1)};
+        return false;
+      }
+    }
     std::string en = simdjson::error_message(err);
     std::string zh;
     switch (err) {
@@ -200,6 +205,7 @@ class JsonDecoder {
   }
 
   simdjson::ondemand::parser parser_;
+  simdjson::padded_string padded_;
 };
 
 // Turns a decoded document into an envelope, or says what is wrong with it.
@@ -449,6 +455,14 @@ class Source {
 };
 
 constexpr size_t kChunk = 1u << 20;
+
+// A record's text with room for the parser's padding, so that it is parsed in place.
+std::string Padded(std::string_view text) {
+  std::string s;
+  s.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  s.assign(text.data(), text.size());
+  return s;
+}
 constexpr size_t kMaxDocumentBytes = size_t{1} << 30;
 
 // Splits JSON input into raw records. JSON Lines is streamed: memory stays bounded
@@ -492,7 +506,7 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
     auto line_of = [&](size_t off) {
       return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), off) - line_starts.begin());
     };
-    auto emit = [&](size_t b, size_t e) { on_raw(RawRecord{std::string(s.substr(b, e - b)), line_of(b), {}, {}}); };
+    auto emit = [&](size_t b, size_t e) { on_raw(RawRecord{Padded(s.substr(b, e - b)), line_of(b), {}, {}}); };
     auto bad = [&](size_t at, const Problem& p) {
       RawRecord r;
       r.line = line_of(std::min(at, s.size() - 1));
@@ -554,7 +568,7 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
           while (!rest.empty() && IsSpace(rest.back())) rest.remove_suffix(1);
           size_t b = 0;
           while (b < rest.size() && IsSpace(rest[b])) ++b;
-          if (b < rest.size()) on_raw(RawRecord{std::string(rest.substr(b)), line, {}, {}});
+          if (b < rest.size()) on_raw(RawRecord{Padded(rest.substr(b)), line, {}, {}});
         }
         return Status::Ok();
       }
@@ -570,7 +584,7 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
     size_t b = 0;
     while (b < l.size() && IsSpace(l[b])) ++b;
     while (l.size() > b && IsSpace(l.back())) l.remove_suffix(1);
-    if (b < l.size()) on_raw(RawRecord{std::string(l.substr(b)), line, {}, {}});
+    if (b < l.size()) on_raw(RawRecord{Padded(l.substr(b)), line, {}, {}});
     ++line;
     pos = eol + 1;
   }
@@ -614,7 +628,7 @@ void DecodeRawRecord(const std::string& path, RawRecord raw, const std::function
   thread_local JsonDecoder decoder;
   Doc doc;
   Problem p;
-  if (!decoder.Parse(raw.text, &doc, &p)) {
+  if (!decoder.Parse(raw.text, &doc, &p, raw.text.capacity())) {
     on_malformed(UnreadableRecord(path, raw.line, raw.text, p, lang));
     return;
   }

@@ -267,6 +267,13 @@ TEST_CASE("input: JSON object, array, JSON Lines, YAML and broken records", "[in
   CHECK(bad[0].line == 2);
   CHECK(*bad[0].id == "broken");
   CHECK(bad[0].findings[0].rule == "envelope");
+  read(rec1 + " trailing\n" + rec2 + " }\n" + rec1 + "   \n\xff" + rec2 + "\n");
+  CHECK(ids == std::vector<std::string>{"r1@3"});
+  REQUIRE(bad.size() == 3);
+  CHECK(bad[0].findings[0].message == "JSON 值后面还有多余内容");
+  CHECK(bad[1].findings[0].message == "JSON 值后面还有多余内容");
+  CHECK(bad[2].findings[0].message == "含有无效的 UTF-8 字节(第 1 字节)");
+  CHECK(*bad[2].id == "r2");
   read(R"({"survey":"t","period":"2021","division":"450102001003","data":{}})");
   REQUIRE(bad.size() == 1);
   CHECK_FALSE(bad[0].id);
