@@ -197,6 +197,7 @@ class Compiler {
 
   // ---- 2. ReferenceDataPass ----------------------------------------------
   int AddTable(Table t) {
+    t.BuildIndex();
     int idx = static_cast<int>(prog_->tables.size());
     prog_->table_by_name[t.name] = idx;
     prog_->tables.push_back(std::move(t));
@@ -205,15 +206,15 @@ class Compiler {
 
   void ReferenceDataPass() {
     for (auto& c : module.codes) {
+      std::set<std::string> seen_codes;
       Table t;
       t.name = c.name.name;
       t.label = c.label;
       for (auto& e : c.entries) {
-        if (t.index.count(e.code)) {
+        if (!seen_codes.insert(e.code).second) {
           Err(e.pos, "duplicate-code", "代码「" + e.code + "」在代码表中重复", "code '" + e.code + "' is listed twice");
           continue;
         }
-        t.index[e.code] = static_cast<int>(t.entries.size());
         t.entries.push_back({e.code, e.label, "", 0});
       }
       if (t.entries.empty())
@@ -287,6 +288,7 @@ class Compiler {
     };
     int ci = column("code", true), li = column("label", false), vi = column("level", false), pi = column("parent", false);
     if (ci < 0) { AddTable(std::move(t)); return; }
+    std::set<std::string> seen_codes;
     for (size_t n = 0; n < csv->rows.size(); ++n) {
       auto& row = csv->rows[n];
       if (row.size() != csv->header.size()) {
@@ -311,19 +313,18 @@ class Compiler {
         }
         e.level = static_cast<int>(*iv);
       }
-      if (t.index.count(e.code)) {
+      if (!seen_codes.insert(e.code).second) {
         Err(file_pos, "bad-data-file", "文件「" + file + "」第 " + std::to_string(csv->row_lines[n]) + " 行的代码「" + e.code + "」重复",
             "'" + file + "' line " + std::to_string(csv->row_lines[n]) + ": duplicate code '" + e.code + "'");
         continue;
       }
-      t.index[e.code] = static_cast<int>(t.entries.size());
       t.entries.push_back(std::move(e));
     }
     if (tree) {
       if (prog_->division_tree >= 0)
         Err(r.name.pos, "duplicate", "只能有一个区划树(divisions)", "only one reference table may be the division tree");
       for (auto& e : t.entries)
-        if (!e.parent.empty() && !t.index.count(e.parent)) {
+        if (!e.parent.empty() && !seen_codes.count(e.parent)) {
           Err(file_pos, "bad-data-file", "区划「" + e.code + "」的上级「" + e.parent + "」不在文件中",
               "division '" + e.code + "' has parent '" + e.parent + "', which is not in the file");
           break;

@@ -62,10 +62,15 @@ struct Table {
     std::string code, label, parent;
     int level = 0;
   };
-  std::vector<Entry> entries;
-  std::unordered_map<std::string, int> index;
+  std::vector<Entry> entries;  // not changed after BuildIndex(): the index points into it
+  std::unordered_map<std::string_view, int> index;
+  void BuildIndex() {
+    index.clear();
+    index.reserve(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].code, static_cast<int>(i));
+  }
   const Entry* Find(std::string_view code) const {
-    auto it = index.find(std::string(code));
+    auto it = index.find(code);
     return it == index.end() ? nullptr : &entries[it->second];
   }
 };
