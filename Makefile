@@ -27,6 +27,7 @@ test: build
 
 # Benchmarks (bench/): QUICK=1 for a few-minute version. Results: build/bench/results.json.
 bench: build
+	@command -v npm >/dev/null || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 	@$(BUILD)/bin/gridstat_bench $(if $(QUICK),--quick,) --out $(BUILD)/bench
 
 clean:
