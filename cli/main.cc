@@ -105,7 +105,7 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
       for (int k = 0; k < 3; ++k) counts[k] += d.counts[k];
     }
   };
-  const size_t batch_size = 256;
+  const size_t batch_size = 512;
   for (const auto& f : files) {
     Batch batch{f, {}};
     auto flush = [&]() {
