@@ -195,10 +195,8 @@ class FieldDecoder {
     return Value();
   }
 
-  std::string_view Keep(const std::string& s) {
-    storage_->push_back(s);
-    return storage_->back();
-  }
+  // Text values point into the envelope, which outlives the record it is decoded into.
+  std::string_view Keep(const std::string& s) { return s; }
 
  private:
   const engine::Program& prog_;
