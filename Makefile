@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Both install what a
-# fresh Debian 12 machine lacks (as root, with apt-get), then build.
+# fresh Debian 12 machine lacks (as root, with apt-get), then build. Node.js and npm are
+# needed only by the benchmark peers (bench/peers), installed from Debian when missing.
 BUILD ?= build
 JOBS ?= $(shell nproc)
 PACKAGES = cmake g++ make pkg-config antlr4 libantlr4-runtime-dev libyaml-cpp-dev libsqlite3-dev \
@@ -16,6 +17,7 @@ deps:
 	fi
 
 build: deps
+	@command -v npm >/dev/null || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
@@ -27,7 +29,6 @@ test: build
 
 # Benchmarks (bench/): QUICK=1 for a few-minute version. Results: build/bench/results.json.
 bench: build
-	@command -v npm >/dev/null || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; }
 	@$(BUILD)/bin/gridstat_bench $(if $(QUICK),--quick,) --out $(BUILD)/bench
 
 clean:
