@@ -117,31 +117,47 @@ std::string EscapeControls(std::string_view s) {
 
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
+  // Fast path: runs of bytes that need no escaping are copied as they are; UTF-8 is
+  // decoded only where a byte is not plain ASCII.
+  size_t run = 0;
+  auto flush = [&](size_t i) {
+    if (i > run) out->append(s.data() + run, i - run);
+  };
   uint32_t cp;
   for (size_t i = 0; i < s.size();) {
-    size_t n = Decode(s, i, &cp);
-    if (n == 0) {  // invalid UTF-8 becomes U+FFFD so the output stays valid JSON
-      out->append("\\ufffd");
-      ++i;
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b >= 0x20 && b < 0x7F && b != '"' && b != '\\') { ++i; continue; }
+    if (b >= 0x80) {
+      size_t n = Decode(s, i, &cp);
+      if (n != 0 && cp != 0x2028 && cp != 0x2029 && !(cp >= 0x80 && cp < 0xA0)) { i += n; continue; }
+      flush(i);
+      if (n == 0) {  // invalid UTF-8 becomes U+FFFD so the output stays valid JSON
+        out->append("\\ufffd");
+        run = ++i;
+        continue;
+      }
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+      out->append(buf);
+      run = i += n;
       continue;
     }
-    switch (cp) {
+    flush(i);
+    switch (b) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
       case '\n': out->append("\\n"); break;
       case '\r': out->append("\\r"); break;
       case '\t': out->append("\\t"); break;
-      default:
-        if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", cp);
-          out->append(buf);
-        } else {
-          out->append(s.substr(i, n));
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", b);
+        out->append(buf);
+      }
     }
-    i += n;
+    run = ++i;
   }
+  flush(s.size());
   out->push_back('"');
 }
 
