@@ -380,6 +380,9 @@ int main(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "move instances to the current definitions version");
   add_db(migrate);
   migrate->add_option("--instance", instances);
+  auto* backup = app.add_subcommand("backup", "copy the store while others work (SQLite online backup)");
+  add_db(backup);
+  backup->add_option("--out", out)->required();
   auto* org = app.add_subcommand("org", "the organisation");
   org->require_subcommand(1);
   auto* orgup = org->add_subcommand("update", "record changes to users and grids");
@@ -541,6 +544,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (*aexport) { Status st = store->ExportAudit(out); if (!st.ok()) return fail(st); return kExitOk; }
+    if (*backup) { Status st = store->Backup(out); if (!st.ok()) return fail(st); return kExitOk; }
     if (*acheck) { Status st = store->Checkpoint(key_file, out); if (!st.ok()) return fail(st); return kExitOk; }
     if (*replay) {
       std::vector<Diagnostic> diags;

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "common/json.h"
 #include "gridstat/store.h"
@@ -567,4 +569,34 @@ TEST_CASE("organisation changes are recorded", "[workflow]") {
   CHECK(s->Verify().ok);
   std::ofstream(org) << "users:\n  - {id: x, name: y, role: mayor, division: \"450123100203\"}\n";
   CHECK_FALSE(s->OrgUpdate(org).ok());
+}
+
+TEST_CASE("backup: a copy taken while another process writes verifies with every event", "[workflow]") {
+  std::string path;
+  auto s = NewStore(&path);
+  s->Release("region", "agri_village", "2021", "450123000000", "");
+  // Another connection keeps writing while the backup runs.
+  auto writer = Store::Open(path);
+  REQUIRE(writer.ok());
+  std::atomic<bool> stop{false};
+  std::thread t([&] {  // no test assertions in this thread: Catch2 is not thread-safe
+    ActRequest r;
+    r.actor = "coord_sib";
+    r.instances = {kAgri};
+    r.action = "approve";  // refused: an event all the same
+    while (!stop) (*writer)->Act(r);
+  });
+  std::string copy = TempPath("backup.db");
+  Status st = s->Backup(copy);
+  stop = true;
+  t.join();
+  REQUIRE(st.ok());
+  auto b = Store::Open(copy);
+  REQUIRE(b.ok());
+  auto v = (*b)->Verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+  CHECK(v.events >= 130);
+  CHECK(s->Verify().ok);
+  CHECK_FALSE(s->Backup(copy).ok());  // never overwrites
 }

@@ -118,6 +118,7 @@ class StoreImpl : public Store {
   // --- audit.cc ---
   Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
   VerifyResult Verify() override;
+  Status Backup(const std::string& out_file) override;
   Status ExportAudit(const std::string& dir) override;
   Status Checkpoint(const std::string& key_pem_file, const std::string& out_file) override;
   VerifyResult VerifyCheckpoint(const std::string& checkpoint_file, const std::string& pubkey_file) override;

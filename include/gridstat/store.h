@@ -90,6 +90,10 @@ class Store {
   // lists the instances whose findings or status would change.
   virtual Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) = 0;
 
+  // Copies the store to `out_file` with SQLite's online backup API, while others
+  // keep working; the copy is a consistent store of its own.
+  virtual Status Backup(const std::string& out_file) = 0;
+
   virtual VerifyResult Verify() = 0;
   virtual Status ExportAudit(const std::string& dir) = 0;
   virtual Status Checkpoint(const std::string& key_pem_file, const std::string& out_file) = 0;
