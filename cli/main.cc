@@ -68,7 +68,11 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
   PreviousSet previous(program);
   for (const auto& pf : previous_files) {
     // Earlier submissions are taken as accepted, as they stand: not validated.
-    Status st = ReadSubmissions(pf, [&](Envelope e) { previous.Add(std::move(e)); }, [](Report) {}, c.L());
+    Status st = ReadSubmissions(pf, [&](Envelope e) { previous.Add(std::move(e)); },
+                                [&](Report r) {  // not fatal, but never silent: AG-W04 cannot use it
+                                  std::cerr << (en ? "previous-period record skipped: " : "上期记录无法使用,已跳过: ") << EscapeControls(r.file)
+                                            << ":" << r.line << " " << (r.findings.empty() ? "" : EscapeControls(r.findings[0].message)) << "\n";
+                                }, c.L());
     if (!st.ok()) {
       std::cerr << (en ? "cannot read previous-period file: " : "无法读取上期数据文件: ") << pf << " (" << st.message() << ")\n";
       exit = kExitCannotRun;

@@ -483,20 +483,34 @@ class Builder {
     }
     return left;
   }
+  // A chain longer than an expression may be deep is refused before its tree is built.
+  bool ChainTooLong(size_t n, antlr4::ParserRuleContext* c) {
+    if (n <= static_cast<size_t>(limits_.max_expr_depth)) return false;
+    diags_->push_back(MakeDiag(*m_, P(c), "too-deep",
+                               "表达式过长(一串运算超过 " + std::to_string(limits_.max_expr_depth) + " 项)",
+                               "expression too long (a chain of over " + std::to_string(limits_.max_expr_depth) + " terms)",
+                               "请拆分成几个 let 定义", "split it into several `let` definitions"));
+    ok_ = false;
+    return true;
+  }
   ExprPtr Add(G::AddExprContext* c) {
     auto ms = c->mulExpr();
+    if (ChainTooLong(ms.size(), c)) return Node(ExprKind::kNumber, P(c), "0");
+    auto ops = c->addOp();
     ExprPtr e = Mul(ms[0]);
     for (size_t i = 1; i < ms.size(); ++i) {
-      auto* op = c->addOp(i - 1);
+      auto* op = ops[i - 1];
       e = Binary(op->getText() == "+" ? ExprKind::kAdd : ExprKind::kSub, P(op), std::move(e), Mul(ms[i]));
     }
     return e;
   }
   ExprPtr Mul(G::MulExprContext* c) {
     auto us = c->unary();
+    if (ChainTooLong(us.size(), c)) return Node(ExprKind::kNumber, P(c), "0");
+    auto ops = c->mulOp();
     ExprPtr e = Unary(us[0]);
     for (size_t i = 1; i < us.size(); ++i) {
-      auto* op = c->mulOp(i - 1);
+      auto* op = ops[i - 1];
       e = Binary(op->getText() == "*" ? ExprKind::kMul : ExprKind::kDiv, P(op), std::move(e), Unary(us[i]));
     }
     return e;

@@ -106,6 +106,9 @@ const FnSpec kFunctions[] = {
     {"parent", Fn::kParent, 2, 2},     {"within", Fn::kWithin, 3, 3},
     {"lat", Fn::kLat, 1, 1},           {"lon", Fn::kLon, 1, 1},
 };
+// Row cursors an evaluation keeps (EvalContext::rows): `for each` plus nested aggregates.
+constexpr int kMaxBindings = 16;
+
 const char* const kAggregates[] = {"count", "sum", "min", "max", "all", "any", "exactly_one", "the"};
 
 class Compiler {
@@ -129,8 +132,7 @@ class Compiler {
     // confusing follow-on errors; other parse-time problems leave a usable tree.
     bool tree_complete = std::none_of(diags.begin(), diags.end(), [](const Diagnostic& d) {
       return d.code == "syntax" || d.code == "bad-character" || d.code == "unterminated-string" ||
-             d.code == "invalid-utf8" || d.code == "file-too-large" || d.code == "internal" ||
-             (d.code == "too-deep" && d.message_en.rfind("nesting", 0) == 0);
+             d.code == "invalid-utf8" || d.code == "file-too-large" || d.code == "internal" || d.code == "too-deep";
     });
     if (tree_complete) {
       DeclarePass();
@@ -976,6 +978,14 @@ class Compiler {
     auto& lets = lets_[def.name];
     auto l = lets.find(e.text);
     if (l != lets.end()) {
+      // Each use expands the let; lets built on lets could otherwise grow without bound.
+      if (def.nodes.size() > kMaxNodes) {
+        if (!too_large_reported_) Err(e.pos, "too-large", "展开 let 后的规则过大(超过 " + std::to_string(kMaxNodes) + " 个运算)",
+                                      "rules too large once lets are expanded (over " + std::to_string(kMaxNodes) + " operations)",
+                                      "检查 let 是否层层重复引用", "look for lets that use each other over and over");
+        too_large_reported_ = true;
+        return Fail();
+      }
       if (std::find(sc.let_stack.begin(), sc.let_stack.end(), e.text) != sc.let_stack.end()) {
         Err(e.pos, "let-cycle", "let「" + e.text + "」引用了自身", "let '" + e.text + "' refers to itself");
         return Fail();
@@ -1157,6 +1167,31 @@ class Compiler {
       Node n; n.op = Op::kPrevField; n.slot = f->second;
       return {Emit(n, e), def.fields[f->second].StaticType()};
     }
+    if (name == "which") {
+      // which(cond1, text1, cond2, text2, ...): the texts whose conditions hold, for messages.
+      if (e.args.size() < 2 || e.args.size() % 2 != 0) {
+        Err(e.pos, "argument-count", "which 的参数应成对出现:条件, 文字, 条件, 文字, …",
+            "which takes pairs of arguments: condition, text, condition, text, ...");
+        return Fail();
+      }
+      Node n; n.op = Op::kCall; n.sub = static_cast<uint8_t>(Fn::kWhich);
+      for (size_t i = 0; i < e.args.size(); ++i) {
+        if (i % 2 == 0) {
+          int k = Condition(*e.args[i], sc);
+          if (k < 0) return Fail();
+          n.kids.push_back(k);
+        } else {
+          Typed t = Compile(*e.args[i], sc);
+          if (!t.ok()) return Fail();
+          if (t.type.kind != TypeKind::kText) {
+            Err(e.args[i]->pos, "type", "which 的文字参数应为文本", "which takes text after each condition");
+            return Fail();
+          }
+          n.kids.push_back(t.node);
+        }
+      }
+      return {Emit(n, e), T(TypeKind::kText)};
+    }
     if (name == "min" || name == "max") {
       if (e.args.size() < 2) return ArgCount(e, 2, 99);
       Node n; n.op = Op::kCall; n.sub = static_cast<uint8_t>(name == "min" ? Fn::kMin2 : Fn::kMax2);
@@ -1182,7 +1217,7 @@ class Compiler {
     const FnSpec* spec = nullptr;
     for (auto& f : kFunctions) if (name == f.name) spec = &f;
     if (!spec) {
-      std::vector<std::string> names = {"present", "missing", "prev", "count", "sum", "min", "max", "all", "any", "exactly_one", "the"};
+      std::vector<std::string> names = {"present", "missing", "prev", "count", "sum", "min", "max", "all", "any", "exactly_one", "the", "which"};
       for (auto& f : kFunctions) names.push_back(f.name);
       std::string c = Closest(name, names);
       Err(e.pos, "unknown-function", "未知的函数「" + name + "」", "unknown function '" + name + "'",
@@ -1295,6 +1330,11 @@ class Compiler {
     if (e.args.size() != want) return ArgCount(e, static_cast<int>(want), static_cast<int>(want));
     int roster = def.roster_by_name[e.args[0]->text];
     int binding = static_cast<int>(sc.rows.size());
+    if (binding >= kMaxBindings) {
+      Err(e.pos, "too-deep", "汇总函数嵌套过深(最多 " + std::to_string(kMaxBindings - 1) + " 层)",
+          "aggregates nested too deeply (at most " + std::to_string(kMaxBindings - 1) + ")");
+      return Fail();
+    }
     def.max_bindings = std::max(def.max_bindings, binding + 1);
     sc.rows.push_back({roster, binding});
     Node n; n.op = Op::kAgg; n.sub = static_cast<uint8_t>(agg); n.roster = roster; n.binding = binding;
@@ -1336,6 +1376,8 @@ class Compiler {
     return {Emit(n, e), result};
   }
 
+  static constexpr size_t kMaxNodes = 500000;
+  bool too_large_reported_ = false;
   Loader load_;
   std::unique_ptr<Program> prog_;
   SurveyDef* cur_ = nullptr;

@@ -118,6 +118,7 @@ enum class Fn : uint8_t {
   kGb32100, kGb11643, kIdBirth, kIdSex,
   kLevel, kLabel, kParent, kWithin, kMin2, kMax2, kLat, kLon,
   kErrors, kWarnings, kUnexplained,  // workflow guards: counts over the submission's findings
+  kWhich,                            // which(cond, text, ...): texts whose conditions hold
 };
 
 struct Node {

@@ -53,6 +53,19 @@ Value CallFn(const Node& n, EvalContext& ctx) {
     }
     return best;
   }
+  if (fn == Fn::kWhich) {
+    std::string out;
+    for (size_t i = 0; i + 1 < nk; i += 2) {
+      Value c = Eval(n.kids[i], ctx);
+      if (ctx.fault) return Unknown();
+      if (!c.known() || !c.b) continue;
+      Value t = Eval(n.kids[i + 1], ctx);
+      if (!t.known()) continue;
+      if (!out.empty()) out += "、";
+      out += t.s;
+    }
+    return Text(ctx, std::move(out));
+  }
   if (fn == Fn::kErrors || fn == Fn::kWarnings || fn == Fn::kUnexplained) {
     if (!ctx.counts) return Unknown();
     int v = fn == Fn::kErrors ? ctx.counts->errors : fn == Fn::kWarnings ? ctx.counts->warnings : ctx.counts->unexplained;

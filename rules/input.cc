@@ -209,19 +209,22 @@ class JsonDecoder {
 };
 
 // Turns a decoded document into an envelope, or says what is wrong with it.
-bool ToEnvelope(Doc doc, Envelope* env, Problem* p) {
+bool ToEnvelope(Doc doc, Envelope* env, Problem* p, bool lenient_numbers = false) {
   if (doc.kind != Doc::Kind::kObject) {
     *p = {"记录应为 JSON 对象", "a record must be an object"};
     return false;
   }
-  std::vector<std::string> seen;
+  static const char* const kMembers[] = {"id", "survey", "period", "division", "data", "explanations"};
+  bool seen[6] = {false, false, false, false, false, false};
   for (auto& [k, v] : doc.members) {
-    if (std::find(seen.begin(), seen.end(), k) != seen.end() &&
-        (k == "id" || k == "survey" || k == "period" || k == "division" || k == "data" || k == "explanations")) {
-      *p = {"信封成员「" + k + "」出现了两次", "envelope member '" + k + "' appears twice"};
-      return false;
+    for (int m = 0; m < 6; ++m) {
+      if (k != kMembers[m]) continue;
+      if (seen[m]) {
+        *p = {"信封成员「" + k + "」出现了两次", "envelope member '" + k + "' appears twice"};
+        return false;
+      }
+      seen[m] = true;
     }
-    seen.push_back(k);
   }
   if (const Doc* id = doc.Find("id")) {
     if (id->kind == Doc::Kind::kString && !id->text.empty()) env->id = id->text;
@@ -233,7 +236,10 @@ bool ToEnvelope(Doc doc, Envelope* env, Problem* p) {
       *p = {std::string("缺少信封成员「") + name + "」", std::string("missing envelope member '") + name + "'"};
       return false;
     }
-    if (d->kind != Doc::Kind::kString || d->text.empty()) {
+    // YAML users often leave `period: 2021` unquoted: a plain number of digits is taken as text there.
+    bool digits = lenient_numbers && d->kind == Doc::Kind::kNumber && !d->text.empty() &&
+                  d->text.find_first_not_of("0123456789") == std::string::npos && std::string(name) != "survey";
+    if (!digits && (d->kind != Doc::Kind::kString || d->text.empty())) {
       *p = {std::string("信封成员「") + name + "」应为非空字符串", std::string("envelope member '") + name + "' must be a non-empty string"};
       return false;
     }
@@ -302,7 +308,7 @@ void SalvageIdentity(const Doc& d, std::optional<std::string>* id, std::string* 
 }
 
 void EmitRecord(const std::string& path, int line, Doc doc, const std::function<void(Envelope)>& on_record,
-                const std::function<void(Report)>& on_malformed, Lang lang) {
+                const std::function<void(Report)>& on_malformed, Lang lang, bool yaml = false) {
   Envelope env;
   env.file = path;
   env.line = line;
@@ -310,7 +316,7 @@ void EmitRecord(const std::string& path, int line, Doc doc, const std::function<
   std::string survey;
   SalvageIdentity(doc, &id, &survey);
   Problem p;
-  if (!ToEnvelope(std::move(doc), &env, &p)) {
+  if (!ToEnvelope(std::move(doc), &env, &p, yaml)) {
     on_malformed(MalformedReport(path, line, id, survey, p, lang));
     return;
   }
@@ -412,7 +418,7 @@ Status ReadYaml(const std::string& path, const std::string& text, const std::fun
         continue;
       }
       int line = doc.line;
-      EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang);
+      EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang, true);
     }
   }
   return Status::Ok();
@@ -488,12 +494,16 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
     if (pos < buf.size() || !fill()) break;
   }
   if (pos >= buf.size()) return Status::Ok();  // an empty file holds no records
-  size_t first_eol = buf.find('\n', pos);
-  while (first_eol == std::string::npos && buf.size() - pos < 4096 && fill()) first_eol = buf.find('\n', pos);
-  std::string_view first_line(buf.data() + pos, (first_eol == std::string::npos ? buf.size() : first_eol) - pos);
-  while (!first_line.empty() && IsSpace(first_line.back())) first_line.remove_suffix(1);
-
-  if (buf[pos] == '[' || first_line == "{") {
+  // The form: an array; or one value that spans several lines (a pretty-printed
+  // object, or several one after another); else JSON Lines. A first value that never
+  // ends is read as JSON Lines, so that one broken line does not swallow the file.
+  bool document = buf[pos] == '[';
+  if (!document) {
+    size_t end = ScanValueEnd(buf, pos);
+    while (end == std::string_view::npos && buf.size() - pos <= kMaxRecordBytes && fill()) end = ScanValueEnd(buf, pos);
+    document = end != std::string_view::npos && buf.find('\n', pos) < end;
+  }
+  if (document) {
     // A whole document (an array, or pretty-printed objects): read it all, within a bound.
     while (fill()) {
       if (buf.size() > kMaxDocumentBytes)
@@ -521,11 +531,18 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
         if (s[i] == ']') break;
         size_t end = ScanValueEnd(s, i);
         if (end == std::string_view::npos) { bad(i, {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}); break; }
+        if (end == i) end = i + 1;  // a stray character is one malformed element; always move on
         emit(i, end);
         i = end;
         while (i < s.size() && IsSpace(s[i])) ++i;
         if (i < s.size() && s[i] == ',') { ++i; continue; }
-        if (i < s.size() && s[i] == ']') break;
+        if (i < s.size() && s[i] == ']') {
+          // Nothing may follow the array: content after it would otherwise be lost unseen.
+          size_t j = i + 1;
+          while (j < s.size() && IsSpace(s[j])) ++j;
+          if (j < s.size()) bad(j, {"JSON 格式错误: 数组结束后还有内容(未读取)", "malformed JSON: content after the array (not read)"});
+          break;
+        }
         bad(i, {"JSON 格式错误: 数组元素之间缺少逗号", "malformed JSON: expected ',' or ']'"});
         break;
       }
@@ -533,6 +550,11 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
     }
     size_t i = pos;
     while (i < s.size()) {
+      if (s[i] != '{') {  // between objects only white space may stand
+        bad(i, {"JSON 格式错误: 对象之间有多余的字符「" + std::string(1, s[i]) + "」(其后的内容未读取)",
+                "malformed JSON: unexpected '" + std::string(1, s[i]) + "' between objects (the rest was not read)"});
+        break;
+      }
       size_t end = ScanValueEnd(s, i);
       if (end == std::string_view::npos) { bad(i, {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}); break; }
       emit(i, end);

@@ -63,6 +63,10 @@ const char* KindEn(Doc::Kind k) {
   return "";
 }
 
+// Engine limits (doc/language.md, 限制): rows of one roster, findings of one record.
+constexpr size_t kMaxRosterRows = 10000;
+constexpr size_t kMaxFindings = 1000;
+
 bool IsMissing(const Doc& d) {
   return d.kind == Doc::Kind::kNull || (d.kind == Doc::Kind::kString && d.text.empty());
 }
@@ -111,7 +115,7 @@ class FieldDecoder {
         else return wrong_type("数值", "a number");
         static const Decimal kLimit = Decimal::FromInt(1000000000000000000LL);
         if (!num || !(num->Abs() < kLimit))
-          return fail("range", lz() + "数值过大", le() + " is too large");
+          return fail("range", lz() + "数值过大或位数过多", le() + " is too large or has too many digits");
         int scale = f.type == FieldType::kInteger ? 0 : f.scale;
         *num = num->Rounded(num->SignificantScale());  // 220.1000 is 220.1: places are counted by value
         if (num->SignificantScale() > scale) {
@@ -294,6 +298,12 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
         ro.unknown = true;
         continue;
       }
+      if (value.items.size() > kMaxRosterRows) {
+        roster_problem[ri] = Problem("rows", en ? "'" + key + "' has " + std::to_string(value.items.size()) + " rows, over the limit of " + std::to_string(kMaxRosterRows)
+                                                : "「" + (rd.label.empty() ? key : rd.label) + "」有 " + std::to_string(value.items.size()) + " 行,超过上限 " + std::to_string(kMaxRosterRows) + " 行", key);
+        ro.unknown = true;
+        continue;
+      }
       rows[ri].resize(value.items.size());
       for (size_t i = 0; i < value.items.size(); ++i) {
         const Doc& row = value.items[i];
@@ -395,13 +405,19 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
     }
   }
   if (!findings) return;
-  for (auto& f : top) if (!f.rule.empty()) findings->push_back(std::move(f));
+  auto add = [&](Finding&& f) {
+    if (findings->size() < kMaxFindings) findings->push_back(std::move(f));
+    else if (findings->size() == kMaxFindings)
+      findings->push_back(Problem("too_many_findings", en ? "more than " + std::to_string(kMaxFindings) + " field-level problems; the rest are not listed"
+                                                          : "字段级问题超过 " + std::to_string(kMaxFindings) + " 个,其余未列出", ""));
+  };
+  for (auto& f : top) if (!f.rule.empty()) add(std::move(f));
   for (size_t ri = 0; ri < s.rosters.size(); ++ri) {
-    if (!roster_problem[ri].rule.empty()) findings->push_back(std::move(roster_problem[ri]));
+    if (!roster_problem[ri].rule.empty()) add(std::move(roster_problem[ri]));
     for (auto& row : rows[ri])
-      for (auto& f : row) if (!f.rule.empty()) findings->push_back(std::move(f));
+      for (auto& f : row) if (!f.rule.empty()) add(std::move(f));
   }
-  for (auto& f : other) findings->push_back(std::move(f));
+  for (auto& f : other) add(std::move(f));
 }
 
 Report Malformed(const Envelope& env, const std::string& zh, const std::string& en, Lang lang) {
@@ -529,6 +545,12 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
         };
         return row(a) < row(b);
       });
+    }
+    {  // each path once, in order of first appearance
+      std::vector<std::string> uniq;
+      std::set<std::string> seen;
+      for (auto& x : f.fields) if (seen.insert(x).second) uniq.push_back(std::move(x));
+      f.fields = std::move(uniq);
     }
     if (!f.is_error) f.explained = env.explanations.count(rule.code) > 0;
     r.findings.push_back(std::move(f));

@@ -297,3 +297,85 @@ TEST_CASE("input: YAML quoting decides between codes and numbers", "[input]") {
   REQUIRE(reports.size() == 1);
   CHECK(Codes(reports[0]) == std::set<std::string>{"type"});
 }
+
+TEST_CASE("input: hostile layouts never loop, never lose records unseen", "[input]") {
+  std::vector<std::string> ids;
+  std::vector<Report> bad;
+  auto read = [&](const std::string& text) {
+    ids.clear();
+    bad.clear();
+    REQUIRE(ReadSubmissionText("f", text, false, [&](Envelope e) { ids.push_back(*e.id); },
+                               [&](Report r) { bad.push_back(r); }).ok());
+  };
+  const std::string rec = R"({"id":"a","survey":"t","period":"2021","division":"450102001003","data":{}})";
+  // Pretty-printed objects separated by a comma: one report, then stop (no endless loop).
+  read("{\n  \"id\":\"a\",\"survey\":\"t\",\"period\":\"2021\",\"division\":\"450102001003\",\"data\":{}\n},\n{ \"id\":\"b\" }\n");
+  CHECK(ids == std::vector<std::string>{"a"});
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].line == 3);
+  // Content after an array is reported, not dropped.
+  read("[" + rec + "]\n[" + rec + "]\n");
+  CHECK(ids.size() == 1);
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].findings[0].message == "JSON 格式错误: 数组结束后还有内容(未读取)");
+  read("[" + rec + ", } ]");
+  CHECK(ids.size() == 1);
+  CHECK(bad.size() == 1);
+  // One object over several lines, whatever its first line holds.
+  read("{\"id\": \"m\", \"survey\": \"t\",\n  \"period\": \"2021\", \"division\": \"450102001003\",\n  \"data\": {}}\n");
+  CHECK(ids == std::vector<std::string>{"m"});
+  CHECK(bad.empty());
+  // A first line that never ends does not swallow the lines after it.
+  read("{\"id\":\"x\",\n" + rec + "\n");
+  CHECK(ids == std::vector<std::string>{"a"});
+  CHECK(bad.size() == 1);
+  // Many envelope members stay fast (no quadratic duplicate check).
+  std::string wide = "{\"id\":\"w\",\"survey\":\"t\",\"period\":\"2021\",\"division\":\"450102001003\",\"data\":{}";
+  for (int i = 0; i < 50000; ++i) wide += ",\"m" + std::to_string(i) + "\":1";
+  read(wide + "}\n");
+  CHECK(ids == std::vector<std::string>{"w"});
+}
+
+TEST_CASE("input: YAML envelopes may leave period and division unquoted", "[input]") {
+  std::vector<Envelope> envs;
+  ReadSubmissionText("f.yaml", "id: y\nsurvey: t\nperiod: 2021\ndivision: 450102001003\ndata: {}\n", true,
+                     [&](Envelope e) { envs.push_back(e); }, [](Report r) { FAIL(r.findings[0].message); });
+  REQUIRE(envs.size() == 1);
+  CHECK(envs[0].period == "2021");
+  CHECK(envs[0].division == "450102001003");
+}
+
+TEST_CASE("semantics: one record cannot make findings without bound", "[semantics]") {
+  std::string rows = "[";
+  for (int i = 0; i < 10001; ++i) rows += std::string(i ? "," : "") + "{}";
+  auto r = Run(R"({"rows":)" + rows + "]}");
+  CHECK(Codes(r) == std::set<std::string>{"rows"});
+  rows = "[";
+  for (int i = 0; i < 3000; ++i) rows += std::string(i ? "," : "") + "{\"q\":\"x\"}";
+  r = Run(R"({"rows":)" + rows + "]}");
+  CHECK(r.findings.size() == 1001);
+  CHECK(r.findings.back().rule == "too_many_findings");
+}
+
+TEST_CASE("diagnostics: definitions that would blow up are refused", "[diagnostics]") {
+  std::string survey = "survey s { period year key division field a \"甲\" decimal(1)\n roster r \"行\" { field q \"数\" integer } }\n";
+  // lets doubling forty times
+  std::string lets = "rules for s {\n  let a0 = a\n";
+  for (int i = 1; i < 40; ++i) lets += "  let a" + std::to_string(i) + " = a" + std::to_string(i - 1) + " + a" + std::to_string(i - 1) + "\n";
+  lets += "  error S-E01 \"x\": a39 > 0\n}\n";
+  auto r = CompileSources({{"s.gs", survey}, {"t.gs", lets}}, ".");
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(r.diagnostics[0].code == "too-large");
+  // aggregates nested beyond the row cursors the evaluator keeps
+  std::string nested = "q > 0";
+  for (int i = 0; i < 17; ++i) nested = "count(r where " + nested + ") > 0";
+  r = CompileSources({{"s.gs", survey}, {"t.gs", "rules for s {\n  error S-E01 \"x\": " + nested + "\n}\n"}}, ".");
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(r.diagnostics[0].code == "too-deep");
+  // a chain of 50,000 terms: refused before any tree is built
+  std::string chain = "rules for s {\n  error S-E01 \"x\": 0";
+  for (int i = 0; i < 50000; ++i) chain += " + a";
+  r = CompileSources({{"s.gs", survey}, {"t.gs", chain + " > 0\n}\n"}}, ".");
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(r.diagnostics[0].code == "too-deep");
+}

@@ -35,7 +35,7 @@ rules for agri_village {
   error AG-E02 "粮食产量({grain_output}吨)不等于各品种之和({rice_output + corn_output + tuber_output + soybean_output + other_grain_output}吨)":
     grain_output = rice_output + corn_output + tuber_output + soybean_output + other_grain_output
 
-  error AG-E03 "有产量而播种(实有)面积为0:稻谷、玉米、薯类、大豆、其他谷物、甘蔗、蔬菜、水果中至少一项产量大于0而面积为0":
+  error AG-E03 "{which(rice_output > 0 and rice_area = 0, \"稻谷\", corn_output > 0 and corn_area = 0, \"玉米\", tuber_output > 0 and tuber_area = 0, \"薯类\", soybean_output > 0 and soybean_area = 0, \"大豆\", other_grain_output > 0 and other_grain_area = 0, \"其他谷物\", sugarcane_output > 0 and sugarcane_area = 0, \"甘蔗\", vegetable_output > 0 and vegetable_area = 0, \"蔬菜\", fruit_output > 0 and fruit_area = 0, \"水果\")}有产量而播种(实有)面积为0,请核实面积或产量":
     not (rice_output > 0 and rice_area = 0)
     and not (corn_output > 0 and corn_area = 0)
     and not (tuber_output > 0 and tuber_area = 0)
@@ -45,7 +45,7 @@ rules for agri_village {
     and not (vegetable_output > 0 and vegetable_area = 0)
     and not (fruit_output > 0 and fruit_area = 0)
 
-  error AG-E04 "面积、产量和畜禽数量不能为负数":
+  error AG-E04 "面积、产量和畜禽数量不能为负数:{which(cultivated_land < 0, \"耕地面积\", rice_area < 0, \"稻谷播种面积\", corn_area < 0, \"玉米播种面积\", tuber_area < 0, \"薯类播种面积\", soybean_area < 0, \"大豆播种面积\", other_grain_area < 0, \"其他谷物播种面积\", grain_area < 0, \"粮食作物播种面积\", rice_output < 0, \"稻谷产量\", corn_output < 0, \"玉米产量\", tuber_output < 0, \"薯类产量\", soybean_output < 0, \"大豆产量\", other_grain_output < 0, \"其他谷物产量\", grain_output < 0, \"粮食产量\", sugarcane_area < 0, \"甘蔗播种面积\", sugarcane_output < 0, \"甘蔗产量\", vegetable_area < 0, \"蔬菜播种面积\", vegetable_output < 0, \"蔬菜产量\", fruit_area < 0, \"园林水果实有面积\", fruit_output < 0, \"园林水果产量\", hogs_slaughtered < 0, \"生猪出栏\", hogs_stock < 0, \"生猪年末存栏\", poultry_slaughtered < 0, \"家禽出栏\")}为负数":
     cultivated_land >= 0
     and rice_area >= 0 and corn_area >= 0 and tuber_area >= 0 and soybean_area >= 0
     and other_grain_area >= 0 and grain_area >= 0
