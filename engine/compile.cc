@@ -533,6 +533,7 @@ class Compiler {
   };
 
   std::unordered_map<std::string, std::unordered_map<std::string, const ast::LetDecl*>> lets_;
+  std::set<std::string> used_lets_;  // "survey\nlet" expanded at least once
 
   void RulePass() {
     std::unordered_map<std::string, Pos> codes;
@@ -559,10 +560,26 @@ class Compiler {
               "第一次在第 " + std::to_string(cit->second.line) + " 行", "first used at line " + std::to_string(cit->second.line));
           continue;
         }
-        static const std::set<std::string> kReserved = {"required", "type", "scale", "range", "length", "pattern",
-                                                        "format", "codelist", "unknown_field", "rows", "envelope",
-                                                        "duplicate_key", "explanation"};
         CompileRule(def, r);
+      }
+    }
+    // A let that no rule uses is still checked, so that its mistakes do not wait for
+    // the day someone uses it. Its roster fields resolve as in a `for each` rule.
+    for (auto& [survey, lets] : lets_) {
+      auto it = prog_->survey_by_name.find(survey);
+      if (it == prog_->survey_by_name.end()) continue;
+      SurveyDef& def = prog_->surveys[it->second];
+      for (auto& [name, let] : lets) {
+        if (used_lets_.count(survey + "\n" + name)) continue;
+        Scope sc{&def};
+        for (size_t ri = 0; ri < def.rosters.size() && ri < static_cast<size_t>(kMaxBindings); ++ri)
+          sc.rows.push_back({static_cast<int>(ri), static_cast<int>(ri)});
+        size_t keep = def.nodes.size();
+        int bindings = def.max_bindings;
+        sc.let_stack.push_back(name);
+        Compile(*let->value, sc);
+        def.nodes.resize(keep);  // checked only: nothing refers to these nodes
+        def.max_bindings = bindings;
       }
     }
   }
@@ -990,6 +1007,7 @@ class Compiler {
         Err(e.pos, "let-cycle", "let「" + e.text + "」引用了自身", "let '" + e.text + "' refers to itself");
         return Fail();
       }
+      used_lets_.insert(def.name + "\n" + e.text);
       sc.let_stack.push_back(e.text);
       Typed t = Compile(*l->second->value, sc);
       sc.let_stack.pop_back();

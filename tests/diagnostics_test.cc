@@ -64,6 +64,8 @@ TEST_CASE("diagnostics: one exact message per kind", "[diagnostics]") {
        "t.gs:2:33: error[bad-pattern]: 正则表达式无效: missing ): ("},
       {"rules for s {\n  let a = b\n  let b = a\n  error S-E01 \"x\": a > 0\n}",
        "t.gs:3:11: error[let-cycle]: let「a」引用了自身"},
+      {"rules for s {\n  let unused = rice_aera * 2\n  error S-E01 \"x\": rice_area > 0\n}",
+       "t.gs:2:16: error[unknown-name]: 未知的名称「rice_aera」 | 是不是「rice_area」?"},
       {"rules for s {\n  error S-E01 \"x\": count(rice_area) > 0\n}",
        "t.gs:2:26: error[bad-argument]: count 的第一个参数必须是重复组 | 本表的重复组: people"},
       {"rules for s {\n  error S-E01 \"x\": age > 0\n}",
