@@ -120,7 +120,7 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
         for (int k = 0; k < 3; ++k) counts[k] += d.counts[k];
       } else {
         inflight.push_back(std::async(std::launch::async, run, std::move(batch)));
-        drain(static_cast<size_t>(jobs) * 2);
+        drain(static_cast<size_t>(jobs) * 8);
       }
       batch = Batch{f, {}};
     };
