@@ -276,6 +276,31 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   return r;
 }
 
+// The event that creates an instance, then its row.
+Status StoreImpl::CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
+                                 const std::string& request_id, const Doc& extra) {
+  Doc body = ActorFields(actor, user);
+  json::Set(&body, "kind", json::Str("action"));
+  json::Set(&body, "action", json::Str(action));
+  json::Set(&body, "workflow", json::Str(inst->workflow));
+  json::Set(&body, "instance", json::Str(inst->id));
+  json::Set(&body, "survey", json::Str(inst->survey));
+  json::Set(&body, "period", json::Str(inst->period));
+  json::Set(&body, "record_key", json::Str(inst->record_key));
+  json::Set(&body, "from", json::Null());
+  json::Set(&body, "to", json::Str(inst->state));
+  json::Set(&body, "jurisdiction", json::Str(inst->division));
+  json::Set(&body, "version", json::Int(inst->version));
+  json::Set(&body, "refused", json::Bool(false));
+  json::Set(&body, "request_id", json::OptStr(request_id));
+  json::Set(&body, "definitions", json::Str(inst->definitions));
+  for (auto& m : extra.members) json::Set(&body, m.first, m.second);
+  auto ev = AppendEvent(body);
+  if (!ev.ok()) return ev.status();
+  inst->created_seq = json::GetInt(*ev, "seq");
+  return PutInstance(*inst, true);
+}
+
 // ---- release ----------------------------------------------------------------
 std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std::string& survey, const std::string& period,
                                              const std::string& under, const std::string& request_id) {
@@ -321,26 +346,12 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
     inst.state = wf->states[a->to].name;
     inst.version = 1;
     inst.definitions = current_hash_;
-    Doc body = ActorFields(actor, user);
-    json::Set(&body, "kind", json::Str("action"));
-    json::Set(&body, "action", json::Str(a->name));
-    json::Set(&body, "workflow", json::Str(wf->name));
-    json::Set(&body, "instance", json::Str(inst.id));
-    json::Set(&body, "survey", json::Str(survey));
-    json::Set(&body, "period", json::Str(period));
-    json::Set(&body, "record_key", json::Str(inst.record_key));
-    json::Set(&body, "from", json::Null());
-    json::Set(&body, "to", json::Str(inst.state));
-    json::Set(&body, "jurisdiction", json::Str(inst.division));
-    json::Set(&body, "version", json::Int(1));
-    json::Set(&body, "refused", json::Bool(false));
-    json::Set(&body, "request_id", json::OptStr(request_id));
-    json::Set(&body, "definitions", json::Str(current_hash_));
-    json::Set(&body, "under", json::Str(under));
-    auto ev = AppendEvent(body);
-    if (!ev.ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", ev.status().message())); return out; }
-    inst.created_seq = json::GetInt(*ev, "seq");
-    if (!(st = PutInstance(inst, true)).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); return out; }
+    Doc extra = json::Obj({{"under", json::Str(under)}});
+    if (!(st = CreateInstance(actor, user, a->name, &inst, request_id, extra)).ok()) {
+      db_->Rollback();
+      out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message()));
+      return out;
+    }
     ActionResult r;
     r.instance = inst.id;
     r.changed = true;
@@ -428,26 +439,11 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     Stmt dup(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ?");
     dup.Bind(1, inst.workflow).Bind(2, period).Bind(3, inst.record_key);
     if (dup.Step()) inst.record_key = *id;  // two tasks for one unit: fall back to the task id
-    Doc body = ActorFields(actor, user);
-    json::Set(&body, "kind", json::Str("action"));
-    json::Set(&body, "action", json::Str(a->name));
-    json::Set(&body, "workflow", json::Str(wf.name));
-    json::Set(&body, "instance", json::Str(inst.id));
-    json::Set(&body, "survey", json::Str(survey));
-    json::Set(&body, "period", json::Str(period));
-    json::Set(&body, "record_key", json::Str(inst.record_key));
-    json::Set(&body, "from", json::Null());
-    json::Set(&body, "to", json::Str(inst.state));
-    json::Set(&body, "jurisdiction", json::Str(inst.division));
-    json::Set(&body, "version", json::Int(1));
-    json::Set(&body, "refused", json::Bool(false));
-    json::Set(&body, "request_id", json::Str("import:" + inst.id));
-    json::Set(&body, "definitions", json::Str(current_hash_));
-    json::Set(&body, "task", *doc);
-    auto ev = AppendEvent(body);
-    if (!ev.ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", ev.status().message())); return out; }
-    inst.created_seq = json::GetInt(*ev, "seq");
-    if (!(st = PutInstance(inst, true)).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); return out; }
+    if (!(st = CreateInstance(actor, user, a->name, &inst, "import:" + inst.id, json::Obj({{"task", *doc}}))).ok()) {
+      db_->Rollback();
+      out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message()));
+      return out;
+    }
     ActionResult r;
     r.instance = inst.id;
     r.changed = true;

@@ -135,6 +135,8 @@ class StoreImpl : public Store {
                       const std::string& request_id, Outcome outcome, const Instance* inst, Doc extra = {});
   std::optional<ActionResult> Repeated(const std::string& request_id, const std::string& instance);
   Doc ActorFields(const std::string& actor, const User* user) const;
+  Status CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
+                        const std::string& request_id, const Doc& extra);
 
   std::unique_ptr<Db> db_;
   Lang lang_;
