@@ -3,9 +3,12 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <iostream>
 
 #include "gridstat/diagnostic.h"
@@ -80,63 +83,123 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
   }
   Validator validator(program, c.L());
   size_t counts[3] = {0, 0, 0};
-  // Records are split out in order, validated in batches (on `jobs` threads), and
-  // written in input order. Memory is bounded by the batches in flight.
+  // Records are split out in order into batches, each batch packed into one buffer;
+  // `jobs` worker threads validate batches, and the results are written in input
+  // order. Memory is bounded by the batches in flight.
   struct Batch {
     std::string path;
-    std::vector<RawRecord> records;
+    std::string text;  // the records' JSON, back to back
+    struct Item {
+      size_t offset = 0, size = 0;
+      int line = 0;
+      int other = -1;  // index into `others` for a record that is not JSON text
+    };
+    std::vector<Item> items;
+    std::vector<RawRecord> others;
   };
   struct Done {
     std::string out;
     size_t counts[3] = {0, 0, 0};
   };
-  auto run = [&validator, &previous, &c](Batch b) {
+  auto run = [&validator, &previous, &c](Batch& b) {
     Done d;
     auto emit = [&](const gridstat::Report& r) {
       d.counts[static_cast<int>(r.status)]++;
       d.out += c.json() ? ReportToJson(r) + "\n" : ReportToText(r, c.L());
     };
-    for (auto& raw : b.records)
-      DecodeRawRecord(b.path, std::move(raw), [&](Envelope e) { emit(validator.Validate(e, &previous)); }, emit, c.L());
+    auto on_env = [&](Envelope e) { emit(validator.Validate(e, &previous)); };
+    for (auto& it : b.items) {
+      if (it.other >= 0) DecodeRawRecord(b.path, std::move(b.others[it.other]), on_env, emit, c.L());
+      else DecodeRecordText(b.path, std::string_view(b.text).substr(it.offset, it.size), b.text.capacity() - it.offset,
+                            it.line, on_env, emit, c.L());
+    }
     return d;
   };
-  std::deque<std::future<Done>> inflight;
-  auto drain = [&](size_t keep) {
-    while (inflight.size() > keep) {
-      Done d = inflight.front().get();
-      inflight.pop_front();
-      std::cout << d.out;
-      for (int k = 0; k < 3; ++k) counts[k] += d.counts[k];
+  auto write = [&](const Done& d) {
+    std::cout << d.out;
+    for (int k = 0; k < 3; ++k) counts[k] += d.counts[k];
+  };
+  // The pool: a queue of numbered batches, and their results kept until their turn.
+  std::mutex mu;
+  std::condition_variable cv_work, cv_done;
+  std::deque<std::pair<size_t, Batch>> queue;
+  std::map<size_t, Done> results;
+  bool closing = false;
+  size_t next_seq = 0, next_out = 0;
+  const size_t window = static_cast<size_t>(jobs) * 4;
+  std::vector<std::thread> workers;
+  if (jobs > 1)
+    for (int t = 0; t < jobs; ++t)
+      workers.emplace_back([&] {
+        std::unique_lock<std::mutex> lock(mu);
+        while (true) {
+          cv_work.wait(lock, [&] { return closing || !queue.empty(); });
+          if (queue.empty()) return;
+          auto job = std::move(queue.front());
+          queue.pop_front();
+          lock.unlock();
+          Done d = run(job.second);
+          lock.lock();
+          results.emplace(job.first, std::move(d));
+          cv_done.notify_all();
+        }
+      });
+  // Writes the results that are next in order; with `wait`, until `until` batches are out.
+  auto drain = [&](size_t until) {
+    std::unique_lock<std::mutex> lock(mu);
+    while (next_out < until) {
+      cv_done.wait(lock, [&] { return results.count(next_out) > 0; });
+      Done d = std::move(results[next_out]);
+      results.erase(next_out++);
+      lock.unlock();
+      write(d);
+      lock.lock();
     }
   };
   const size_t batch_size = 512;
   for (const auto& f : files) {
-    Batch batch{f, {}};
+    Batch batch{f, {}, {}, {}};
     auto flush = [&]() {
-      if (batch.records.empty()) return;
+      if (batch.items.empty()) return;
+      batch.text.reserve(batch.text.size() + 64);  // the parser's padding after the last record
       if (jobs <= 1) {
-        Done d = run(std::move(batch));
-        std::cout << d.out;
-        for (int k = 0; k < 3; ++k) counts[k] += d.counts[k];
+        write(run(batch));
       } else {
-        inflight.push_back(std::async(std::launch::async, run, std::move(batch)));
-        drain(static_cast<size_t>(jobs) * 8);
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          queue.emplace_back(next_seq++, std::move(batch));
+        }
+        cv_work.notify_one();
+        if (next_seq - next_out > window) drain(next_seq - window);
       }
-      batch = Batch{f, {}};
+      batch = Batch{f, {}, {}, {}};
     };
-    Status st = SplitSubmissions(f, [&](RawRecord r) {
-      batch.records.push_back(std::move(r));
-      if (batch.records.size() >= batch_size) flush();
-    }, c.L());
+    Status st = SplitSubmissionTexts(f,
+        [&](std::string_view text, int line) {
+          batch.items.push_back({batch.text.size(), text.size(), line, -1});
+          batch.text.append(text);
+          if (batch.items.size() >= batch_size) flush();
+        },
+        [&](RawRecord r) {
+          batch.items.push_back({0, 0, r.line, static_cast<int>(batch.others.size())});
+          batch.others.push_back(std::move(r));
+          if (batch.items.size() >= batch_size) flush();
+        }, c.L());
     flush();
     if (!st.ok()) {
-      drain(0);
+      drain(next_seq);
       std::cout.flush();
       std::cerr << (en ? "cannot read input file: " : "无法读取输入文件: ") << f << " (" << st.message() << ")\n";
       exit = kExitCannotRun;
     }
   }
-  drain(0);
+  drain(next_seq);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    closing = true;
+  }
+  cv_work.notify_all();
+  for (auto& w : workers) w.join();
   if (counts[2] > 0 && exit == kExitOk) exit = kExitFindings;
   std::cout.flush();
   if (!c.json()) {

@@ -473,7 +473,10 @@ constexpr size_t kMaxDocumentBytes = size_t{1} << 30;
 
 // Splits JSON input into raw records. JSON Lines is streamed: memory stays bounded
 // by the largest record, whatever the size of the file.
-Status SplitJson(const std::string& path, Source& src, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+using TextSink = std::function<void(std::string_view, int)>;
+
+Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, const std::function<void(RawRecord)>& on_raw,
+                 Lang lang) {
   std::string buf;
   std::vector<char> chunk(kChunk);
   bool eof = false;
@@ -516,7 +519,7 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
     auto line_of = [&](size_t off) {
       return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), off) - line_starts.begin());
     };
-    auto emit = [&](size_t b, size_t e) { on_raw(RawRecord{Padded(s.substr(b, e - b)), line_of(b), {}, {}}); };
+    auto emit = [&](size_t b, size_t e) { on_text(s.substr(b, e - b), line_of(b)); };
     auto bad = [&](size_t at, const Problem& p) {
       RawRecord r;
       r.line = line_of(std::min(at, s.size() - 1));
@@ -590,7 +593,7 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
           while (!rest.empty() && IsSpace(rest.back())) rest.remove_suffix(1);
           size_t b = 0;
           while (b < rest.size() && IsSpace(rest[b])) ++b;
-          if (b < rest.size()) on_raw(RawRecord{Padded(rest.substr(b)), line, {}, {}});
+          if (b < rest.size()) on_text(rest.substr(b), line);
         }
         return Status::Ok();
       }
@@ -606,15 +609,15 @@ Status SplitJson(const std::string& path, Source& src, const std::function<void(
     size_t b = 0;
     while (b < l.size() && IsSpace(l[b])) ++b;
     while (l.size() > b && IsSpace(l.back())) l.remove_suffix(1);
-    if (b < l.size()) on_raw(RawRecord{Padded(l.substr(b)), line, {}, {}});
+    if (b < l.size()) on_text(l.substr(b), line);
     ++line;
     pos = eol + 1;
   }
 }
 
-Status Split(const std::string& path, Source& src, bool yaml, const std::function<void(RawRecord)>& on_raw, Lang lang,
-             const std::string* whole_text) {
-  if (!yaml) return SplitJson(path, src, on_raw, lang);
+Status Split(const std::string& path, Source& src, bool yaml, const TextSink& on_text,
+             const std::function<void(RawRecord)>& on_raw, Lang lang, const std::string* whole_text) {
+  if (!yaml) return SplitJson(path, src, on_text, on_raw, lang);
   std::string text;
   if (whole_text) {
     text = *whole_text;
@@ -643,27 +646,39 @@ bool IsYamlPath(const std::string& path) {
 
 }  // namespace
 
+void DecodeRecordText(const std::string& path, std::string_view text, size_t capacity, int line,
+                      const std::function<void(Envelope)>& on_record, const std::function<void(Report)>& on_malformed,
+                      Lang lang) {
+  thread_local JsonDecoder decoder;
+  Doc doc;
+  Problem p;
+  if (!decoder.Parse(text, &doc, &p, capacity)) {
+    on_malformed(UnreadableRecord(path, line, text, p, lang));
+    return;
+  }
+  EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang);
+}
+
 void DecodeRawRecord(const std::string& path, RawRecord raw, const std::function<void(Envelope)>& on_record,
                      const std::function<void(Report)>& on_malformed, Lang lang) {
   if (raw.malformed) { on_malformed(std::move(*raw.malformed)); return; }
   if (raw.decoded) { on_record(std::move(*raw.decoded)); return; }
-  thread_local JsonDecoder decoder;
-  Doc doc;
-  Problem p;
-  if (!decoder.Parse(raw.text, &doc, &p, raw.text.capacity())) {
-    on_malformed(UnreadableRecord(path, raw.line, raw.text, p, lang));
-    return;
-  }
-  EmitRecord(path, raw.line, std::move(doc), on_record, on_malformed, lang);
+  DecodeRecordText(path, raw.text, raw.text.capacity(), raw.line, on_record, on_malformed, lang);
 }
 
-Status SplitSubmissions(const std::string& path, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+Status SplitSubmissionTexts(const std::string& path, const std::function<void(std::string_view, int)>& on_text,
+                            const std::function<void(RawRecord)>& on_raw, Lang lang) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::Io("cannot open " + path);
   Source src(f);
-  Status st = Split(path, src, IsYamlPath(path), on_raw, lang, nullptr);
+  Status st = Split(path, src, IsYamlPath(path), on_text, on_raw, lang, nullptr);
   std::fclose(f);
   return st;
+}
+
+Status SplitSubmissions(const std::string& path, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+  return SplitSubmissionTexts(path, [&](std::string_view text, int line) { on_raw(RawRecord{Padded(text), line, {}, {}}); },
+                              on_raw, lang);
 }
 
 Status ReadSubmissions(const std::string& path, const std::function<void(Envelope)>& on_record,
@@ -675,7 +690,8 @@ Status ReadSubmissionText(const std::string& path, const std::string& text, bool
                           const std::function<void(Envelope)>& on_record,
                           const std::function<void(Report)>& on_malformed, Lang lang) {
   Source src{std::string_view(text)};
-  return Split(path, src, yaml, [&](RawRecord r) { DecodeRawRecord(path, std::move(r), on_record, on_malformed, lang); },
+  auto on_raw = [&](RawRecord r) { DecodeRawRecord(path, std::move(r), on_record, on_malformed, lang); };
+  return Split(path, src, yaml, [&](std::string_view t, int line) { on_raw(RawRecord{Padded(t), line, {}, {}}); }, on_raw,
                lang, &text);
 }
 

@@ -116,6 +116,16 @@ struct RawRecord {
 // chunks, so memory does not grow with the file; arrays and pretty-printed JSON are
 // read whole (up to 1 GiB), YAML too (up to 256 MiB).
 Status SplitSubmissions(const std::string& path, const std::function<void(RawRecord)>& on_raw, Lang lang = Lang::kZh);
+// Like SplitSubmissions, but JSON record texts come as views, valid during the call,
+// for callers that pack records into buffers of their own; YAML and records that
+// could not be split out still come as RawRecords.
+Status SplitSubmissionTexts(const std::string& path, const std::function<void(std::string_view, int)>& on_text,
+                            const std::function<void(RawRecord)>& on_raw, Lang lang = Lang::kZh);
+// Decodes one record's JSON text; `capacity` bytes are readable from text.data()
+// (64 beyond the text lets the parser work in place). Safe from several threads.
+void DecodeRecordText(const std::string& path, std::string_view text, size_t capacity, int line,
+                      const std::function<void(Envelope)>& on_record, const std::function<void(Report)>& on_malformed,
+                      Lang lang = Lang::kZh);
 // Decodes one raw record; safe to call from several threads at once.
 void DecodeRawRecord(const std::string& path, RawRecord raw, const std::function<void(Envelope)>& on_record,
                      const std::function<void(Report)>& on_malformed, Lang lang = Lang::kZh);
