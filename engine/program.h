@@ -42,6 +42,7 @@ int32_t DaysFromCivil(int y, int m, int d);
 void CivilFromDays(int32_t days, int* y, int* m, int* d);
 bool ParseYearMonth(std::string_view s, int32_t* out);
 bool ParseDate(std::string_view s, int32_t* out);
+bool ValidDate(int y, int m, int d);
 std::string FormatYearMonth(int32_t ym);
 std::string FormatDate(int32_t days);
 

@@ -30,10 +30,12 @@ bool Gb11643Valid(std::string_view id) {
   if (id.size() != 18) return false;
   for (int i = 0; i < 17; ++i)
     if (id[i] < '0' || id[i] > '9') return false;
-  int32_t days;
-  char date[11];
-  std::snprintf(date, sizeof date, "%.4s-%.2s-%.2s", id.data() + 6, id.data() + 10, id.data() + 12);
-  if (!engine::ParseDate(date, &days)) return false;
+  auto num = [&](int at, int n) {
+    int v = 0;
+    for (int i = at; i < at + n; ++i) v = v * 10 + (id[i] - '0');
+    return v;
+  };
+  if (!engine::ValidDate(num(6, 4), num(10, 2), num(12, 2))) return false;
   static const int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
   static const char kCheck[] = "10X98765432";
   int sum = 0;
@@ -84,14 +86,18 @@ bool ParseYearMonth(std::string_view s, int32_t* out) {
   return true;
 }
 
+bool ValidDate(int y, int m, int d) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 0 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap);
+}
+
 bool ParseDate(std::string_view s, int32_t* out) {
   int y, m, d;
   if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !Digits(s, 0, 4, &y) || !Digits(s, 5, 2, &m) ||
-      !Digits(s, 8, 2, &d) || m < 1 || m > 12 || d < 1)
+      !Digits(s, 8, 2, &d) || !ValidDate(y, m, d))
     return false;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[m - 1] + (m == 2 && leap)) return false;
   *out = DaysFromCivil(y, m, d);
   return true;
 }

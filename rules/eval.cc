@@ -105,12 +105,12 @@ Value CallFn(const Node& n, EvalContext& ctx) {
     }
     case Fn::kDate: {
       auto y = Int(a[0]), m = Int(a[1]), d = Int(a[2]);
-      int32_t days;
-      char buf[32];
-      if (!y || !m || !d || *y < 0 || *y > 9999 || *m < 0 || *m > 99 || *d < 0 || *d > 99) { ctx.fault = kBadArgument; return Unknown(); }
-      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d));
-      if (!ParseDate(buf, &days)) { ctx.fault = kBadArgument; return Unknown(); }
-      return Value::Date(days);
+      if (!y || !m || !d || *y < 0 || *y > 9999 || *m < 1 || *m > 12 || *d < 1 || *d > 31 ||
+          !ValidDate(static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d))) {
+        ctx.fault = kBadArgument;
+        return Unknown();
+      }
+      return Value::Date(DaysFromCivil(static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d)));
     }
     case Fn::kMonthsBetween: return Value::Num(Decimal::FromInt(a[1].i - a[0].i));
     case Fn::kAgeAt: {
@@ -124,9 +124,10 @@ Value CallFn(const Node& n, EvalContext& ctx) {
     case Fn::kGb11643: return Value::Bool(Gb11643Valid(a[0].s));
     case Fn::kIdBirth: {
       if (!Gb11643Valid(a[0].s)) return Unknown();
-      int32_t ym;
-      std::string s = std::string(a[0].s.substr(6, 4)) + "-" + std::string(a[0].s.substr(10, 2));
-      return ParseYearMonth(s, &ym) ? Value::YearMonth(ym) : Unknown();
+      const std::string_view id = a[0].s;
+      int y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 + (id[9] - '0');
+      int m = (id[10] - '0') * 10 + (id[11] - '0');
+      return Value::YearMonth(y * 12 + m - 1);  // a valid number holds a real date
     }
     case Fn::kIdSex:
       if (!Gb11643Valid(a[0].s)) return Unknown();
