@@ -446,6 +446,7 @@ int main(int argc, char** argv) {
   publish->add_option("--defs", defs)->required();
   auto* migrate = app.add_subcommand("migrate", "move instances to the current definitions version");
   add_db(migrate);
+  migrate->add_option("--as", as, "user (of the top tier)")->required();
   migrate->add_option("--instance", instances);
   auto* backup = app.add_subcommand("backup", "copy the store while others work (SQLite online backup)");
   add_db(backup);
@@ -501,6 +502,9 @@ int main(int argc, char** argv) {
                                       a.outcome = Outcome::kRefused;
                                       a.code = "envelope";
                                       a.message = r.findings.empty() ? "" : r.findings[0].message;
+                                      // Recorded like every refused attempt.
+                                      Status rs = store->RecordRefusal(as, draft ? "save" : "submit", a.instance, a.code, a.message);
+                                      if (!rs.ok()) { a.outcome = Outcome::kCannotRun; a.message = rs.message(); }
                                       bad.push_back(a);
                                     }, common.L());
         if (!st.ok()) {
@@ -635,7 +639,7 @@ int main(int argc, char** argv) {
       std::cout << *r << "\n";
       return kExitOk;
     }
-    if (*migrate) return PrintResults(store->Migrate(instances), common, true);
+    if (*migrate) return PrintResults(store->Migrate(as, instances), common, true);
     if (*orgup) {
       auto r = store->OrgUpdate(org_file);
       if (!r.ok()) return fail(r.status());

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/json.h"
+#include "engine/refdata.h"
 #include "gridstat/store.h"
 
 using namespace gridstat;
@@ -519,7 +520,8 @@ TEST_CASE("replay: unchanged definitions change nothing; a changed rule exactly 
   REQUIRE(hash.ok());
   auto shown = s->Show(kAgri, std::nullopt);
   CHECK(*json::GetStr(*shown, "definitions") != *hash);
-  auto migrated = s->Migrate({kAgri});
+  CHECK(s->Migrate("town_t", {kAgri})[0].code == "no_permission");  // only the top tier migrates
+  auto migrated = s->Migrate("region", {kAgri});
   REQUIRE(migrated.size() == 1);
   CHECK(migrated[0].outcome == Outcome::kDone);
   CHECK(*json::GetStr(*s->Show(kAgri, std::nullopt), "definitions") == *hash);
@@ -599,4 +601,68 @@ TEST_CASE("backup: a copy taken while another process writes verifies with every
   CHECK(v.events >= 130);
   CHECK(s->Verify().ok);
   CHECK_FALSE(s->Backup(copy).ok());  // never overwrites
+}
+
+TEST_CASE("audit: a well-chained but unlawful event is caught", "[audit]") {
+  std::string path;
+  {
+    auto s = NewStore(&path);
+    s->Release("region", "agri_village", "2021", "450123100000", "");
+    REQUIRE(s->Verify().ok);
+  }
+  // Forge the next event with a correct hash: the coordinator "accepts" a released report.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT seq, hash, body FROM events WHERE instance = ? ORDER BY seq DESC LIMIT 1", -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, kAgri.c_str(), -1, SQLITE_TRANSIENT);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  auto creation = ParseJsonDocument(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)));
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", -1, &st, nullptr);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  int64_t seq = sqlite3_column_int64(st, 0) + 1;
+  std::string prev = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+  sqlite3_finalize(st);
+  Doc body = json::Obj({{"kind", json::Str("action")}, {"action", json::Str("accept")}, {"workflow", json::Str("agri_report")},
+                        {"instance", json::Str(kAgri)}, {"from", json::Str("released")}, {"to", json::Str("accepted")},
+                        {"jurisdiction", json::Str(kV)}, {"jurisdiction_before", json::Str(kV)}, {"version", json::Int(2)},
+                        {"refused", json::Bool(false)}, {"actor", json::Str("coord_v")}, {"role", json::Str("coordinator")},
+                        {"actor_division", json::Str(kV)}, {"request_id", json::Null()}, {"comment", json::Null()}, {"target", json::Null()},
+                        {"definitions", *creation->Find("definitions")}, {"seq", json::Int(seq)}, {"at", json::Str("2022-01-10T02:00:00Z")}});
+  std::string canonical = json::Canonical(body);
+  std::string hash = engine::Sha256Hex(prev + "\n" + canonical);
+  sqlite3_prepare_v2(db, "INSERT INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, '', ?, ?, ?)", -1, &st, nullptr);
+  sqlite3_bind_int64(st, 1, seq);
+  sqlite3_bind_text(st, 2, kAgri.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, canonical.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, prev.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, hash.c_str(), -1, SQLITE_TRANSIENT);
+  REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_exec(db, ("UPDATE instances SET state = 'accepted', version = 2 WHERE id = '" + kAgri + "'").c_str(), nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto s = Store::Open(path);
+  REQUIRE(s.ok());
+  auto v = (*s)->Verify();
+  CHECK_FALSE(v.ok);
+  CHECK(v.first_bad_seq == seq);
+  CHECK(v.problem.find("cannot start from 'released'") != std::string::npos);
+  // The current definitions must be the last published ones.
+  Exec(path, "UPDATE meta SET value = 'x' WHERE key = 'current_definitions'");
+  CHECK_FALSE(Store::Open(path).ok());
+}
+
+TEST_CASE("workflow: a request id used for another request is refused, not swallowed", "[workflow]") {
+  auto s = AgriIn("submitted");
+  auto a = Act1(*s, "town_t", kAgri, "return", "请核实", "", "q1");
+  REQUIRE(a.outcome == Outcome::kDone);
+  int64_t n = EventCount(*s, kAgri);
+  auto b = Act1(*s, "county_c", kAgri, "return", "x", "", "q1");
+  CHECK(b.outcome == Outcome::kRefused);
+  CHECK(b.code == "request_id_reused");
+  CHECK(EventCount(*s, kAgri) == n + 1);  // recorded
+  auto c = Act1(*s, "town_t", kAgri, "return", "请核实", "", "q1");
+  CHECK(c.repeated);
+  CHECK(EventCount(*s, kAgri) == n + 1);
 }

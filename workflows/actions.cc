@@ -84,7 +84,8 @@ ActionResult StoreImpl::Refuse(const std::string& instance, const std::string& a
   return Failure(instance, outcome, code, message);
 }
 
-std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, const std::string& instance) {
+std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, const std::string& instance,
+                                                const std::string& actor, const std::string& action) {
   if (request_id.empty()) return std::nullopt;
   Stmt s(db_.get(), "SELECT body FROM events WHERE request_id = ? AND instance = ? ORDER BY seq LIMIT 1");
   s.Bind(1, request_id).Bind(2, instance);
@@ -93,18 +94,51 @@ std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, c
   ActionResult r;
   r.instance = instance;
   r.repeated = true;
+  const std::string* was_actor = body.ok() ? json::GetStr(*body, "actor") : nullptr;
+  const std::string* was_action = body.ok() ? json::GetStr(*body, "action") : nullptr;
+  if (!actor.empty() && (!was_actor || *was_actor != actor || !was_action || *was_action != action)) {
+    // The same id for another request: refused, so that neither request is lost unseen.
+    r.repeated = false;
+    r.outcome = Outcome::kRefused;
+    r.code = "request_id_reused";
+    r.message = Msg("请求编号 " + request_id + " 已被另一个请求使用过(" + (was_actor ? *was_actor : "") + " " + (was_action ? *was_action : "") + "),请换一个编号",
+                    "request id " + request_id + " was already used for another request (" + (was_actor ? *was_actor : "") + " " +
+                        (was_action ? *was_action : "") + "); use a new id");
+    return r;
+  }
   if (body.ok()) {
     const Doc* refused = body->Find("refused");
     if (refused && refused->boolean) {
       const std::string* code = json::GetStr(*body, "reason");
       const std::string* msg = json::GetStr(*body, "message");
-      r.outcome = code && *code == "stale_version" ? Outcome::kConflict : Outcome::kRefused;
+      r.outcome = code && (*code == "stale_version" || *code == "conflict") ? Outcome::kConflict : Outcome::kRefused;
       r.code = code ? *code : "";
       r.message = msg ? *msg : "";
     }
   }
   if (r.message.empty()) r.message = Msg("请求 " + request_id + " 已处理过,未重复执行", "request " + request_id + " was already handled; nothing was done again");
   return r;
+}
+
+// A lost race: the instance's last change, by someone else, moved it away from a state
+// `a` starts from. Returns who made that change.
+std::optional<std::string> StoreImpl::LostRace(const Instance& inst, const WorkflowDef& wf, const ActionDef& a,
+                                               const std::string& actor) {
+  Stmt last(db_.get(), "SELECT body FROM events WHERE instance = ? ORDER BY seq DESC");
+  last.Bind(1, inst.id);
+  while (last.Step()) {
+    auto b = ParseJsonDocument(last.Text(0));
+    if (!b.ok()) return std::nullopt;
+    const Doc* refused = b->Find("refused");
+    if (refused && refused->boolean) continue;
+    const std::string* prev = json::GetStr(*b, "from");
+    const std::string* who = json::GetStr(*b, "actor");
+    if (prev && who && *who != actor && json::GetInt(*b, "version") == inst.version &&
+        std::find(a.from.begin(), a.from.end(), wf.FindState(*prev)) != a.from.end())
+      return *who;
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 // ---- act ------------------------------------------------------------------
@@ -118,7 +152,13 @@ std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
   }
   const User* user = org_.FindUser(req.actor);
   for (const auto& id : req.instances) {
-    if (auto rep = Repeated(req.request_id, id)) { out.push_back(*rep); continue; }
+    if (auto rep = Repeated(req.request_id, id, req.actor, req.action)) {
+      if (rep->code == "request_id_reused")
+        out.push_back(Refuse(id, req.actor, org_.FindUser(req.actor), req.action, rep->code, rep->message, "", Outcome::kRefused, nullptr));
+      else
+        out.push_back(*rep);
+      continue;
+    }
     auto inst = GetInstance(id);
     if (!user) {
       out.push_back(Refuse(id, req.actor, nullptr, req.action, "no_user", Msg("用户「" + req.actor + "」不存在", "no user '" + req.actor + "'"),
@@ -156,10 +196,6 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, Outcome o = Outcome::kRefused) {
     return Refuse(inst.id, actor, user, req.action, code, Msg(zh, en), req.request_id, o, &inst);
   };
-  if (req.if_version && *req.if_version != inst.version)
-    return refuse("stale_version", "实例已是第 " + std::to_string(inst.version) + " 版,不是您看到的第 " + std::to_string(*req.if_version) + " 版;请刷新后重试",
-                  "instance is at version " + std::to_string(inst.version) + ", not " + std::to_string(*req.if_version) + "; reload and retry",
-                  Outcome::kConflict);
   int ai = wf.FindAction(req.action);
   if (ai < 0 || wf.actions[ai].needs_submission || wf.actions[ai].from_none) {
     std::vector<std::string> names;
@@ -171,26 +207,17 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   if (!MayTake(*user, prog, a, inst.division))
     return refuse("no_permission", "角色 " + user->role + "(" + user->division + ")不能对该实例执行「" + a.label + "」(" + a.name + ")",
                   "role " + user->role + " (" + user->division + ") may not take '" + a.name + "' on this instance");
+  // The version check comes after the permission check: a stranger learns nothing of versions.
+  if (req.if_version && *req.if_version != inst.version)
+    return refuse("stale_version", "实例已是第 " + std::to_string(inst.version) + " 版,不是您看到的第 " + std::to_string(*req.if_version) + " 版;请刷新后重试",
+                  "instance is at version " + std::to_string(inst.version) + ", not " + std::to_string(*req.if_version) + "; reload and retry",
+                  Outcome::kConflict);
   int from = wf.FindState(inst.state);
   if (std::find(a.from.begin(), a.from.end(), from) == a.from.end()) {
-    // A lost race: the last change moved the instance away from a state this action starts from.
-    Stmt last(db_.get(), "SELECT body FROM events WHERE instance = ? ORDER BY seq DESC");
-    last.Bind(1, inst.id);
-    while (last.Step()) {
-      auto b = ParseJsonDocument(last.Text(0));
-      if (!b.ok()) break;
-      const Doc* refused = b->Find("refused");
-      if (refused && refused->boolean) continue;
-      const std::string* prev = json::GetStr(*b, "from");
-      const std::string* who = json::GetStr(*b, "actor");
-      if (prev && who && *who != actor && wf.FindState(*prev) >= 0 &&
-          std::find(a.from.begin(), a.from.end(), wf.FindState(*prev)) != a.from.end() &&
-          json::GetInt(*b, "version") == inst.version)
-        return refuse("conflict", "冲突:实例刚被 " + (who ? *who : std::string("他人")) + " 从「" + *prev + "」改为「" + inst.state + "」,您的「" + a.label + "」未执行",
-                      "conflict: " + (who ? *who : std::string("someone")) + " just moved the instance from '" + *prev + "' to '" + inst.state + "'; your '" + a.name + "' was not applied",
-                      Outcome::kConflict);
-      break;
-    }
+    if (auto who = LostRace(inst, wf, a, actor))
+      return refuse("conflict", "冲突:实例刚被 " + *who + " 改为「" + inst.state + "」,您的「" + a.label + "」未执行",
+                    "conflict: " + *who + " just moved the instance to '" + inst.state + "'; your '" + a.name + "' was not applied",
+                    Outcome::kConflict);
     return refuse("wrong_state", "当前状态为「" + inst.state + "」,只有在「" + StateNames(wf, a.from) + "」状态才能执行「" + a.label + "」",
                   "the instance is '" + inst.state + "'; '" + a.name + "' needs " + StateNames(wf, a.from));
   }
@@ -320,7 +347,7 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
   std::string scope_id = wf->name + "/" + period + "/" + under;
   const User* user = org_.FindUser(actor);
-  if (auto rep = Repeated(request_id, scope_id)) { db_->Rollback(); out.push_back(*rep); return out; }
+  if (auto rep = Repeated(request_id, scope_id, actor, a->name)) { db_->Rollback(); out.push_back(*rep); return out; }
   if (!user || Level(under) == 0 || !MayTake(*user, *current_, *a, under)) {
     std::string code = !user ? "no_user" : Level(under) == 0 ? "bad_target" : "no_permission";
     std::string msg = !user ? Msg("用户「" + actor + "」不存在", "no user '" + actor + "'")
@@ -407,14 +434,15 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     const Doc* data = doc.ok() ? doc->Find("data") : nullptr;
     if (!id || id->empty() || !kind || (*kind != "find" && *kind != "verify") || !division || Level(*division) == 0 ||
         !data || data->kind != Doc::Kind::kObject) {
-      out.push_back(Failure(where, Outcome::kRefused, "bad_row",
-                            Msg(where + ": 任务行应为 {\"id\", \"kind\": find|verify, \"division\": 区划树中的代码, \"data\": {…}}",
-                                where + ": a task row needs id, kind (find|verify), a division of the tree and a data object")));
+      out.push_back(Refuse(wf.name + "/" + period + "/" + (id && !id->empty() ? *id : where), actor, user, a->name, "bad_row",
+                           Msg(where + ": 任务行应为 {\"id\", \"kind\": find|verify, \"division\": 区划树中的代码, \"data\": {…}}",
+                               where + ": a task row needs id, kind (find|verify), a division of the tree and a data object"),
+                           "", Outcome::kRefused, nullptr));
       continue;
     }
     Instance inst;
     inst.id = wf.name + "/" + period + "/" + *id;
-    if (auto rep = Repeated("import:" + inst.id, inst.id)) { out.push_back(*rep); continue; }
+    if (auto rep = Repeated("import:" + inst.id, inst.id, "", "")) { out.push_back(*rep); continue; }
     if (GetInstance(inst.id)) {
       out.push_back(Failure(where, Outcome::kDone, "exists", Msg(where + ": 任务 " + *id + " 已导入,未重复创建", where + ": task " + *id + " exists; not created again")));
       continue;
@@ -467,7 +495,9 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     const WorkflowDef* cwf = WorkflowFor(*current_, raw.survey);
     std::string where = raw.file + ":" + std::to_string(raw.line);
     if (!cwf) {
-      out.push_back(Failure(where, Outcome::kRefused, "no_workflow", Msg(where + ": 没有流程承载调查表「" + raw.survey + "」", where + ": no workflow carries survey '" + raw.survey + "'")));
+      out.push_back(Refuse(where, actor, user, draft ? "save" : "submit", "no_workflow",
+                           Msg(where + ": 没有流程承载调查表「" + raw.survey + "」", where + ": no workflow carries survey '" + raw.survey + "'"),
+                           request_id, Outcome::kRefused, nullptr));
       continue;
     }
     // Find the instance: named outright, or by survey, period and record key.
@@ -479,7 +509,9 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     } else {
       auto k = Validator(current_).RecordKey(raw);
       if (!k) {
-        out.push_back(Failure(where, Outcome::kRefused, "no_key", Msg(where + ": 报表缺少记录键,无法确定对应的实例", where + ": the submission lacks its record key; cannot find its instance")));
+        out.push_back(Refuse(where, actor, user, draft ? "save" : "submit", "no_key",
+                             Msg(where + ": 报表缺少记录键,无法确定对应的实例", where + ": the submission lacks its record key; cannot find its instance"),
+                             request_id, Outcome::kRefused, nullptr));
         continue;
       }
       key = *k;
@@ -488,7 +520,13 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
       if (s.Step()) { id = s.Text(0); inst = GetInstance(id); }
       else id = cwf->name + "/" + raw.period + "/" + RecordKeyForId(key);
     }
-    if (auto rep = Repeated(request_id, id)) { out.push_back(*rep); continue; }
+    if (auto rep = Repeated(request_id, id, actor, draft ? "save" : "submit")) {
+      if (rep->code == "request_id_reused")
+        out.push_back(Refuse(id, actor, user, draft ? "save" : "submit", rep->code, rep->message, "", Outcome::kRefused, nullptr));
+      else
+        out.push_back(*rep);
+      continue;
+    }
     auto prog_r = ProgramFor(inst ? inst->definitions : current_hash_);
     if (!prog_r.ok()) { out.push_back(Failure(id, Outcome::kCannotRun, "store", prog_r.status().message())); continue; }
     const engine::Program& prog = **prog_r;
@@ -540,6 +578,13 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     if (!create) {
       int from = wf.FindState(cur.state);
       if (std::find(a->from.begin(), a->from.end(), from) == a->from.end()) {
+        if (auto who = LostRace(cur, wf, *a, actor)) {
+          out.push_back(Refuse(id, actor, user, action, "conflict",
+                               Msg("冲突:实例刚被 " + *who + " 改为「" + cur.state + "」,您的「" + a->label + "」未执行",
+                                   "conflict: " + *who + " just moved the instance to '" + cur.state + "'; your '" + a->name + "' was not applied"),
+                               request_id, Outcome::kConflict, &cur));
+          continue;
+        }
         out.push_back(refuse("wrong_state", "当前状态为「" + cur.state + "」,只有在「" + StateNames(wf, a->from) + "」状态才能" + a->label,
                              "the instance is '" + cur.state + "'; '" + a->name + "' needs " + StateNames(wf, a->from)));
         continue;
@@ -675,10 +720,33 @@ Result<std::string> StoreImpl::Publish(const std::string& defs_dir, std::vector<
   return *hash;
 }
 
-std::vector<ActionResult> StoreImpl::Migrate(const std::vector<std::string>& ids) {
+Status StoreImpl::RecordRefusal(const std::string& actor, const std::string& action, const std::string& where,
+                                const std::string& code, const std::string& message) {
+  Status st = db_->Begin();
+  if (!st.ok()) return st;
+  ActionResult r = Refuse(where, actor, org_.FindUser(actor), action, code, message, "", Outcome::kRefused, nullptr);
+  if (r.outcome == Outcome::kCannotRun) { db_->Rollback(); return Status::Io(r.message); }
+  st = db_->Commit();
+  if (!st.ok()) db_->Rollback();
+  return st;
+}
+
+std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std::vector<std::string>& ids) {
   std::vector<ActionResult> out;
   Status st = db_->Begin();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
+  const User* user = org_.FindUser(actor);
+  int r = user ? current_->FindRole(user->role) : -1;
+  int top = 99;
+  for (auto& t : current_->tiers) top = std::min(top, t.level);
+  if (r < 0 || current_->roles[r].tier < 0 || current_->tiers[current_->roles[r].tier].level != top) {
+    out.push_back(Refuse("", actor, user, "migrate", user ? "no_permission" : "no_user",
+                         user ? Msg("只有最上级(" + std::to_string(top) + " 级)的用户可以迁移实例的定义版本", "only a user of the top tier may migrate instances")
+                              : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"),
+                         "", Outcome::kRefused, nullptr));
+    if (out.back().outcome == Outcome::kCannotRun || !db_->Commit().ok()) db_->Rollback();
+    return out;
+  }
   std::vector<std::string> targets = ids;
   if (targets.empty()) {
     Stmt s(db_.get(), "SELECT id FROM instances WHERE definitions != ? ORDER BY id");
@@ -687,21 +755,29 @@ std::vector<ActionResult> StoreImpl::Migrate(const std::vector<std::string>& ids
   }
   for (auto& id : targets) {
     auto inst = GetInstance(id);
-    if (!inst) { out.push_back(Failure(id, Outcome::kRefused, "no_instance", Msg("实例「" + id + "」不存在", "no instance '" + id + "'"))); continue; }
+    if (!inst) {
+      out.push_back(Refuse(id, actor, user, "migrate", "no_instance", Msg("实例「" + id + "」不存在", "no instance '" + id + "'"), "", Outcome::kRefused, nullptr));
+      continue;
+    }
     if (inst->definitions == current_hash_) continue;
     if (current_->FindWorkflow(inst->workflow) < 0 ||
         current_->workflows[current_->FindWorkflow(inst->workflow)].FindState(inst->state) < 0) {
-      out.push_back(Failure(id, Outcome::kRefused, "incompatible", Msg("当前定义中没有流程 " + inst->workflow + " 或状态 " + inst->state + ",不能迁移",
-                                                                      "the current definitions lack workflow " + inst->workflow + " or state " + inst->state)));
+      out.push_back(Refuse(id, actor, user, "migrate", "incompatible",
+                           Msg("当前定义中没有流程 " + inst->workflow + " 或状态 " + inst->state + ",不能迁移",
+                               "the current definitions lack workflow " + inst->workflow + " or state " + inst->state),
+                           "", Outcome::kRefused, &*inst));
       continue;
     }
     std::string old = inst->definitions;
     inst->definitions = current_hash_;
     inst->version += 1;
-    auto ev = AppendEvent(json::Obj({{"kind", json::Str("migrate")}, {"instance", json::Str(id)}, {"workflow", json::Str(inst->workflow)},
+    Doc body = ActorFields(actor, user);
+    for (auto& m : json::Obj({{"kind", json::Str("migrate")}, {"instance", json::Str(id)}, {"workflow", json::Str(inst->workflow)},
                                      {"from_definitions", json::Str(old)}, {"definitions", json::Str(current_hash_)},
                                      {"version", json::Int(inst->version)}, {"state", json::Str(inst->state)},
-                                     {"jurisdiction", json::Str(inst->division)}}));
+                                     {"jurisdiction", json::Str(inst->division)}}).members)
+      json::Set(&body, m.first, m.second);
+    auto ev = AppendEvent(body);
     if (!ev.ok() || !(st = PutInstance(*inst, false)).ok()) {
       db_->Rollback();
       out.assign(1, Failure(id, Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message()));

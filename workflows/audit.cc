@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,6 +22,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A member's text, or "" when it is absent or not text: the verifier reads hostile input.
+std::string Str(const Doc& d, const char* key) {
+  const std::string* v = json::GetStr(d, key);
+  return v ? *v : std::string();
+}
+
 struct EventRow {
   int64_t seq = 0;
   std::string instance, request_id, body, prev_hash, hash;
@@ -34,6 +41,7 @@ struct AuditData {
   std::vector<Instance> instances;
   std::vector<Doc> units;  // uscc, instance, revision, division, data, accepted_seq
   Doc org;                 // users and grids
+  std::string current_definitions;  // meta.current_definitions
 };
 
 Doc RevisionDoc(const Revision& r) {
@@ -87,6 +95,7 @@ class Verifier {
     std::map<std::string, int64_t> last_seq;          // instance -> last event touching it
     std::vector<Doc> bodies(d_.events.size());
     Doc org;
+    std::string current_defs;  // made current by the last publish event so far
     for (size_t n = 0; n < d_.events.size(); ++n) {
       const EventRow& e = d_.events[n];
       int64_t want_seq = static_cast<int64_t>(n) + 1;
@@ -104,10 +113,11 @@ class Verifier {
       const std::string* req = json::GetStr(b, "request_id");
       if (e.instance != (inst_id ? *inst_id : "")) return Fail(e.seq, "the instance column differs from the body");
       if (e.request_id != (req ? *req : "")) return Fail(e.seq, "the request_id column differs from the body");
-      const std::string kind = json::GetStr(b, "kind") ? *json::GetStr(b, "kind") : "";
+      const std::string kind = json::GetStr(b, "kind") ? Str(b, "kind") : "";
       if (kind == "publish") {
         const std::string* h = json::GetStr(b, "definitions");
         if (!h || !d_.definitions.count(*h)) return Fail(e.seq, "published definitions are not stored");
+        current_defs = *h;
         continue;
       }
       if (kind == "org") {
@@ -120,7 +130,9 @@ class Verifier {
       if (kind == "migrate") {
         auto it = derived.find(*inst_id);
         if (it == derived.end()) return Fail(e.seq, "migrates an instance that does not exist");
-        it->second.definitions = *json::GetStr(b, "definitions");
+        if (Str(b, "definitions") != current_defs) return Fail(e.seq, "migrates to definitions that were not current");
+        if (Str(b, "from_definitions") != it->second.definitions) return Fail(e.seq, "migrates from definitions the instance was not on");
+        it->second.definitions = Str(b, "definitions");
         it->second.version = json::GetInt(b, "version");
         continue;
       }
@@ -130,6 +142,11 @@ class Verifier {
       auto s = [&](const char* k) { const std::string* v = json::GetStr(b, k); return v ? *v : std::string(); };
       const Doc* from = b.Find("from");
       auto it = derived.find(*inst_id);
+      {  // the step must be one the workflow allows, taken by someone allowed to take it
+        std::string why = Lawful(b, from && from->kind != Doc::Kind::kNull, it == derived.end() ? nullptr : &it->second, org,
+                                 current_defs);
+        if (!why.empty()) return Fail(e.seq, why);
+      }
       if (!from || from->kind == Doc::Kind::kNull) {
         if (it != derived.end()) return Fail(e.seq, "creates an instance that already exists");
         Instance i;
@@ -158,7 +175,7 @@ class Verifier {
         sub_defs[key] = s("definitions");
       }
       if (const Doc* unit = b.Find("unit")) {
-        units[*json::GetStr(*unit, "uscc")] = json::Obj({{"instance", json::Str(*inst_id)}, {"revision", json::Int(json::GetInt(*unit, "revision"))},
+        units[Str(*unit, "uscc")] = json::Obj({{"instance", json::Str(*inst_id)}, {"revision", json::Int(json::GetInt(*unit, "revision"))},
                                                          {"division", json::Str(s("jurisdiction"))}, {"accepted_seq", json::Int(e.seq)}});
       }
     }
@@ -184,10 +201,10 @@ class Verifier {
       int64_t seq = sub_seq[key];
       const Doc* draft = sub.Find("draft");
       const Doc* previous = sub.Find("previous");
-      std::string pi = previous && previous->kind == Doc::Kind::kObject ? *json::GetStr(*previous, "instance") : "";
+      std::string pi = previous && previous->kind == Doc::Kind::kObject ? Str(*previous, "instance") : "";
       int64_t pr = previous && previous->kind == Doc::Kind::kObject ? json::GetInt(*previous, "revision") : 0;
-      if (r.seq != seq || r.draft != (draft && draft->boolean) || r.data_hash != *json::GetStr(sub, "data_hash") ||
-          r.findings_hash != *json::GetStr(sub, "findings_hash") || r.status != *json::GetStr(sub, "status") ||
+      if (r.seq != seq || r.draft != (draft && draft->boolean) || r.data_hash != Str(sub, "data_hash") ||
+          r.findings_hash != Str(sub, "findings_hash") || r.status != Str(sub, "status") ||
           r.definitions != sub_defs[key] || r.previous_instance != pi || r.previous_revision != pr)
         return Fail(seq, "submission " + key + " differs from its event");
       if (engine::Sha256Hex(r.envelope) != r.data_hash) return Fail(seq, "submission " + key + ": data does not match its hash");
@@ -199,18 +216,18 @@ class Verifier {
       if (!seen.count(key)) return Fail(sub_seq[key], "submission " + key + " is missing from the store");
     // The unit registry is what the accept events say.
     std::map<std::string, const Doc*> unit_rows;
-    for (auto& u : d_.units) unit_rows[*json::GetStr(u, "uscc")] = &u;
+    for (auto& u : d_.units) unit_rows[Str(u, "uscc")] = &u;
     if (unit_rows.size() != units.size()) return Fail(static_cast<int64_t>(d_.events.size()), "the unit registry does not match the accept events");
     for (auto& [uscc, want] : units) {
       auto it = unit_rows.find(uscc);
       int64_t seq = json::GetInt(want, "accepted_seq");
       if (it == unit_rows.end()) return Fail(seq, "unit " + uscc + " is missing from the registry");
       const Doc& row = *it->second;
-      if (*json::GetStr(row, "instance") != *json::GetStr(want, "instance") || json::GetInt(row, "revision") != json::GetInt(want, "revision") ||
-          *json::GetStr(row, "division") != *json::GetStr(want, "division") || json::GetInt(row, "accepted_seq") != seq)
+      if (Str(row, "instance") != Str(want, "instance") || json::GetInt(row, "revision") != json::GetInt(want, "revision") ||
+          Str(row, "division") != Str(want, "division") || json::GetInt(row, "accepted_seq") != seq)
         return Fail(seq, "unit " + uscc + " differs from its accept event");
       for (auto& r : d_.submissions) {
-        if (r.instance != *json::GetStr(want, "instance") || r.revision != json::GetInt(want, "revision")) continue;
+        if (r.instance != Str(want, "instance") || r.revision != json::GetInt(want, "revision")) continue;
         auto env = ParseJsonDocument(r.envelope);
         const Doc* data = env.ok() ? env->Find("data") : nullptr;
         const Doc* stored = row.Find("data");
@@ -218,10 +235,69 @@ class Verifier {
       }
     }
     if (json::Canonical(org) != json::Canonical(d_.org)) return Fail(static_cast<int64_t>(d_.events.size()), "the organisation differs from the last org event");
+    if (d_.current_definitions != current_defs)
+      return Fail(static_cast<int64_t>(d_.events.size()), "the current definitions differ from the last publish event");
     return r_;
   }
 
  private:
+  // Why an allowed (not refused) action event is not a lawful step, or "" when it is.
+  std::string Lawful(const Doc& b, bool has_from, const Instance* inst, const Doc& org, const std::string& current_defs) {
+    std::string defs = Str(b, "definitions");
+    auto prog = Program(defs);
+    if (!prog) return "names definitions " + defs + " that are missing or altered";
+    if (!has_from && defs != current_defs) return "creates an instance under definitions that were not current";
+    int w = prog->FindWorkflow(Str(b, "workflow"));
+    if (w < 0) return "names an unknown workflow";
+    const auto& wf = prog->workflows[w];
+    int a = wf.FindAction(Str(b, "action"));
+    if (a < 0) return "names an action its workflow does not have";
+    const auto& act = wf.actions[a];
+    std::string from = has_from ? Str(b, "from") : "", to = Str(b, "to");
+    if (has_from ? std::find(act.from.begin(), act.from.end(), wf.FindState(from)) == act.from.end() : !act.from_none)
+      return "'" + act.name + "' cannot start from " + (has_from ? "'" + from + "'" : std::string("nothing"));
+    if (to != (act.is_save ? from : (act.to >= 0 ? wf.states[act.to].name : std::string())))
+      return "'" + act.name + "' does not lead to '" + to + "'";
+    if (act.needs_comment && Str(b, "comment").empty()) return "'" + act.name + "' lacks its comment";
+    std::string before = has_from ? (inst ? inst->division : "") : Str(b, "jurisdiction");
+    std::string after = Str(b, "jurisdiction");
+    const engine::Table* tree = prog->division_tree >= 0 ? &prog->tables[prog->division_tree] : nullptr;
+    if (!tree) return "its definitions have no division tree";
+    auto parent = [&](const std::string& c) { const auto* e = tree->Find(c); return e ? e->parent : std::string(); };
+    auto within = [&](const std::string& c, const std::string& anc) {
+      const auto* e = tree->Find(c);
+      for (int g = 0; e && g < 16; ++g) {
+        if (e->code == anc) return true;
+        e = e->parent.empty() ? nullptr : tree->Find(e->parent);
+      }
+      return false;
+    };
+    std::string want_after = before;
+    if (act.move == engine::ActionDef::Move::kTarget) want_after = Str(b, "target");
+    if (act.move == engine::ActionDef::Move::kParent) want_after = parent(before);
+    if (has_from && after != want_after) return "moves the instance where '" + act.name + "' does not";
+    // The actor: a user of the organisation at that time, with the recorded role and division.
+    std::string actor = Str(b, "actor"), role = Str(b, "role"), division = Str(b, "actor_division");
+    bool found = false;
+    std::string scope = division;
+    if (const Doc* users = org.Find("users"))
+      for (auto& u : users->items)
+        found |= Str(u, "id") == actor && Str(u, "role") == role && Str(u, "division") == division;
+    if (!found) return "was taken by '" + actor + "', who was not a user with that role and division";
+    if (const Doc* grids = org.Find("grids"))
+      for (auto& g : grids->items)
+        if (Str(g, "code") == division) scope = Str(g, "village");
+    int r = prog->FindRole(role);
+    if (r < 0) return "names an unknown role";
+    const auto& rd = prog->roles[r];
+    bool village_level = rd.grid || (rd.tier >= 0 && prog->tiers[rd.tier].level >= 5);
+    bool allowed = std::find(act.by.begin(), act.by.end(), r) != act.by.end() &&
+                   (village_level ? before == scope : within(before, scope));
+    allowed |= act.by_holder && !rd.grid && division == before;
+    if (!allowed) return "'" + act.name + "' was taken by role " + role + " outside what that role may do there";
+    return {};
+  }
+
   VerifyResult Fail(int64_t seq, const std::string& problem) {
     r_.ok = false;
     r_.first_bad_seq = seq;
@@ -276,6 +352,8 @@ Result<AuditData> LoadFromDb(Db* db) {
   Stmt e(db, "SELECT seq, instance, request_id, body, prev_hash, hash FROM events ORDER BY seq");
   while (e.Step()) d.events.push_back({e.Int(0), e.Text(1), e.Text(2), e.Text(3), e.Text(4), e.Text(5)});
   if (!e.status().ok()) return e.status();
+  Stmt meta(db, "SELECT value FROM meta WHERE key = 'current_definitions'");
+  if (meta.Step()) d.current_definitions = meta.Text(0);
   Stmt df(db, "SELECT hash, files FROM definitions");
   while (df.Step()) d.definitions[df.Text(0)] = df.Text(1);
   Stmt s(db, "SELECT instance, revision, draft, envelope, data_hash, findings, findings_hash, status, definitions, "
@@ -383,6 +461,8 @@ Status StoreImpl::ExportAudit(const std::string& dir) {
   if (!(st = WriteFile(fs::path(dir) / "instances.jsonl", insts)).ok()) return st;
   if (!(st = WriteFile(fs::path(dir) / "units.jsonl", units)).ok()) return st;
   if (!(st = WriteFile(fs::path(dir) / "org.json", json::Canonical(d->org) + "\n")).ok()) return st;
+  if (!(st = WriteFile(fs::path(dir) / "meta.json", json::Canonical(json::Obj({{"current_definitions", json::Str(d->current_definitions)}})) + "\n")).ok())
+    return st;
   for (auto& [hash, files] : d->definitions)
     if (!(st = WriteFile(fs::path(dir) / "definitions" / (hash + ".json"), files)).ok()) return st;
   return Status::Ok();
@@ -426,8 +506,8 @@ VerifyResult StoreImpl::VerifyCheckpoint(const std::string& checkpoint_file, con
   auto cp = ParseJsonDocument(*text);
   if (!cp.ok() || !json::GetStr(*cp, "head") || !json::GetStr(*cp, "signature")) return fail("the checkpoint file is malformed");
   int64_t n = json::GetInt(*cp, "events");
-  std::string head = *json::GetStr(*cp, "head");
-  std::string sig64 = *json::GetStr(*cp, "signature");
+  std::string head = Str(*cp, "head");
+  std::string sig64 = Str(*cp, "signature");
   FILE* f = std::fopen(pubkey_file.c_str(), "r");
   if (!f) return fail("cannot read public key " + pubkey_file);
   EVP_PKEY* key = PEM_read_PUBKEY(f, nullptr, nullptr, nullptr);
@@ -481,7 +561,7 @@ Result<std::vector<Doc>> StoreImpl::Replay(const std::string& defs_dir, std::vec
     auto old = ParseJsonDocument(rev->findings);
     std::set<std::string> before, after;
     if (old.ok() && old->Find("findings"))
-      for (auto& f : old->Find("findings")->items) before.insert(*json::GetStr(f, "rule"));
+      for (auto& f : old->Find("findings")->items) before.insert(Str(f, "rule"));
     for (auto& f : now.findings) after.insert(f.rule);
     std::string old_status = rev->status, new_status = StatusName(now.status);
     // Messages are compared too: a rule whose wording changed is a change the bureau should see.
@@ -533,6 +613,10 @@ VerifyResult VerifyExport(const std::string& dir) {
   auto od = ParseJsonDocument(*org);
   if (!od.ok()) { bad.problem = "org.json is malformed"; return bad; }
   d.org = *od;
+  auto meta = engine::ReadFile((fs::path(dir) / "meta.json").string(), 1 << 20);
+  auto md = meta.ok() ? ParseJsonDocument(*meta) : Result<Doc>(Status::Invalid("meta"));
+  if (!md.ok()) { bad.problem = "cannot read meta.json"; return bad; }
+  d.current_definitions = store::Str(*md, "current_definitions");
   std::error_code ec;
   for (auto it = fs::directory_iterator(fs::path(dir) / "definitions", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     auto text = engine::ReadFile(it->path().string(), 512u << 20);

@@ -202,7 +202,12 @@ Result<Doc> StoreImpl::Progress(const Query& q, int level, const std::string& as
         if (!b.ok()) continue;
         const std::string* act = json::GetStr(*b, "action");
         const Doc* refused = b->Find("refused");
-        if (act && *act == wf.actions[dl.action].name && refused && !refused->boolean) { done = true; break; }
+        const std::string* at = json::GetStr(*b, "at");
+        // Done only if it happened by the as-of date (Asia/Shanghai): a later event does not count.
+        if (act && *act == wf.actions[dl.action].name && refused && !refused->boolean && at && ShanghaiDate(*at) <= today) {
+          done = true;
+          break;
+        }
       }
       if (!done)
         overdue.items.push_back(json::Obj({{"id", json::Str(i.id)}, {"division", json::Str(i.division)},

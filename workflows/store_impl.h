@@ -101,7 +101,9 @@ class StoreImpl : public Store {
   std::vector<ActionResult> Submit(const std::string& actor, const std::vector<Envelope>& submissions,
                                    const std::string& instance, bool draft, const std::string& request_id) override;
   std::vector<ActionResult> Act(const ActRequest& request) override;
-  std::vector<ActionResult> Migrate(const std::vector<std::string>& instances) override;
+  std::vector<ActionResult> Migrate(const std::string& actor, const std::vector<std::string>& instances) override;
+  Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where, const std::string& code,
+                       const std::string& message) override;
   Result<std::string> Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
   Result<std::vector<Doc>> OrgUpdate(const std::string& org_file) override;
 
@@ -133,7 +135,10 @@ class StoreImpl : public Store {
   ActionResult Refuse(const std::string& instance, const std::string& actor, const User* user,
                       const std::string& action, const std::string& code, const std::string& message,
                       const std::string& request_id, Outcome outcome, const Instance* inst, Doc extra = {});
-  std::optional<ActionResult> Repeated(const std::string& request_id, const std::string& instance);
+  std::optional<ActionResult> Repeated(const std::string& request_id, const std::string& instance, const std::string& actor,
+                                       const std::string& action);
+  std::optional<std::string> LostRace(const Instance& inst, const engine::WorkflowDef& wf, const engine::ActionDef& a,
+                                      const std::string& actor);
   Doc ActorFields(const std::string& actor, const User* user) const;
   Status CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
                         const std::string& request_id, const Doc& extra);

@@ -84,7 +84,11 @@ class Store {
   virtual Result<std::vector<Doc>> History(const std::string& instance) = 0;
 
   virtual Result<std::string> Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) = 0;
-  virtual std::vector<ActionResult> Migrate(const std::vector<std::string>& instances) = 0;
+  // Moves instances to the current definitions; only a user of the top tier may.
+  virtual std::vector<ActionResult> Migrate(const std::string& actor, const std::vector<std::string>& instances) = 0;
+  // Records a refused attempt that never reached an instance (an unreadable submission).
+  virtual Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where,
+                               const std::string& code, const std::string& message) = 0;
   virtual Result<std::vector<Doc>> OrgUpdate(const std::string& org_file) = 0;
   // Re-runs the latest submission of every instance under other definitions and
   // lists the instances whose findings or status would change.
