@@ -157,7 +157,7 @@ Result<std::vector<Doc>> StoreImpl::Inbox(const std::string& user_id) {
     int st = wf.FindState(i.state);
     Doc actions = json::Arr();
     for (auto& a : wf.actions) {
-      if (a.is_save || a.from_none && a.from.empty()) continue;
+      if (a.is_save || (a.from_none && a.from.empty())) continue;
       if (std::find(a.from.begin(), a.from.end(), st) == a.from.end()) continue;
       if (!MayTake(*u, **prog, a, i.division)) continue;
       actions.items.push_back(json::Str(a.name));
