@@ -62,8 +62,8 @@ echo "-- 其他乡镇的统计员试图验收(越权,被拒绝并记录):"
 echo "-- 被退回报表的完整记录 (gridstat show):"
 "$G" show --db $DB ${A}204
 
-say "10. 进度与逾期 (gridstat progress,截至 2022-02-20,上报期限为报告期结束后 45 天)"
-"$G" progress --db $DB --survey agri_village --period 2021 --under $TOWN --by 4 --as-of 2022-02-20 | head -8
+say "10. 进度与逾期 (gridstat progress,截至今天;上报期限为报告期结束后 45 天,即 2022-02-14)"
+"$G" progress --db $DB --survey agri_village --period 2021 --under $TOWN --by 4 | head -8
 echo "   ……"
 
 say "11. 基本单位核查任务:导入,并由乡镇迁出到南圩镇 (gridstat import / act move_out)"
