@@ -383,6 +383,48 @@ RuleOutcome RunRule(const RuleDef& rule, EvalContext& ctx) {
   return out;
 }
 
+namespace {
+
+void AllFields(const SurveyDef& s, int idx, bool row_rule, std::set<std::tuple<int, int, bool>>* out) {
+  if (idx < 0) return;
+  const Node& n = s.nodes[idx];
+  if (n.op == Op::kField) out->insert({-1, n.slot, false});
+  if (n.op == Op::kRowField) out->insert({n.roster, n.slot, row_rule && n.binding == 0});
+  AllFields(s, n.filter, row_rule, out);
+  for (int k : n.kids) AllFields(s, k, row_rule, out);
+}
+
+void Blame(int idx, EvalContext& ctx, bool row_rule, std::set<std::tuple<int, int, bool>>* out) {
+  const Node& n = ctx.survey.nodes[idx];
+  if (n.op == Op::kAnd || n.op == Op::kOr) {
+    Value v = Eval(idx, ctx);
+    ctx.fault = nullptr;
+    bool decided_by = n.op == Op::kAnd ? false : true;  // the parts with this value decided it
+    if (v.known() && v.b == decided_by) {
+      for (int k : n.kids) {
+        Value kv = Eval(k, ctx);
+        ctx.fault = nullptr;
+        if (kv.known() && kv.b == decided_by) Blame(k, ctx, row_rule, out);
+      }
+      return;
+    }
+  }
+  if (n.op == Op::kNot) {
+    Blame(n.kids[0], ctx, row_rule, out);
+    return;
+  }
+  AllFields(ctx.survey, idx, row_rule, out);
+}
+
+}  // namespace
+
+void BlameRule(const RuleDef& rule, EvalContext& ctx, std::set<std::tuple<int, int, bool>>* out) {
+  bool row_rule = rule.for_each >= 0;
+  if (rule.when >= 0) Blame(rule.when, ctx, row_rule, out);
+  Blame(rule.check, ctx, row_rule, out);
+  ctx.fault = nullptr;
+}
+
 std::string FormatValue(const Value& v, const Type& t) {
   switch (v.kind) {
     case Value::kMissing: case Value::kInvalid: return "空";

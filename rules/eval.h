@@ -3,6 +3,8 @@
 #pragma once
 
 #include <deque>
+#include <set>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,11 @@ struct RuleOutcome {
   std::vector<int> rows;  // failing rows of a `for each` rule
 };
 RuleOutcome RunRule(const RuleDef& rule, EvalContext& ctx);
+
+// The fields that decided a fired rule, for the row in ctx.rows[0]: in an `and` that
+// failed, only the parts that failed; in an `or` that held, only the parts that held;
+// elsewhere every field read. Entries are (roster or -1, slot, per_row).
+void BlameRule(const RuleDef& rule, EvalContext& ctx, std::set<std::tuple<int, int, bool>>* out);
 
 // The rule's message with its placeholders filled in, for the first failing row.
 std::string RenderMessage(const RuleDef& rule, EvalContext& ctx, int row);

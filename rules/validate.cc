@@ -1,6 +1,8 @@
 // Envelope -> Record (field-level checks, skip logic) -> rules -> Report.
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "common/text.h"
 #include "gridstat/validate.h"
@@ -525,12 +527,29 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
     } else {
       if (messages_) f.message = engine::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
     }
+    // The fields that decided the finding (all of the rule's fields when it faulted).
+    std::set<std::tuple<int, int, bool>> blamed;
+    std::map<std::tuple<int, int>, std::set<int>> blamed_rows;  // per-row fields, by failing row
+    if (!out.fault) {
+      for (int row : out.rows.empty() ? std::vector<int>{0} : out.rows) {
+        std::set<std::tuple<int, int, bool>> b;
+        ctx.rows[0] = row;
+        engine::BlameRule(rule, ctx, &b);
+        for (auto& t : b) {
+          blamed.insert(t);
+          if (std::get<2>(t)) blamed_rows[{std::get<0>(t), std::get<1>(t)}].insert(row);
+        }
+      }
+    }
     for (const auto& ref : rule.fields) {
+      if (!out.fault && !blamed.count({ref.roster, ref.slot, ref.per_row})) continue;
       if (ref.roster < 0) { f.fields.push_back(s->fields[ref.slot].name); continue; }
       const auto& rd = s->rosters[ref.roster];
       std::string fname = rd.fields[ref.slot].name;
       if (ref.per_row) {
-        for (int row : out.rows) f.fields.push_back(rd.name + "[" + std::to_string(row + 1) + "]." + fname);
+        for (int row : out.rows)
+          if (out.fault || blamed_rows[{ref.roster, ref.slot}].count(row))
+            f.fields.push_back(rd.name + "[" + std::to_string(row + 1) + "]." + fname);
       } else {
         for (size_t i = 0; i < rec.rosters[ref.roster].rows.size(); ++i)
           f.fields.push_back(rd.name + "[" + std::to_string(i + 1) + "]." + fname);

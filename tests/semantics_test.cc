@@ -379,3 +379,17 @@ TEST_CASE("diagnostics: definitions that would blow up are refused", "[diagnosti
   REQUIRE_FALSE(r.diagnostics.empty());
   CHECK(r.diagnostics[0].code == "too-deep");
 }
+
+TEST_CASE("semantics: a finding names the fields that decided it", "[semantics]") {
+  // In an `and` that failed, only the failing parts; elsewhere every field read.
+  auto r = Run(R"({"a":"-1.0","b":"2.00"})");
+  REQUIRE(Get(r, "T-KLEENE"));
+  CHECK(Get(r, "T-KLEENE")->fields == std::vector<std::string>{"a"});
+  r = Run(R"({"a":"-1.0","b":"-2.00"})");
+  CHECK(Get(r, "T-KLEENE")->fields == std::vector<std::string>{"a", "b"});
+  r = Run(R"({"a":"20.0","b":"1"})");
+  CHECK(Get(r, "T-SUM")->fields == std::vector<std::string>{"a", "b"});
+  // A fault names every field the rule reads.
+  r = Run(R"({"a":"5.0","b":"0"})");
+  CHECK(Get(r, "T-DIV")->fields == std::vector<std::string>{"a", "b"});
+}
