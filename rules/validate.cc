@@ -84,8 +84,7 @@ struct FieldPath {
 // Field-level checks, in one place so that every survey gets the same answers.
 class FieldDecoder {
  public:
-  FieldDecoder(const engine::Program& prog, Lang lang, std::deque<std::string>* storage)
-      : prog_(prog), lang_(lang), storage_(storage) {}
+  FieldDecoder(const engine::Program& prog, Lang lang) : prog_(prog), lang_(lang) {}
 
   // Decodes `d` for `f`; on a problem returns kInvalid and fills `err`.
   Value Decode(const FieldDef& f, const Doc& d, const FieldPath& fp, Finding* err) {
@@ -207,7 +206,6 @@ class FieldDecoder {
  private:
   const engine::Program& prog_;
   Lang lang_;
-  std::deque<std::string>* storage_;
 };
 
 std::string FieldLabel(const FieldDef& f) { return f.label.empty() ? f.name : f.label; }
@@ -243,7 +241,7 @@ const char* PeriodFormat(PeriodKind k) { return k == PeriodKind::kYear ? "YYYY" 
 // appended to `findings` unless null (previous-period records are taken as they stand).
 void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelope& env, Lang lang, Record* rec,
                   std::vector<Finding>* findings) {
-  FieldDecoder dec(prog, lang, &rec->storage);
+  FieldDecoder dec(prog, lang);
   bool en = lang == Lang::kEn;
   rec->fields.assign(s.fields.size(), Value());
   rec->rosters.assign(s.rosters.size(), Record::Roster());
