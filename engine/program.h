@@ -62,18 +62,55 @@ struct Table {
   struct Entry {
     std::string code, label, parent;
     int level = 0;
+    int parent_index = -1;  // entries[parent_index].code == parent, or -1
   };
-  std::vector<Entry> entries;  // not changed after BuildIndex(): the index points into it
-  std::unordered_map<std::string_view, int> index;
+  std::vector<Entry> entries;  // not changed after BuildIndex()
+
+  // An open-addressing index: lookups are on the hot path of every record, so a probe
+  // compares the stored hash first and the code only when the hashes agree.
   void BuildIndex() {
-    index.clear();
-    index.reserve(entries.size());
-    for (size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].code, static_cast<int>(i));
+    size_t cap = 16;
+    while (cap < entries.size() * 2) cap <<= 1;
+    slots_.assign(cap, Slot{});
+    mask_ = cap - 1;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      uint32_t h = Hash(entries[i].code);
+      size_t at = h & mask_;
+      bool dup = false;
+      for (; slots_[at].index >= 0; at = (at + 1) & mask_)
+        if (slots_[at].hash == h && entries[slots_[at].index].code == entries[i].code) { dup = true; break; }
+      if (!dup) slots_[at] = Slot{h, static_cast<int>(i)};  // the first of duplicate codes wins
+    }
+    for (auto& e : entries) {
+      const Entry* p = e.parent.empty() ? nullptr : Find(e.parent);
+      e.parent_index = p ? static_cast<int>(p - entries.data()) : -1;
+    }
   }
   const Entry* Find(std::string_view code) const {
-    auto it = index.find(code);
-    return it == index.end() ? nullptr : &entries[it->second];
+    if (slots_.empty()) return nullptr;
+    uint32_t h = Hash(code);
+    for (size_t at = h & mask_; slots_[at].index >= 0; at = (at + 1) & mask_) {
+      const Slot& s = slots_[at];
+      if (s.hash == h && entries[s.index].code == code) return &entries[s.index];
+    }
+    return nullptr;
   }
+
+ private:
+  struct Slot {
+    uint32_t hash = 0;
+    int index = -1;
+  };
+  static uint32_t Hash(std::string_view s) {  // FNV-1a, then mixed so the low bits spread
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return static_cast<uint32_t>(h);
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
 };
 
 // ---- surveys -------------------------------------------------------------

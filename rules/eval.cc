@@ -144,7 +144,7 @@ Value CallFn(const Node& n, EvalContext& ctx) {
       if (!e || !t.Find(a[1].s)) return Unknown();
       for (int guard = 0; e && guard < 64; ++guard) {
         if (e->code == a[1].s) return Value::Bool(true);
-        e = e->parent.empty() ? nullptr : t.Find(e->parent);
+        e = e->parent_index < 0 ? nullptr : &t.entries[e->parent_index];
       }
       return Value::Bool(false);
     }

@@ -151,6 +151,7 @@ class JsonDecoder {
         out->kind = Doc::Kind::kObject;
         simdjson::ondemand::object obj;
         if ((err = v.get_object().get(obj))) return Fail(err, p);
+        out->members.reserve(depth <= 2 ? 16 : 8);  // envelopes and their data are small objects
         for (auto field : obj) {
           std::string_view key;
           if ((err = field.unescaped_key().get(key))) return Fail(err, p);

@@ -259,10 +259,22 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
   std::vector<Finding> roster_problem(s.rosters.size());
   std::vector<std::set<size_t>> not_rows(s.rosters.size());  // rows that are not objects: no fields to check
 
+  // Members usually come in the declared order: the next field is tried before the hash.
+  size_t guess = 0;
+  auto lookup = [](const std::vector<FieldDef>& fields, const std::unordered_map<std::string, int>& by_name,
+                   const std::string& key, size_t* next) -> int {
+    int slot = -1;
+    if (*next < fields.size() && fields[*next].name == key) {
+      slot = static_cast<int>(*next);
+    } else {
+      auto it = by_name.find(key);
+      if (it != by_name.end()) slot = it->second;
+    }
+    if (slot >= 0) *next = static_cast<size_t>(slot) + 1;
+    return slot;
+  };
   for (const auto& [key, value] : env.data.members) {
-    auto fit = s.by_name.find(key);
-    if (fit != s.by_name.end()) {
-      int slot = fit->second;
+    if (int slot = lookup(s.fields, s.by_name, key, &guess); slot >= 0) {
       if (seen[slot]) {
         top[slot] = Problem("duplicate_key", en ? "'" + key + "' appears twice in data" : "data 中字段「" + key + "」出现了两次", key);
         rec->fields[slot].kind = Value::kInvalid;
@@ -317,25 +329,26 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
           continue;
         }
         std::vector<bool> rseen(rd.fields.size(), false);
+        size_t rguess = 0;
         for (const auto& [rk, rv] : row.members) {
           FieldPath fp{&key, i, &rk};
-          auto f = rd.by_name.find(rk);
-          if (f == rd.by_name.end()) {
+          int rslot = lookup(rd.fields, rd.by_name, rk, &rguess);
+          if (rslot < 0) {
             std::string fpath = fp.str();
             other.push_back(Problem("unknown_field", en ? "'" + rk + "' is not a field of " + key : "「" + key + "」没有字段「" + rk + "」", fpath));
             continue;
           }
-          if (rseen[f->second]) {
+          if (rseen[rslot]) {
             std::string fpath = fp.str();
-            rows[ri][i][f->second] = Problem("duplicate_key", en ? "'" + fpath + "' appears twice" : "「" + fpath + "」出现了两次", fpath);
-            ro.rows[i][f->second].kind = Value::kInvalid;
+            rows[ri][i][rslot] = Problem("duplicate_key", en ? "'" + fpath + "' appears twice" : "「" + fpath + "」出现了两次", fpath);
+            ro.rows[i][rslot].kind = Value::kInvalid;
             continue;
           }
-          rseen[f->second] = true;
+          rseen[rslot] = true;
           if (IsMissing(rv)) continue;
           Finding err;
-          ro.rows[i][f->second] = dec.Decode(rd.fields[f->second], rv, fp, &err);
-          if (!err.rule.empty()) rows[ri][i][f->second] = std::move(err);
+          ro.rows[i][rslot] = dec.Decode(rd.fields[rslot], rv, fp, &err);
+          if (!err.rule.empty()) rows[ri][i][rslot] = std::move(err);
         }
       }
       continue;
