@@ -78,11 +78,11 @@ std::string Sha256Hex(const std::string& data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  char buf[3];
+  static const char kDigits[] = "0123456789abcdef";
+  std::string hex(2 * len, '0');
   for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", md[i]);
-    hex += buf;
+    hex[2 * i] = kDigits[md[i] >> 4];
+    hex[2 * i + 1] = kDigits[md[i] & 15];
   }
   return hex;
 }

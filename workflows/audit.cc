@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 #include <set>
+#include <tuple>
 
 #include "common/json.h"
 #include "engine/refdata.h"
@@ -121,7 +123,10 @@ class Verifier {
         continue;
       }
       if (kind == "org") {
-        if (const Doc* o = b.Find("org")) org = *o;
+        if (const Doc* o = b.Find("org")) {
+          org = *o;
+          IndexOrg(org);
+        }
         continue;
       }
       if (!inst_id) return Fail(e.seq, "event has no instance");
@@ -143,7 +148,7 @@ class Verifier {
       const Doc* from = b.Find("from");
       auto it = derived.find(*inst_id);
       {  // the step must be one the workflow allows, taken by someone allowed to take it
-        std::string why = Lawful(b, from && from->kind != Doc::Kind::kNull, it == derived.end() ? nullptr : &it->second, org,
+        std::string why = Lawful(b, from && from->kind != Doc::Kind::kNull, it == derived.end() ? nullptr : &it->second,
                                  current_defs);
         if (!why.empty()) return Fail(e.seq, why);
       }
@@ -242,7 +247,17 @@ class Verifier {
 
  private:
   // Why an allowed (not refused) action event is not a lawful step, or "" when it is.
-  std::string Lawful(const Doc& b, bool has_from, const Instance* inst, const Doc& org, const std::string& current_defs) {
+  // The organisation in force, indexed: every allowed action is checked against it.
+  void IndexOrg(const Doc& org) {
+    users_.clear();
+    grid_village_.clear();
+    if (const Doc* users = org.Find("users"))
+      for (auto& u : users->items) users_.emplace(Str(u, "id"), Str(u, "role"), Str(u, "division"));
+    if (const Doc* grids = org.Find("grids"))
+      for (auto& g : grids->items) grid_village_[Str(g, "code")] = Str(g, "village");  // the last one holds
+  }
+
+  std::string Lawful(const Doc& b, bool has_from, const Instance* inst, const std::string& current_defs) {
     std::string defs = Str(b, "definitions");
     auto prog = Program(defs);
     if (!prog) return "names definitions " + defs + " that are missing or altered";
@@ -278,15 +293,10 @@ class Verifier {
     if (has_from && after != want_after) return "moves the instance where '" + act.name + "' does not";
     // The actor: a user of the organisation at that time, with the recorded role and division.
     std::string actor = Str(b, "actor"), role = Str(b, "role"), division = Str(b, "actor_division");
-    bool found = false;
+    if (!users_.count({actor, role, division}))
+      return "was taken by '" + actor + "', who was not a user with that role and division";
     std::string scope = division;
-    if (const Doc* users = org.Find("users"))
-      for (auto& u : users->items)
-        found |= Str(u, "id") == actor && Str(u, "role") == role && Str(u, "division") == division;
-    if (!found) return "was taken by '" + actor + "', who was not a user with that role and division";
-    if (const Doc* grids = org.Find("grids"))
-      for (auto& g : grids->items)
-        if (Str(g, "code") == division) scope = Str(g, "village");
+    if (auto g = grid_village_.find(division); g != grid_village_.end()) scope = g->second;
     int r = prog->FindRole(role);
     if (r < 0) return "names an unknown role";
     const auto& rd = prog->roles[r];
@@ -342,6 +352,8 @@ class Verifier {
   }
 
   const AuditData& d_;
+  std::set<std::tuple<std::string, std::string, std::string>> users_;  // (id, role, division)
+  std::unordered_map<std::string, std::string> grid_village_;  // grid code -> its village
   VerifyResult r_;
   std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
   std::string problem_;
