@@ -416,6 +416,9 @@ int main(int argc, char** argv) {
   exportc->add_option("--survey", survey)->required();
   exportc->add_option("--period", period)->required();
   exportc->add_option("--under", under);
+  exportc->add_option("--as", as_opt, "limit to what this user may see");
+  bool unmasked = false;
+  exportc->add_flag("--unmasked", unmasked, "ID numbers in full (a top-tier user, --as; recorded)");
   auto* units = app.add_subcommand("units", "the unit registry");
   add_db(units);
   units->add_option("--uscc", uscc);
@@ -573,7 +576,13 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (*exportc) {
-      Query q{std::nullopt, survey, period, "", under};
+      Query q{as_opt, survey, period, "", under};
+      if (unmasked) {
+        std::string csv;
+        ActionResult r = store->ExportUnmasked(q, &csv);
+        std::cout << csv;
+        return PrintResults({r}, common, false);
+      }
       auto r = store->ExportCsv(q);
       if (!r.ok()) return fail(r.status());
       std::cout << *r;

@@ -666,3 +666,63 @@ TEST_CASE("workflow: a request id used for another request is refused, not swall
   CHECK(c.repeated);
   CHECK(EventCount(*s, kAgri) == n + 1);
 }
+
+TEST_CASE("export: ID numbers are masked unless a top-tier user asks, and that request is recorded", "[workflow][privacy]") {
+  std::string path;
+  auto s = NewStore(&path);
+  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  hh.resize(1);
+  hh[0].division = kV;
+  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
+  std::vector<std::string> ids;  // every ID number sent
+  for (auto& m : hh[0].data.members)
+    if (m.first == "persons")
+      for (auto& row : m.second.items)
+        if (const Doc* id = row.Find("id_number")) ids.push_back(id->text);
+  REQUIRE_FALSE(ids.empty());
+  REQUIRE(s->Submit("coord_v", hh, "", false, "")[0].outcome == Outcome::kDone);
+  std::string id = "household_survey/2023/" + kV + "001-001";
+  REQUIRE(Act1(*s, "coord_v", id, "recheck", "已入户复查").outcome == Outcome::kDone);
+  REQUIRE(Act1(*s, "town_t", id, "approve").outcome == Outcome::kDone);
+  REQUIRE(Act1(*s, "county_c", id, "accept").outcome == Outcome::kDone);
+  Query q;
+  q.survey = "pop_change";
+  q.period = "2023";
+  auto masked = s->ExportCsv(q);
+  REQUIRE(masked.ok());
+  for (auto& n : ids) {
+    CHECK(masked->find(n) == std::string::npos);
+    CHECK(masked->find(n.substr(0, 6) + "********" + n.substr(14)) != std::string::npos);
+  }
+  auto events = [&] { auto v = s->Verify(); CHECK(v.ok); return v.events; };
+  int64_t before = events();
+  for (std::string who : {"county_c", "city_c", "coord_v", "nobody"}) {
+    INFO(who);
+    q.as = who;
+    std::string csv = "untouched";
+    ActionResult r = s->ExportUnmasked(q, &csv);
+    CHECK(r.outcome == Outcome::kRefused);
+    CHECK(r.code == (who == "nobody" ? "no_user" : "no_permission"));
+    CHECK(csv == "untouched");
+    CHECK(events() == ++before);  // refused, and recorded
+  }
+  q.as = "region";
+  std::string csv;
+  ActionResult r = s->ExportUnmasked(q, &csv);
+  REQUIRE(r.outcome == Outcome::kDone);
+  for (auto& n : ids) CHECK(csv.find(n) != std::string::npos);
+  CHECK(events() == ++before);
+  // The grant names who asked and for what.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT body FROM events ORDER BY seq DESC LIMIT 1", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  std::string body = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  for (const char* want : {"\"kind\":\"export\"", "\"actor\":\"region\"", "\"refused\":false", "\"unmasked\":true",
+                           "\"survey\":\"pop_change\"", "\"period\":\"2023\"", "\"rows\":"})
+    CHECK(body.find(want) != std::string::npos);
+  for (auto& n : ids) CHECK(body.find(n) == std::string::npos);  // the log says who saw them, not what they are
+}

@@ -731,15 +731,58 @@ Status StoreImpl::RecordRefusal(const std::string& actor, const std::string& act
   return st;
 }
 
+bool StoreImpl::TopTier(const User* user) const {
+  int r = user ? current_->FindRole(user->role) : -1;
+  int top = 99;
+  for (auto& t : current_->tiers) top = std::min(top, t.level);
+  return r >= 0 && current_->roles[r].tier >= 0 && current_->tiers[current_->roles[r].tier].level == top;
+}
+
+ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
+  const std::string actor = q.as.value_or("");
+  Status st = db_->Begin();
+  if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
+  const User* user = org_.FindUser(actor);
+  Doc body = ActorFields(actor, user);
+  for (auto& m : json::Obj({{"kind", json::Str("export")}, {"unmasked", json::Bool(true)}, {"survey", json::Str(q.survey)},
+                            {"period", json::Str(q.period)}, {"under", json::Str(q.under)},
+                            {"definitions", json::Str(current_hash_)}}).members)
+    json::Set(&body, m.first, m.second);
+  ActionResult result;
+  int64_t rows = 0;
+  if (!TopTier(user)) {
+    result = Failure("", Outcome::kRefused, user ? "no_permission" : "no_user",
+                     user ? Msg("只有最上级的用户可以导出完整的身份证号码", "only a user of the top tier may export ID numbers in full")
+                          : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
+    json::Set(&body, "refused", json::Bool(true));
+    json::Set(&body, "reason", json::Str(result.code));
+  } else {
+    auto out = ExportCsvRows(q, true, &rows);
+    if (!out.ok()) {
+      db_->Rollback();
+      return Failure("", Outcome::kCannotRun, "store", out.status().message());
+    }
+    *csv = std::move(*out);
+    json::Set(&body, "refused", json::Bool(false));
+    json::Set(&body, "rows", json::Int(rows));
+  }
+  auto ev = AppendEvent(body);
+  if (!ev.ok() || !(st = db_->Commit()).ok()) {
+    db_->Rollback();
+    csv->clear();  // not recorded, so not handed out
+    return Failure("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message());
+  }
+  return result;
+}
+
 std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std::vector<std::string>& ids) {
   std::vector<ActionResult> out;
   Status st = db_->Begin();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
   const User* user = org_.FindUser(actor);
-  int r = user ? current_->FindRole(user->role) : -1;
-  int top = 99;
-  for (auto& t : current_->tiers) top = std::min(top, t.level);
-  if (r < 0 || current_->roles[r].tier < 0 || current_->tiers[current_->roles[r].tier].level != top) {
+  if (!TopTier(user)) {
+    int top = 99;
+    for (auto& t : current_->tiers) top = std::min(top, t.level);
     out.push_back(Refuse("", actor, user, "migrate", user ? "no_permission" : "no_user",
                          user ? Msg("只有最上级(" + std::to_string(top) + " 级)的用户可以迁移实例的定义版本", "only a user of the top tier may migrate instances")
                               : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"),

@@ -129,6 +129,22 @@ class Verifier {
         }
         continue;
       }
+      if (kind == "export") {  // an unmasked export: granted only to a user of the top tier
+        const Doc* refused = b.Find("refused");
+        if (!refused || refused->kind != Doc::Kind::kBool) return Fail(e.seq, "event lacks refused");
+        if (refused->boolean) continue;
+        std::string defs = Str(b, "definitions");
+        auto prog = Program(defs);
+        if (!prog) return Fail(e.seq, "names definitions " + defs + " that are missing or altered");
+        std::string actor = Str(b, "actor"), role = Str(b, "role");
+        if (!users_.count({actor, role, Str(b, "actor_division")}))
+          return Fail(e.seq, "was taken by '" + actor + "', who was not a user with that role and division");
+        int r = prog->FindRole(role), top = 99;
+        for (auto& t : prog->tiers) top = std::min(top, t.level);
+        if (r < 0 || prog->roles[r].tier < 0 || prog->tiers[prog->roles[r].tier].level != top)
+          return Fail(e.seq, "an unmasked export was granted to role " + role + ", which is not of the top tier");
+        continue;
+      }
       if (!inst_id) return Fail(e.seq, "event has no instance");
       last_seq[*inst_id] = e.seq;
       const Doc* refused = b.Find("refused");

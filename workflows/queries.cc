@@ -231,6 +231,11 @@ Result<Doc> StoreImpl::Progress(const Query& q, int level, const std::string& as
 }
 
 Result<std::string> StoreImpl::ExportCsv(const Query& q) {
+  int64_t rows = 0;
+  return ExportCsvRows(q, false, &rows);
+}
+
+Result<std::string> StoreImpl::ExportCsvRows(const Query& q, bool unmasked, int64_t* rows) {
   auto insts = SelectInstances(q);
   if (!insts.ok()) return insts.status();
   const engine::SurveyDef* s = current_->FindSurvey(q.survey);
@@ -261,11 +266,12 @@ Result<std::string> StoreImpl::ExportCsv(const Query& q) {
     std::vector<std::string> row = {i.id, i.division, DivisionName(i.division), i.state, std::to_string(i.version)};
     for (auto& f : s->fields) {
       std::string v = text(data->Find(f.name));
-      row.push_back(f.masked ? MaskIdNumber(v) : v);
+      row.push_back(f.masked && !unmasked ? MaskIdNumber(v) : v);
     }
     auto emit = [&](const std::vector<std::string>& cells) {
       for (size_t k = 0; k < cells.size(); ++k) out += (k ? "," : "") + CsvCell(cells[k]);
       out += "\r\n";
+      ++*rows;
     };
     const Doc* rows = roster ? data->Find(roster->name) : nullptr;
     if (roster && rows && rows->kind == Doc::Kind::kArray && !rows->items.empty()) {
@@ -274,7 +280,7 @@ Result<std::string> StoreImpl::ExportCsv(const Query& q) {
         cells.push_back(std::to_string(r + 1));
         for (auto& f : roster->fields) {
           std::string v = text(rows->items[r].Find(f.name));
-          cells.push_back(f.masked ? MaskIdNumber(v) : v);
+          cells.push_back(f.masked && !unmasked ? MaskIdNumber(v) : v);
         }
         emit(cells);
       }

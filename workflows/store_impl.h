@@ -102,6 +102,7 @@ class StoreImpl : public Store {
                                    const std::string& instance, bool draft, const std::string& request_id) override;
   std::vector<ActionResult> Act(const ActRequest& request) override;
   std::vector<ActionResult> Migrate(const std::string& actor, const std::vector<std::string>& instances) override;
+  ActionResult ExportUnmasked(const Query& q, std::string* csv) override;
   Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where, const std::string& code,
                        const std::string& message) override;
   Result<std::string> Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
@@ -113,6 +114,7 @@ class StoreImpl : public Store {
   Result<std::vector<Doc>> Inbox(const std::string& user) override;
   Result<Doc> Progress(const Query& q, int level, const std::string& as_of) override;
   Result<std::string> ExportCsv(const Query& q) override;
+  Result<std::string> ExportCsvRows(const Query& q, bool unmasked, int64_t* rows);
   Result<std::vector<Doc>> Units(const std::string& uscc, const std::string& under) override;
   Result<std::vector<Doc>> History(const std::string& instance) override;
   Result<std::vector<Instance>> SelectInstances(const Query& q);
@@ -140,6 +142,7 @@ class StoreImpl : public Store {
   std::optional<std::string> LostRace(const Instance& inst, const engine::WorkflowDef& wf, const engine::ActionDef& a,
                                       const std::string& actor);
   Doc ActorFields(const std::string& actor, const User* user) const;
+  bool TopTier(const User* user) const;  // a user of the highest tier of the current definitions
   Status CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
                         const std::string& request_id, const Doc& extra);
 
