@@ -726,3 +726,65 @@ TEST_CASE("export: ID numbers are masked unless a top-tier user asks, and that r
     CHECK(body.find(want) != std::string::npos);
   for (auto& n : ids) CHECK(body.find(n) == std::string::npos);  // the log says who saw them, not what they are
 }
+
+TEST_CASE("injection: hostile ids, comments and values are stored exactly and change no query", "[workflow][injection]") {
+  std::string path;
+  auto s = NewStore(&path);
+  REQUIRE(s->Release("region", "agri_village", "2021", "450123100000", "").size() == 18);
+  const std::string sql = "'); DROP TABLE events; -- \" OR \"1\"=\"1";
+  const std::string controls = "\x1b[31m\a\r\b\x7f\xc2\x9b" "2J";
+  const std::string hostile = sql + controls + std::string(100000, 'x') + "。";
+  // A submission whose explanation is hostile text: kept byte for byte.
+  auto env = AgriV();
+  env[0].explanations["AG-W01"] = hostile;
+  REQUIRE(s->Submit("coord_v", env, "", false, "req-" + sql)[0].outcome == Outcome::kDone);
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT envelope FROM submissions", -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    auto stored = ParseJsonDocument(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    REQUIRE(stored.ok());
+    const Doc* ex = stored->Find("explanations");
+    REQUIRE(ex);
+    REQUIRE(json::GetStr(*ex, "AG-W01"));
+    CHECK(*json::GetStr(*ex, "AG-W01") == hostile);
+  }
+  // A hostile comment and request id.
+  auto r = Act1(*s, "town_t", kAgri, "return", hostile, "", sql + controls);
+  REQUIRE(r.outcome == Outcome::kDone);
+  auto h = s->History(kAgri);
+  REQUIRE(h.ok());
+  const std::string* comment = json::GetStr(h->back(), "comment");
+  REQUIRE(comment);
+  CHECK(*comment == hostile);
+  CHECK(*json::GetStr(h->back(), "request_id") == sql + controls);
+  // The same request again has no second effect; a request id that is an SQL pattern matches nothing else.
+  CHECK(Act1(*s, "town_t", kAgri, "return", hostile, "", sql + controls).repeated);
+  CHECK_FALSE(Act1(*s, "town_t", kAgri, "return", "x", "", "%").repeated);
+  // Hostile instance ids are refused like any instance out of reach (which does not say whether
+  // it exists), and touch nothing.
+  for (const std::string& id : {kAgri + "' OR '1'='1", std::string("%"), std::string("agri_report/2021/%"), sql}) {
+    INFO(id);
+    CHECK(Act1(*s, "county_c", id, "accept").code == "no_access");
+  }
+  CHECK(Act1(*s, "region' OR '1'='1", kAgri, "return", "x").code == "no_user");
+  Query q;
+  q.survey = sql;
+  CHECK(s->List(q)->empty());
+  q.survey = "agri_village";
+  q.under = "%";
+  CHECK(s->List(q)->empty());
+  q.under = "";
+  q.as = "town_t' --";
+  CHECK_FALSE(s->List(q).ok());
+  q.as.reset();
+  auto all = s->List(q);
+  REQUIRE(all.ok());
+  CHECK(all->size() == 18);
+  CHECK(StateOf(*s, kAgri) == "returned");
+  CHECK(s->Verify().ok);
+}

@@ -105,6 +105,17 @@ check wf_history 0 "$G" audit history --db "$DB" ${A}202
 check wf_export_csv 0 "$G" export --db "$DB" --survey agri_village --period 2021 --format csv
 check wf_import 0 "$G" import --db "$DB" --as region-45 --workflow unit_task --period 2024-06 $W/tasks-2024-06.jsonl
 check wf_move_out 0 "$G" act --db "$DB" --as town-450123100 unit_task/2024-06/T-0001 move_out --to 450123101000 --comment "不在本镇"
+# What a user typed never reaches another user's terminal raw: control characters are escaped.
+expect_exit wf_hostile_comment 0 "$G" act --db "$DB" --as town-450123101 unit_task/2024-06/T-0001 move_out --to 450123100000 --comment "$(printf 'x\033[2J\a\r')" --request-id "$(printf "r' OR 1=1 --\033[31m")"
+for cmd in "show --db $DB unit_task/2024-06/T-0001" "audit history --db $DB unit_task/2024-06/T-0001" "list --db $DB --survey basic_unit"; do
+  # shellcheck disable=SC2086
+  if "$G" $cmd 2>&1 | LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')"; then
+    echo "FAIL escape: raw control characters in: gridstat $cmd"; failed=$((failed+1))
+  else passed=$((passed+1)); fi
+done
+# Export with ID numbers in full: a top-tier user only; refusals exit 1 and both are recorded.
+expect_exit wf_export_unmasked_refused 1 "$G" export --db "$DB" --survey agri_village --period 2021 --as county-450123 --unmasked
+expect_exit wf_export_unmasked 0 "$G" export --db "$DB" --survey agri_village --period 2021 --as region-45 --unmasked
 check wf_verify 0 "$G" audit verify --db "$DB"
 "$G" audit export --db "$DB" --out "$TMP/export" >/dev/null 2>&1
 check wf_verify_export 0 "$G" audit verify --export "$TMP/export"
