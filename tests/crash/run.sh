@@ -12,21 +12,37 @@ trap 'rm -rf "$TMP"' EXIT
 DB="$TMP/crash.db"
 "$G" init --db "$DB" --defs definitions/guangxi --org examples/org.yaml >/dev/null || exit 2
 "$G" release --db "$DB" --as region-45 --survey agri_village --period 2021 --under 450123000000 >/dev/null || exit 2
-mapfile -t villages < <("$G" list --db "$DB" --survey agri_village --format json | sed -n 's/.*"division":"\([0-9]*\)".*/\1/p' | head -60)
+# Six villages of 城厢镇, each with its own coordinator and a report that passes.
+villages=(450123100201 450123100202 450123100203 450123100204 450123100205 450123100206)
+report() {
+  case $1 in
+    450123100202) echo examples/workflow/agri-450123100202-fixed.json ;;
+    450123100203) echo examples/workflow/agri-450123100203-explained.json ;;
+    *) echo "examples/workflow/agri-$1.json" ;;
+  esac
+}
 failed=0 passed=0
-# The batch: for each village, a refused submit (wrong user), then an approve that is refused,
-# then a return that is refused: each one a durable event. Every acknowledged request id is logged.
+# The batch walks every village round the whole cycle, one durable command at a time:
+# submit, approve, accept, reopen (back to returned), and again. Commands that the state
+# does not allow are refused and recorded. Every acknowledged request id is logged.
 for ((i = 1; i <= N; i++)); do
   ack="$TMP/ack-$i.txt"
   : >"$ack"
   (
-    for v in "${villages[@]}"; do
-      for action in approve return archive; do
-        rid="r$i-$v-$action"
-        "$G" act --db "$DB" --as county-450123 "agri_report/2021/$v" "$action" --comment x --request-id "$rid" >/dev/null 2>&1
-        rc=$?
-        # 1 is a refusal that was recorded: acknowledged all the same.
-        if [ $rc -eq 0 ] || [ $rc -eq 1 ]; then echo "$rid" >>"$ack"; fi
+    for round in 1 2 3 4 5 6; do
+      for v in "${villages[@]}"; do
+        inst="agri_report/2021/$v"
+        run() {  # run REQUEST-ID COMMAND...
+          local rid=$1; shift
+          "$G" "$@" --db "$DB" --request-id "$rid" >/dev/null 2>&1
+          local rc=$?
+          # 1 is a refusal that was recorded: acknowledged all the same.
+          if [ $rc -eq 0 ] || [ $rc -eq 1 ]; then echo "$rid" >>"$ack"; fi
+        }
+        run "s$i-$round-$v" submit --as "coord-$v" "$(report "$v")"
+        run "a$i-$round-$v" act --as town-450123100 "$inst" approve
+        run "c$i-$round-$v" act --as county-450123 "$inst" accept
+        run "o$i-$round-$v" act --as county-450123 "$inst" reopen --comment "复核"
       done
     done
   ) &
@@ -52,6 +68,9 @@ for ((i = 1; i <= N; i++)); do
   fi
 done
 events=$(sqlite3 "$DB" "SELECT count(*) FROM events")
-echo "crash consistency: $N kills, $events events in the log"
+steps=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE body LIKE '%\"refused\":false%'")
+echo "crash consistency: $N kills, $events events in the log, $steps of them state changes"
+# The kills must have interrupted real work: state changes, not only refusals.
+if [ "$steps" -lt "$N" ]; then echo "FAIL: only $steps state changes in $N iterations"; failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
