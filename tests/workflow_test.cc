@@ -727,6 +727,45 @@ TEST_CASE("export: ID numbers are masked unless a top-tier user asks, and that r
   for (auto& n : ids) CHECK(body.find(n) == std::string::npos);  // the log says who saw them, not what they are
 }
 
+TEST_CASE("privacy: ID numbers never reach the event log or a message in full", "[workflow][privacy]") {
+  std::string path;
+  auto s = NewStore(&path);
+  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  hh.resize(1);
+  hh[0].division = kV;
+  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
+  std::vector<std::string> ids;
+  for (auto& m : hh[0].data.members)
+    if (m.first == "persons")
+      for (auto& row : m.second.items)
+        for (auto& [k, v] : row.members)
+          if (k == "id_number") {
+            v.text[17] = v.text[17] == '1' ? '2' : '1';  // a wrong check digit: PC-E03 quotes the number
+            ids.push_back(v.text);
+          }
+  REQUIRE_FALSE(ids.empty());
+  auto r = s->Submit("coord_v", hh, "", false, "");  // refused by its guard: the findings are in the log
+  REQUIRE(r[0].outcome == Outcome::kRefused);
+  REQUIRE(r[0].report);
+  std::string said = r[0].message + ReportToText(*r[0].report, Lang::kZh) + ReportToText(*r[0].report, Lang::kEn) + ReportToJson(*r[0].report);
+  CHECK(said.find("PC-E03") != std::string::npos);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT body FROM events UNION ALL SELECT findings FROM submissions", -1, &st, nullptr) == SQLITE_OK);
+  std::string log;
+  while (sqlite3_step(st) == SQLITE_ROW) log += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  for (auto& n : ids) {
+    INFO(n);
+    CHECK(said.find(n) == std::string::npos);
+    CHECK(log.find(n) == std::string::npos);
+  }
+  // PC-E03 fires once, quoting the first number at fault: masked.
+  CHECK(said.find(ids[0].substr(0, 6) + "********" + ids[0].substr(14)) != std::string::npos);
+}
+
 TEST_CASE("injection: hostile ids, comments and values are stored exactly and change no query", "[workflow][injection]") {
   std::string path;
   auto s = NewStore(&path);
