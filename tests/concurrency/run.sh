@@ -54,6 +54,28 @@ for v in $villages; do
   n=$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE request_id = 'once-$v'")
   if [ "$n" = 1 ]; then passed=$((passed + 1)); else fail "request once-$v took effect $n times"; fi
 done
+# Round 3: three processes of the same coordinator submit every returned report at once: one
+# submission per report takes effect (revision 2); the others are refused (exit 1, wrong_state:
+# the report is already submitted) and nothing of theirs is stored.
+for p in 1 2 3; do
+  ( for v in $villages; do
+      f=$W/agri-450123100$v.json
+      [ -f $W/agri-450123100$v-fixed.json ] && f=$W/agri-450123100$v-fixed.json
+      [ -f $W/agri-450123100$v-explained.json ] && f=$W/agri-450123100$v-explained.json
+      "$G" submit --db "$DB" --as coord-450123100$v "$f" >/dev/null 2>>"$TMP/s$p.err"
+      echo "$v $?" >>"$TMP/s$p.rc"
+    done ) &
+done
+wait
+for v in $villages; do
+  codes=$(cat "$TMP"/s[123].rc | awk -v v=$v '$1 == v {print $2}' | sort | tr '\n' ' ')
+  revs=$(sqlite3 "$DB" "SELECT count(*) FROM submissions WHERE instance = '$A$v'")
+  state=$("$G" show --db "$DB" $A$v --format json | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p' | head -1)
+  if [ "$codes" = "0 1 1 " ] && [ "$revs" = 2 ] && [ "$state" = submitted ]; then passed=$((passed + 1))
+  else fail "village $v: submit exits '$codes', $revs revisions, state $state (want '0 1 1 ', 2, submitted)"; fi
+done
+n=$(cat "$TMP"/s[123].err | grep -c "wrong_state")
+if [ "$n" = 12 ]; then passed=$((passed + 1)); else fail "$n of 12 losing submits said wrong_state"; fi
 if cat "$TMP"/*.err 2>/dev/null | grep -qi "locked\|busy"; then fail "a 'database is locked' error reached the user"; else passed=$((passed + 1)); fi
 if "$G" audit verify --db "$DB" >"$TMP/verify.txt"; then passed=$((passed + 1)); else fail "audit verify: $(cat "$TMP/verify.txt")"; fi
 echo "$passed passed, $failed failed"
