@@ -65,14 +65,15 @@ std::optional<Decimal> Decimal::Parse(std::string_view s, bool allow_exponent) {
   size_t frac_end = frac_part.find_last_not_of('0');
   frac_part = frac_end == std::string_view::npos ? std::string_view() : frac_part.substr(0, frac_end + 1);
   if (int_part.empty() && frac_part.empty()) return Decimal(0, 0);  // zero, whatever its exponent
-  std::string digits = std::string(int_part) + std::string(frac_part);
-  size_t lead = digits.find_first_not_of('0');
-  digits = digits.substr(lead);
+  // The digits are int_part then frac_part, leading zeros dropped (int_part has none left;
+  // when it is empty, frac_part may start with some).
   long scale = static_cast<long>(frac_part.size()) - exponent;
+  if (int_part.empty()) frac_part.remove_prefix(frac_part.find_first_not_of('0'));
   // Digits beyond the significant ones: trailing zeros of an integer part.
-  if (digits.size() > static_cast<size_t>(kMaxDigits)) return std::nullopt;
+  if (int_part.size() + frac_part.size() > static_cast<size_t>(kMaxDigits)) return std::nullopt;
   __int128 m = 0;
-  for (char c : digits) m = m * 10 + (c - '0');
+  for (char c : int_part) m = m * 10 + (c - '0');
+  for (char c : frac_part) m = m * 10 + (c - '0');
   if (scale < 0) {
     if (-scale > kMaxDigits || !ScaleUp(m, static_cast<int>(-scale), &m)) return std::nullopt;
     scale = 0;

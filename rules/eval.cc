@@ -36,8 +36,8 @@ void Civil(const Value& v, int* y, int* m, int* d) {
 }
 
 Value Text(EvalContext& ctx, std::string s) {
-  ctx.arena.push_back(std::move(s));
-  return Value::Text(ctx.arena.back());
+  ctx.arena.push_front(std::move(s));
+  return Value::Text(ctx.arena.front());
 }
 
 Value CallFn(const Node& n, EvalContext& ctx) {

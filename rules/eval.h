@@ -2,7 +2,7 @@
 // Evaluation reads nothing but the record, the previous record and the Program.
 #pragma once
 
-#include <deque>
+#include <forward_list>
 #include <set>
 #include <tuple>
 #include <string>
@@ -21,7 +21,7 @@ struct Record {
   std::vector<Roster> rosters;
   std::string division;
   Value period;
-  std::deque<std::string> storage;  // owns the text that Values point into
+  std::forward_list<std::string> storage;  // owns the text that Values point into (allocates only when used)
 };
 
 struct FindingCounts {
@@ -36,7 +36,7 @@ struct EvalContext {
   int rows[16] = {0};
   const char* fault = nullptr;  // set on a run-time fault; evaluation then stops
   bool saw_invalid = false;     // a value with a field-level error was read
-  std::deque<std::string> arena;
+  std::forward_list<std::string> arena;  // texts made during evaluation; allocates only when used
   const FindingCounts* counts = nullptr;  // for workflow guards
   // Values of cached aggregates for this record (see Node::cached).
   std::vector<std::pair<int, Value>> memo;

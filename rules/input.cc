@@ -210,7 +210,8 @@ class JsonDecoder {
 };
 
 // Turns a decoded document into an envelope, or says what is wrong with it.
-bool ToEnvelope(Doc doc, Envelope* env, Problem* p, bool lenient_numbers = false) {
+// Texts are moved out of `doc` as they are taken.
+bool ToEnvelope(Doc& doc, Envelope* env, Problem* p, bool lenient_numbers = false) {
   if (doc.kind != Doc::Kind::kObject) {
     *p = {"记录应为 JSON 对象", "a record must be an object"};
     return false;
@@ -227,24 +228,29 @@ bool ToEnvelope(Doc doc, Envelope* env, Problem* p, bool lenient_numbers = false
       seen[m] = true;
     }
   }
-  if (const Doc* id = doc.Find("id")) {
-    if (id->kind == Doc::Kind::kString && !id->text.empty()) env->id = id->text;
-    else if (id->kind == Doc::Kind::kNumber) env->id = id->text;
+  // The document is ours: its texts are moved into the envelope, not copied.
+  auto find = [&](const char* name) -> Doc* {
+    for (auto& [k, v] : doc.members)
+      if (k == name) return &v;
+    return nullptr;
+  };
+  if (Doc* id = find("id")) {
+    if ((id->kind == Doc::Kind::kString && !id->text.empty()) || id->kind == Doc::Kind::kNumber) env->id = std::move(id->text);
   }
   auto text_member = [&](const char* name, std::string* out) {
-    const Doc* d = doc.Find(name);
+    Doc* d = find(name);
     if (!d || d->kind == Doc::Kind::kNull) {
       *p = {std::string("缺少信封成员「") + name + "」", std::string("missing envelope member '") + name + "'"};
       return false;
     }
     // YAML users often leave `period: 2021` unquoted: a plain number of digits is taken as text there.
     bool digits = lenient_numbers && d->kind == Doc::Kind::kNumber && !d->text.empty() &&
-                  d->text.find_first_not_of("0123456789") == std::string::npos && std::string(name) != "survey";
+                  d->text.find_first_not_of("0123456789") == std::string::npos && std::strcmp(name, "survey") != 0;
     if (!digits && (d->kind != Doc::Kind::kString || d->text.empty())) {
       *p = {std::string("信封成员「") + name + "」应为非空字符串", std::string("envelope member '") + name + "' must be a non-empty string"};
       return false;
     }
-    *out = d->text;
+    *out = std::move(d->text);
     return true;
   };
   if (!env->id) {
@@ -313,11 +319,14 @@ void EmitRecord(const std::string& path, int line, Doc doc, const std::function<
   Envelope env;
   env.file = path;
   env.line = line;
-  std::optional<std::string> id;
-  std::string survey;
-  SalvageIdentity(doc, &id, &survey);
   Problem p;
-  if (!ToEnvelope(std::move(doc), &env, &p, yaml)) {
+  if (!ToEnvelope(doc, &env, &p, yaml)) {
+    // What was taken before the problem is in `env`, the rest still in `doc`.
+    std::optional<std::string> id;
+    std::string survey;
+    SalvageIdentity(doc, &id, &survey);
+    if (env.id) id = env.id;
+    if (!env.survey.empty()) survey = env.survey;
     on_malformed(MalformedReport(path, line, id, survey, p, lang));
     return;
   }
@@ -706,7 +715,7 @@ Result<Doc> ParseJsonDocument(std::string_view text) {
 
 Status EnvelopeFromDoc(Doc doc, Envelope* env, Lang lang) {
   Problem p;
-  if (!ToEnvelope(std::move(doc), env, &p)) return Status::Invalid(lang == Lang::kEn ? p.en : p.zh);
+  if (!ToEnvelope(doc, env, &p)) return Status::Invalid(lang == Lang::kEn ? p.en : p.zh);
   return Status::Ok();
 }
 

@@ -248,8 +248,8 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
   rec->division = env.division;
   PeriodValue(s.period, env.period, &rec->period);
   if (rec->period.kind == Value::kText) {
-    rec->storage.push_back(env.period);
-    rec->period.s = rec->storage.back();
+    rec->storage.push_front(env.period);
+    rec->period.s = rec->storage.front();
   }
   // Pending field-level problems: skip logic may still drop them.
   std::vector<Finding> top(s.fields.size());
