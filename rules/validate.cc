@@ -23,7 +23,7 @@ struct Text2 {
   std::string zh, en;
 };
 
-bool IsNumericString(const std::string& s) {
+bool IsNumericString(std::string_view s) {
   size_t i = s.size() > 0 && s[0] == '-' ? 1 : 0;
   size_t digits = 0;
   while (i < s.size() && s[i] >= '0' && s[i] <= '9') { ++i; ++digits; }
@@ -81,13 +81,23 @@ struct FieldPath {
   std::string str() const { return roster ? *roster + "[" + std::to_string(row + 1) + "]." + *field : *field; }
 };
 
+// What a field check needs of an input value: a document node's, or one read straight
+// from the parser (objects and arrays only ever come with their node).
+struct Scalar {
+  Doc::Kind kind = Doc::Kind::kNull;
+  std::string_view text;
+  bool boolean = false;
+  const Doc* doc = nullptr;
+  static Scalar Of(const Doc& d) { return {d.kind, d.text, d.boolean, &d}; }
+};
+
 // Field-level checks, in one place so that every survey gets the same answers.
 class FieldDecoder {
  public:
   FieldDecoder(const engine::Program& prog, Lang lang) : prog_(prog), lang_(lang) {}
 
   // Decodes `d` for `f`; on a problem returns kInvalid and fills `err`.
-  Value Decode(const FieldDef& f, const Doc& d, const FieldPath& fp, Finding* err) {
+  Value Decode(const FieldDef& f, const Scalar& d, const FieldPath& fp, Finding* err) {
     err->rule.clear();
     auto fail = [&](const char* code, const std::string& zh, const std::string& en) {
       err->rule = code;
@@ -100,7 +110,8 @@ class FieldDecoder {
     };
     auto lz = [&] { return "「" + (f.label.empty() ? f.name : f.label) + "」(" + fp.str() + ")"; };
     auto le = [&] { return "'" + fp.str() + "'"; };
-    auto shown = [&](const std::string& s) { return f.masked ? MaskIdNumber(s) : s; };
+    auto shown = [&](std::string_view s) { return f.masked ? MaskIdNumber(s) : std::string(s); };
+    auto txt = [&] { return std::string(d.text); };  // for messages only
     auto wrong_type = [&](const char* want_zh, const char* want_en) {
       return fail("type", lz() + "应为" + want_zh + ",收到的是" + KindZh(d.kind),
                   le() + " must be " + want_en + ", not " + KindEn(d.kind));
@@ -120,9 +131,9 @@ class FieldDecoder {
         int scale = f.type == FieldType::kInteger ? 0 : f.scale;
         *num = num->Rounded(num->SignificantScale());  // 220.1000 is 220.1: places are counted by value
         if (num->SignificantScale() > scale) {
-          if (scale == 0) return fail("type", lz() + "应为整数,收到 " + d.text, le() + " must be a whole number, not " + d.text);
-          return fail("scale", lz() + "最多 " + std::to_string(scale) + " 位小数,收到 " + d.text,
-                      le() + " takes at most " + std::to_string(scale) + " decimal places, not " + d.text);
+          if (scale == 0) return fail("type", lz() + "应为整数,收到 " + txt(), le() + " must be a whole number, not " + txt());
+          return fail("scale", lz() + "最多 " + std::to_string(scale) + " 位小数,收到 " + txt(),
+                      le() + " takes at most " + std::to_string(scale) + " decimal places, not " + txt());
         }
         if ((f.min && *num < *f.min) || (f.max && *f.max < *num)) {
           std::string lo = f.min ? f.min->ToString() : "", hi = f.max ? f.max->ToString() : "";
@@ -141,7 +152,7 @@ class FieldDecoder {
           return fail("length", lz() + "应为 " + want + " 个字符,收到 " + std::to_string(n) + " 个",
                       le() + " must be " + want + " characters long, not " + std::to_string(n));
         }
-        if (f.pattern && !RE2::FullMatch(d.text, *f.pattern))
+        if (f.pattern && !RE2::FullMatch(re2::StringPiece(d.text.data(), d.text.size()), *f.pattern))
           return fail("pattern", lz() + "格式不正确:「" + shown(d.text) + "」", le() + " has the wrong format: '" + shown(d.text) + "'");
         return Value::Text(Keep(d.text));
       }
@@ -152,28 +163,28 @@ class FieldDecoder {
           std::string list;
           for (size_t i = 0; i < t.entries.size() && i < 12; ++i) list += (i ? "、" : "") + t.entries[i].code;
           if (t.entries.size() > 12) list += "…";
-          return fail("codelist", lz() + "的代码「" + d.text + "」不在代码表中(可用: " + list + ")",
-                      le() + ": '" + d.text + "' is not one of its codes (" + list + ")");
+          return fail("codelist", lz() + "的代码「" + txt() + "」不在代码表中(可用: " + list + ")",
+                      le() + ": '" + txt() + "' is not one of its codes (" + list + ")");
         }
         return Value::Text(Keep(d.text));
       }
       case FieldType::kDivision:
         if (d.kind != Doc::Kind::kString) return wrong_type("12 位区划代码(文本)", "a 12-digit division code (a string)");
         if (!AllDigits(d.text, 12))
-          return fail("format", lz() + "应为 12 位数字的区划代码,收到「" + d.text + "」", le() + " must be a 12-digit division code, not '" + d.text + "'");
+          return fail("format", lz() + "应为 12 位数字的区划代码,收到「" + txt() + "」", le() + " must be a 12-digit division code, not '" + txt() + "'");
         return Value::Text(Keep(d.text));
       case FieldType::kYearMonth: {
         int32_t ym;
         if (d.kind != Doc::Kind::kString) return wrong_type("年月(YYYY-MM 文本)", "a year-month string (YYYY-MM)");
         if (!engine::ParseYearMonth(d.text, &ym))
-          return fail("format", lz() + "应为 YYYY-MM 格式的年月,收到「" + d.text + "」", le() + " must be a year-month YYYY-MM, not '" + d.text + "'");
+          return fail("format", lz() + "应为 YYYY-MM 格式的年月,收到「" + txt() + "」", le() + " must be a year-month YYYY-MM, not '" + txt() + "'");
         return Value::YearMonth(ym);
       }
       case FieldType::kDate: {
         int32_t days;
         if (d.kind != Doc::Kind::kString) return wrong_type("日期(YYYY-MM-DD 文本)", "a date string (YYYY-MM-DD)");
         if (!engine::ParseDate(d.text, &days))
-          return fail("format", lz() + "应为有效的 YYYY-MM-DD 日期,收到「" + d.text + "」", le() + " must be a real date YYYY-MM-DD, not '" + d.text + "'");
+          return fail("format", lz() + "应为有效的 YYYY-MM-DD 日期,收到「" + txt() + "」", le() + " must be a real date YYYY-MM-DD, not '" + txt() + "'");
         return Value::Date(days);
       }
       case FieldType::kBoolean:
@@ -187,7 +198,7 @@ class FieldDecoder {
           if (x->kind == Doc::Kind::kString && IsNumericString(x->text)) return Decimal::Parse(x->text);
           return std::nullopt;
         };
-        if (d.kind == Doc::Kind::kObject) { lat = num(d.Find("lat")); lon = num(d.Find("lon")); }
+        if (d.kind == Doc::Kind::kObject && d.doc) { lat = num(d.doc->Find("lat")); lon = num(d.doc->Find("lon")); }
         if (!lat || !lon || lat->Abs().mantissa() < 0 || Decimal::FromInt(90) < lat->Abs() || Decimal::FromInt(180) < lon->Abs())
           return fail("format", lz() + "应为 {\"lat\": 纬度, \"lon\": 经度}", le() + " must be {\"lat\": ..., \"lon\": ...}");
         Value v;
@@ -201,7 +212,7 @@ class FieldDecoder {
   }
 
   // Text values point into the envelope, which outlives the record it is decoded into.
-  std::string_view Keep(const std::string& s) { return s; }
+  std::string_view Keep(std::string_view s) { return s; }
 
  private:
   const engine::Program& prog_;
@@ -283,7 +294,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
       seen[slot] = true;
       if (IsMissing(value)) continue;
       Finding err;
-      rec->fields[slot] = dec.Decode(s.fields[slot], value, FieldPath{nullptr, 0, &key}, &err);
+      rec->fields[slot] = dec.Decode(s.fields[slot], Scalar::Of(value), FieldPath{nullptr, 0, &key}, &err);
       if (!err.rule.empty()) top[slot] = std::move(err);
       continue;
     }
@@ -347,7 +358,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
           rseen[rslot] = true;
           if (IsMissing(rv)) continue;
           Finding err;
-          ro.rows[i][rslot] = dec.Decode(rd.fields[rslot], rv, fp, &err);
+          ro.rows[i][rslot] = dec.Decode(rd.fields[rslot], Scalar::Of(rv), fp, &err);
           if (!err.rule.empty()) rows[ri][i][rslot] = std::move(err);
         }
       }
@@ -448,82 +459,12 @@ Report Malformed(const Envelope& env, const std::string& zh, const std::string& 
   return r;
 }
 
-}  // namespace
-
-Validator::Validator(std::shared_ptr<const Program> program, Lang lang) : program_(std::move(program)), lang_(lang) {}
-
-std::optional<std::string> Validator::RecordKey(const Envelope& env) const {
-  const SurveyDef* s = program_->FindSurvey(env.survey);
-  if (!s) return std::nullopt;
-  std::string key;
-  for (size_t i = 0; i < s->key.size(); ++i) {
-    if (i) key += "|";
-    if (s->key[i].division) { key += env.division; continue; }
-    const Doc* d = env.data.Find(s->fields[s->key[i].slot].name);
-    if (!d || IsMissing(*d) || (d->kind != Doc::Kind::kString && d->kind != Doc::Kind::kNumber)) return std::nullopt;
-    key += d->text;
-  }
-  return key;
-}
-
-std::optional<std::string> Validator::PreviousPeriod(const std::string& survey, const std::string& period) const {
-  const SurveyDef* s = program_->FindSurvey(survey);
-  Value v;
-  if (!s || !PeriodValue(s->period, period, &v)) return std::nullopt;
-  char buf[16];
-  int y = std::stoi(period.substr(0, 4));
-  switch (s->period) {
-    case PeriodKind::kYear: std::snprintf(buf, sizeof buf, "%04d", y - 1); break;
-    case PeriodKind::kMonth: std::snprintf(buf, sizeof buf, "%s", engine::FormatYearMonth(v.i - 1).c_str()); break;
-    case PeriodKind::kQuarter: {
-      int q = period[6] - '0';
-      if (q == 1) std::snprintf(buf, sizeof buf, "%04d-Q4", y - 1);
-      else std::snprintf(buf, sizeof buf, "%04d-Q%d", y, q - 1);
-      break;
-    }
-  }
-  if (y < 1) return std::nullopt;
-  return std::string(buf);
-}
-
-Report Validator::Validate(const Envelope& env, const PreviousSource* previous) const {
-  bool en = lang_ == Lang::kEn;
-  const SurveyDef* s = program_->FindSurvey(env.survey);
-  if (!s) {
-    std::string names;
-    for (auto& sv : program_->surveys) names += (names.empty() ? "" : ", ") + sv.name;
-    return Malformed(env, "未知的调查表「" + env.survey + "」(已定义: " + names + ")",
-                     "unknown survey '" + env.survey + "' (defined: " + names + ")", lang_);
-  }
-  Value pv;
-  if (!PeriodValue(s->period, env.period, &pv))
-    return Malformed(env, "报告期「" + env.period + "」格式错误,调查表 " + s->name + " 应为 " + PeriodFormat(s->period),
-                     "period '" + env.period + "' must be " + PeriodFormat(s->period) + " for survey " + s->name, lang_);
-  if (!AllDigits(env.division, 12))
-    return Malformed(env, "division「" + env.division + "」应为 12 位数字的村级区划代码",
-                     "division '" + env.division + "' must be a 12-digit village code", lang_);
-
-  Report r;
-  r.id = env.id;
-  r.survey = s->name;
-  r.file = env.file;
-  r.line = env.line;
-  Record rec;
-  DecodeRecord(*program_, *s, env, lang_, &rec, &r.findings);
-
-  Record prev_rec;
-  bool have_prev = false;
-  if (s->uses_prev && previous) {
-    auto key = RecordKey(env);
-    auto pp = PreviousPeriod(s->name, env.period);
-    if (key && pp) {
-      if (const Envelope* pe = previous->Find(s->name, *key, *pp)) {
-        DecodeRecord(*program_, *s, *pe, lang_, &prev_rec, nullptr);
-        have_prev = true;
-      }
-    }
-  }
-  engine::EvalContext ctx{*program_, *s, rec, have_prev ? &prev_rec : nullptr};
+// The rules of `s` on a decoded record, their findings appended to `r`, and its status.
+Report RunRules(const engine::Program& prog, const SurveyDef& survey, Lang lang, bool messages, const Record& rec,
+                const Record* prev, const std::map<std::string, std::string>& explanations, Report r) {
+  bool en = lang == Lang::kEn;
+  const SurveyDef* s = &survey;
+  engine::EvalContext ctx{prog, *s, rec, prev};
   for (const auto& rule : s->rules) {
     auto out = engine::RunRule(rule, ctx);
     if (!out.fired && !out.fault) continue;
@@ -536,7 +477,7 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
       f.message = en ? "rule " + rule.code + " could not be computed: " + f.fault
                      : "规则 " + rule.code + " 无法计算(" + what_zh + "),请核对相关数据";
     } else {
-      if (messages_) f.message = engine::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
+      if (messages) f.message = engine::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
     }
     // The fields that decided the finding (all of the rule's fields when it faulted).
     std::set<std::tuple<int, int, bool>> blamed;
@@ -582,7 +523,7 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
       for (auto& x : f.fields) if (seen.insert(x).second) uniq.push_back(std::move(x));
       f.fields = std::move(uniq);
     }
-    if (!f.is_error) f.explained = env.explanations.count(rule.code) > 0;
+    if (!f.is_error) f.explained = explanations.count(rule.code) > 0;
     r.findings.push_back(std::move(f));
   }
   r.status = Report::Status::kPass;
@@ -591,6 +532,83 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
     if (!f.explained) r.status = Report::Status::kWarning;
   }
   return r;
+}
+
+}  // namespace
+
+Validator::Validator(std::shared_ptr<const Program> program, Lang lang) : program_(std::move(program)), lang_(lang) {}
+
+std::optional<std::string> Validator::RecordKey(const Envelope& env) const {
+  const SurveyDef* s = program_->FindSurvey(env.survey);
+  if (!s) return std::nullopt;
+  std::string key;
+  for (size_t i = 0; i < s->key.size(); ++i) {
+    if (i) key += "|";
+    if (s->key[i].division) { key += env.division; continue; }
+    const Doc* d = env.data.Find(s->fields[s->key[i].slot].name);
+    if (!d || IsMissing(*d) || (d->kind != Doc::Kind::kString && d->kind != Doc::Kind::kNumber)) return std::nullopt;
+    key += d->text;
+  }
+  return key;
+}
+
+std::optional<std::string> Validator::PreviousPeriod(const std::string& survey, const std::string& period) const {
+  const SurveyDef* s = program_->FindSurvey(survey);
+  Value v;
+  if (!s || !PeriodValue(s->period, period, &v)) return std::nullopt;
+  char buf[16];
+  int y = std::stoi(period.substr(0, 4));
+  switch (s->period) {
+    case PeriodKind::kYear: std::snprintf(buf, sizeof buf, "%04d", y - 1); break;
+    case PeriodKind::kMonth: std::snprintf(buf, sizeof buf, "%s", engine::FormatYearMonth(v.i - 1).c_str()); break;
+    case PeriodKind::kQuarter: {
+      int q = period[6] - '0';
+      if (q == 1) std::snprintf(buf, sizeof buf, "%04d-Q4", y - 1);
+      else std::snprintf(buf, sizeof buf, "%04d-Q%d", y, q - 1);
+      break;
+    }
+  }
+  if (y < 1) return std::nullopt;
+  return std::string(buf);
+}
+
+Report Validator::Validate(const Envelope& env, const PreviousSource* previous) const {
+  const SurveyDef* s = program_->FindSurvey(env.survey);
+  if (!s) {
+    std::string names;
+    for (auto& sv : program_->surveys) names += (names.empty() ? "" : ", ") + sv.name;
+    return Malformed(env, "未知的调查表「" + env.survey + "」(已定义: " + names + ")",
+                     "unknown survey '" + env.survey + "' (defined: " + names + ")", lang_);
+  }
+  Value pv;
+  if (!PeriodValue(s->period, env.period, &pv))
+    return Malformed(env, "报告期「" + env.period + "」格式错误,调查表 " + s->name + " 应为 " + PeriodFormat(s->period),
+                     "period '" + env.period + "' must be " + PeriodFormat(s->period) + " for survey " + s->name, lang_);
+  if (!AllDigits(env.division, 12))
+    return Malformed(env, "division「" + env.division + "」应为 12 位数字的村级区划代码",
+                     "division '" + env.division + "' must be a 12-digit village code", lang_);
+
+  Report r;
+  r.id = env.id;
+  r.survey = s->name;
+  r.file = env.file;
+  r.line = env.line;
+  Record rec;
+  DecodeRecord(*program_, *s, env, lang_, &rec, &r.findings);
+
+  Record prev_rec;
+  bool have_prev = false;
+  if (s->uses_prev && previous) {
+    auto key = RecordKey(env);
+    auto pp = PreviousPeriod(s->name, env.period);
+    if (key && pp) {
+      if (const Envelope* pe = previous->Find(s->name, *key, *pp)) {
+        DecodeRecord(*program_, *s, *pe, lang_, &prev_rec, nullptr);
+        have_prev = true;
+      }
+    }
+  }
+  return RunRules(*program_, *s, lang_, messages_, rec, have_prev ? &prev_rec : nullptr, env.explanations, std::move(r));
 }
 
 namespace engine {
