@@ -101,17 +101,19 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
     std::string out;
     size_t counts[3] = {0, 0, 0};
   };
-  auto run = [&validator, &previous, &c](Batch& b) {
+  // Without --previous there is nothing to look up: cross-period rules see no earlier report.
+  const PreviousSource* prev = previous_files.empty() ? nullptr : &previous;
+  auto run = [&validator, prev, &c](Batch& b) {
     Done d;
     auto emit = [&](const gridstat::Report& r) {
       d.counts[static_cast<int>(r.status)]++;
       d.out += c.json() ? ReportToJson(r) + "\n" : ReportToText(r, c.L());
     };
-    auto on_env = [&](Envelope e) { emit(validator.Validate(e, &previous)); };
+    auto on_env = [&](Envelope e) { emit(validator.Validate(e, prev)); };
     for (auto& it : b.items) {
       if (it.other >= 0) DecodeRawRecord(b.path, std::move(b.others[it.other]), on_env, emit, c.L());
-      else DecodeRecordText(b.path, std::string_view(b.text).substr(it.offset, it.size), b.text.capacity() - it.offset,
-                            it.line, on_env, emit, c.L());
+      else validator.ValidateText(b.path, std::string_view(b.text).substr(it.offset, it.size), b.text.capacity() - it.offset,
+                                  it.line, prev, emit);
     }
     return d;
   };

@@ -177,4 +177,20 @@ std::string MaskIdNumber(std::string_view s) {
   return out;
 }
 
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&]() { size_t b = i; while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i; return i - b; };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') ++i;
+  else if (digits() == 0) return false;
+  if (i < s.size() && s[i] == '.') { ++i; if (digits() == 0) return false; }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
+}
+
 }  // namespace gridstat

@@ -26,4 +26,7 @@ std::string JsonString(std::string_view s);
 // Keeps the first 6 and last 4 code points and masks the rest with '*'.
 std::string MaskIdNumber(std::string_view s);
 
+// A JSON number token: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view s);
+
 }  // namespace gridstat

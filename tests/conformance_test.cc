@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/json.h"
 #include "gridstat/engine.h"
 #include "gridstat/validate.h"
 
@@ -55,7 +56,22 @@ void RunFile(const std::string& name) {
     Envelope env;
     Status st = EnvelopeFromDoc(*sub, &env);
     REQUIRE(st.ok());
+    env.file = "c.jsonl";
+    env.line = n;
     Report r = v.Validate(env, &previous);
+    {  // the same report from the text, whichever path it takes
+      // Members in the usual order (id, survey, period, division, data, then the rest), so
+      // that plain records take the plain path.
+      std::string text = "{";
+      for (const char* k : {"id", "survey", "period", "division", "data", "explanations"})
+        for (auto& [mk, mv] : sub->members)
+          if (mk == k) text += (text.size() > 1 ? "," : "") + json::Canonical(json::Str(mk)) + ":" + json::Canonical(mv);
+      text += "}";
+      text.reserve(text.size() + 64);
+      std::vector<std::string> got;
+      v.ValidateText("c.jsonl", text, text.capacity(), n, &previous, [&](const Report& x) { got.push_back(ReportToJson(x)); });
+      CHECK(got == std::vector<std::string>{ReportToJson(r)});
+    }
     std::set<std::string> rules, field_errors;
     for (auto& f : r.findings) {
       if (f.rule.find('-') != std::string::npos) rules.insert(f.rule);

@@ -81,6 +81,19 @@ class Validator {
  public:
   explicit Validator(std::shared_ptr<const Program> program, Lang lang = Lang::kZh);
   Report Validate(const Envelope& env, const PreviousSource* previous = nullptr) const;
+  // Decodes and validates one record given as JSON text: the report is the one that
+  // DecodeRecordText and then Validate would give (a malformed record's included), but a
+  // plain record is read straight from the parser, without a document, which is faster.
+  // `capacity` bytes are readable from text.data() (see DecodeRecordText). Safe from
+  // several threads.
+  void ValidateText(const std::string& path, std::string_view text, size_t capacity, int line,
+                    const PreviousSource* previous, const std::function<void(const Report&)>& emit) const;
+  // The fast half of ValidateText: validates a plain record (one JSON object with id,
+  // survey, period, division and then data; no explanations; its survey without rosters,
+  // and without cross-period rules when `previous` is given; data with known scalar fields
+  // and no field-level problem) into `out` and returns true; returns false for any other.
+  bool ValidatePlainText(const std::string& path, std::string_view text, size_t capacity, int line,
+                         const PreviousSource* previous, Report* out) const;
   // The record key of an envelope ("450102001003", or parts joined by '|'), or
   // nullopt when the survey is unknown or a key field is missing.
   std::optional<std::string> RecordKey(const Envelope& env) const;

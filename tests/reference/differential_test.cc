@@ -204,3 +204,84 @@ TEST_CASE("engine agrees with the reference catalogue on generated submissions",
     CHECK(t.mismatches == 0);
   }
 }
+
+// The plain-record path of Validator::ValidateText against the document path
+// (DecodeRecordText, then Validate): the same report, byte for byte, for every record,
+// plain or not. The texts are the generated submissions and variants of them that must
+// leave the plain path (member order, numbers for ids, explanations, escapes, duplicates,
+// trailing content) or stay on it (spaces).
+TEST_CASE("the plain-record path gives the document path's reports", "[differential][plain]") {
+  auto compiled = CompileDirectory(kDefs);
+  REQUIRE(compiled.program);
+  const RefData& data = Data();
+  auto replace_first = [](std::string s, const std::string& from, const std::string& to) {
+    size_t at = s.find(from);
+    if (at != std::string::npos) s.replace(at, from.size(), to);
+    return s;
+  };
+  auto replace_all = [](std::string s, const std::string& from, const std::string& to) {
+    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+    return s;
+  };
+  auto variants = [&](const std::string& t) {
+    std::vector<std::string> v = {t};
+    v.push_back(replace_all(replace_all(t, "\":", "\" : "), ",\"", ", \""));             // spaces
+    v.push_back(replace_first(t, "\"id\":\"", "\"id\":12345,\"was\":\""));             // a number id, an extra member
+    v.push_back(t.substr(0, t.size() - 1) + ",\"explanations\":{\"AG-W01\":\"说明\"}}");  // explanations
+    v.push_back(replace_all(t, "广西", "\\u5e7f\\u897f"));                              // escapes
+    v.push_back(t + " x");                                                              // trailing content
+    v.push_back(replace_first(t, "\"data\":{", "\"data\":{\"name\":\"甲\","));          // a duplicate key, maybe
+    v.push_back(replace_first(t, "\"data\":{", "\"data\":{\"no_such_field\":1,"));     // an unknown field
+    v.push_back(replace_all(t, ":null", ":\"\""));                                      // empty strings for nulls
+    v.push_back(replace_first(t, "\"survey\":", "\"survey\":\"x\",\"survey2\":"));     // an unknown survey
+    // data before survey
+    size_t d = t.find(",\"data\":");
+    if (d != std::string::npos) v.push_back("{\"data\":" + t.substr(d + 8, t.size() - d - 9) + "," + t.substr(1, d - 1) + "}");
+    return v;
+  };
+  int plain = 0, total = 0;
+  std::map<std::string, int> plain_by_survey;
+  for (bool messages : {true, false}) {
+    for (Lang lang : {Lang::kZh, Lang::kEn}) {
+      Validator validator(compiled.program, lang);
+      validator.set_messages(messages);
+      for (const char* survey : {"basic_unit", "agri_village", "pop_change"}) {
+        auto envs = Generate(survey, Seed(777), messages && lang == Lang::kZh ? 1500 : 200, data);
+        PreviousSet previous(compiled.program);
+        for (auto& p : GeneratePrevious(envs, Seed(778))) previous.Add(p);
+        for (const auto& env : envs) {
+          for (const std::string& text : variants(EnvelopeToJson(env))) {
+            for (const PreviousSource* prev : {static_cast<const PreviousSource*>(nullptr), static_cast<const PreviousSource*>(&previous)}) {
+              std::string padded = text;
+              padded.reserve(text.size() + 64);
+              std::vector<std::string> slow, fast;
+              DecodeRecordText("f.jsonl", padded, padded.capacity(), 7,
+                               [&](Envelope e) { slow.push_back(ReportToJson(validator.Validate(e, prev)) + "@" + std::to_string(e.line)); },
+                               [&](Report r) { slow.push_back(ReportToJson(r) + "@" + std::to_string(r.line)); }, lang);
+              validator.ValidateText("f.jsonl", padded, padded.capacity(), 7, prev, [&](const Report& r) {
+                fast.push_back(ReportToJson(r) + "@" + std::to_string(r.line) + (r.file == "f.jsonl" ? "" : " file " + r.file));
+              });
+              Report r;
+              if (validator.ValidatePlainText("f.jsonl", padded, padded.capacity(), 7, prev, &r)) {
+                ++plain;
+                REQUIRE(slow.size() == 1);
+                CHECK(ReportToJson(r) + "@" + std::to_string(r.line) == slow[0]);
+                ++plain_by_survey[survey];
+              }
+              INFO(text);
+              REQUIRE(fast == slow);
+              ++total;
+            }
+          }
+        }
+      }
+    }
+  }
+  // Both paths were taken, the plain one for most records of the surveys without rosters.
+  INFO("plain " << plain << " of " << total);
+  CHECK(total > 50000);
+  CHECK(plain > total / 10);
+  CHECK(plain_by_survey["basic_unit"] > 0);
+  CHECK(plain_by_survey["agri_village"] > 0);
+  CHECK(plain_by_survey["pop_change"] == 0);  // it has a roster
+}
