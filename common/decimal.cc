@@ -1,15 +1,22 @@
 #include "common/decimal.h"
 
+#include <array>
+#include <cstdint>
+
 namespace gridstat {
 namespace {
 
 constexpr int kMaxDigits = 36;  // 10^36 < 2^127
 
-__int128 Pow10(int n) {
-  __int128 r = 1;
-  for (int i = 0; i < n; ++i) r *= 10;
-  return r;
-}
+constexpr std::array<__int128, kMaxDigits + 1> kPow10 = [] {
+  std::array<__int128, kMaxDigits + 1> t{};
+  t[0] = 1;
+  for (int i = 1; i <= kMaxDigits; ++i) t[i] = t[i - 1] * 10;
+  return t;
+}();
+
+// Every caller keeps n within [0, kMaxDigits]: scales never exceed it.
+__int128 Pow10(int n) { return kPow10[n < 0 ? 0 : n > kMaxDigits ? kMaxDigits : n]; }
 
 // Multiplies by 10^n, or returns false on overflow.
 bool ScaleUp(__int128 m, int n, __int128* out) {
@@ -17,8 +24,18 @@ bool ScaleUp(__int128 m, int n, __int128* out) {
   return !__builtin_mul_overflow(m, Pow10(n), out);
 }
 
+bool Fits64(__int128 v) { return v >= INT64_MIN && v <= INT64_MAX; }
+
 // Divides by d, rounding half away from zero.
 __int128 DivRound(__int128 n, __int128 d) {
+  if (Fits64(n) && Fits64(d) && d != -1) {  // the usual case, without 128-bit division
+    int64_t n64 = static_cast<int64_t>(n), d64 = static_cast<int64_t>(d);
+    int64_t q = n64 / d64, r = n64 % d64;
+    if (r < 0) r = -r;
+    int64_t ad = d64 < 0 ? -d64 : d64;
+    if (static_cast<uint64_t>(r) * 2 >= static_cast<uint64_t>(ad)) q += ((n64 < 0) != (d64 < 0)) ? -1 : 1;
+    return q;
+  }
   __int128 q = n / d, r = n % d;
   if (r < 0) r = -r;
   __int128 ad = d < 0 ? -d : d;
@@ -119,7 +136,11 @@ std::optional<Decimal> Decimal::Div(const Decimal& a, const Decimal& b) {
 }
 
 int Decimal::Compare(const Decimal& a, const Decimal& b) {
-  // Integer parts first, so that aligning the fractions can never overflow.
+  // Aligned when that cannot overflow (the usual case): exact either way.
+  __int128 x = a.m_, y = b.m_;
+  if (a.scale_ == b.scale_ || (a.scale_ < b.scale_ ? ScaleUp(a.m_, b.scale_ - a.scale_, &x) : ScaleUp(b.m_, a.scale_ - b.scale_, &y)))
+    return x < y ? -1 : (x > y ? 1 : 0);
+  // Else integer parts first, so that aligning the fractions can never overflow.
   __int128 pa = Pow10(a.scale_), pb = Pow10(b.scale_);
   __int128 ia = a.m_ / pa, ib = b.m_ / pb;
   if (ia != ib) return ia < ib ? -1 : 1;
@@ -133,6 +154,11 @@ int Decimal::Compare(const Decimal& a, const Decimal& b) {
 int Decimal::SignificantScale() const {
   if (m_ == 0) return 0;
   int s = scale_;
+  if (Fits64(m_)) {
+    int64_t m = static_cast<int64_t>(m_);
+    while (s > 0 && m % 10 == 0) { m /= 10; --s; }
+    return s;
+  }
   __int128 m = m_;
   while (s > 0 && m % 10 == 0) { m /= 10; --s; }
   return s;
