@@ -82,7 +82,9 @@ Value CallFn(const Node& n, EvalContext& ctx) {
     case Fn::kSubstr: {
       auto start = Int(a[1]), len = Int(a[2]);
       if (!start || !len || *start < 1 || *len < 0) { ctx.fault = kBadArgument; return Unknown(); }
-      return Text(ctx, CodePointSubstr(a[0].s, static_cast<size_t>(*start - 1), static_cast<size_t>(*len)));
+      // A slice of its argument, which outlives the evaluation: nothing to copy.
+      std::string_view rest = a[0].s.substr(CodePointPrefix(a[0].s, static_cast<size_t>(*start - 1)).size());
+      return Value::Text(CodePointPrefix(rest, static_cast<size_t>(*len)));
     }
     case Fn::kStartsWith: return Value::Bool(a[0].s.substr(0, a[1].s.size()) == a[1].s);
     case Fn::kEndsWith:
