@@ -394,21 +394,30 @@ Status ReadYaml(const std::string& path, const std::string& text, const std::fun
     on_malformed(MalformedReport(path, 1, std::nullopt, "", {std::string("YAML 格式错误: ") + e.what(), std::string("malformed YAML: ") + e.what()}, lang));
     return Status::Ok();
   }
+  // Aliases can make a small file expand without bound: besides the nodes of one record,
+  // the nodes of the whole file are bounded in proportion to its size.
+  size_t file_budget = 1000000 + 4 * text.size();
   for (const auto& d : docs) {
     std::vector<YAML::Node> records;
     if (d.IsSequence()) for (const auto& item : d) records.push_back(item);
     else if (!d.IsNull()) records.push_back(d);
     for (const auto& rec : records) {
       Doc doc;
-      size_t budget = 1000000;
+      const size_t start = std::min<size_t>(1000000, file_budget);
+      size_t budget = start;
       Problem p;
+      bool ok = false;
       try {
-        if (!FromYaml(rec, &doc, 1, &budget, &p)) {
-          on_malformed(MalformedReport(path, rec.Mark().line + 1, std::nullopt, "", p, lang));
-          continue;
-        }
+        ok = FromYaml(rec, &doc, 1, &budget, &p);
       } catch (const std::exception& e) {
-        on_malformed(MalformedReport(path, rec.Mark().line + 1, std::nullopt, "", {std::string("YAML 错误: ") + e.what(), e.what()}, lang));
+        p = {std::string("YAML 错误: ") + e.what(), e.what()};
+      }
+      bool exhausted = budget == static_cast<size_t>(-1);
+      file_budget -= start - (exhausted ? 0 : budget);
+      if (!ok && exhausted && start < 1000000)
+        p = {"YAML 别名展开后的节点超出了文件大小所允许的数量", "YAML aliases expand to more nodes than the file's size allows"};
+      if (!ok) {
+        on_malformed(MalformedReport(path, rec.Mark().line + 1, std::nullopt, "", p, lang));
         continue;
       }
       int line = doc.line;

@@ -53,7 +53,7 @@ std::string ReportToText(const Report& r, Lang lang) {
   bool en = lang == Lang::kEn;
   std::string status = en ? StatusName(r.status)
                           : r.status == Report::Status::kPass ? "通过" : r.status == Report::Status::kWarning ? "警告" : "错误";
-  std::string out = "[" + status + "] " + EscapeControls(r.id ? *r.id : "(无 id)");
+  std::string out = "[" + status + "] " + EscapeControls(r.id ? *r.id : en ? "(no id)" : "(无 id)");
   if (!r.survey.empty()) out += " " + EscapeControls(r.survey);
   if (!r.file.empty() && r.line > 0) out += "  (" + EscapeControls(r.file) + ":" + std::to_string(r.line) + ")";
   out += "\n";

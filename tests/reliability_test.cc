@@ -90,6 +90,18 @@ TEST_CASE("reliability: odd bytes in submissions", "[reliability]") {
   }
 }
 
+TEST_CASE("reliability: YAML aliases cannot make a small file expand without bound", "[reliability]") {
+  // Each record expands to 100,000 nodes through aliases; 40 of them from 2 KB of text.
+  std::string yaml = "- {id: r0, survey: t, period: '2021', division: '450102001003', data: {x: &a [1,1,1,1,1,1,1,1,1,1], "
+                     "y: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], z: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], w: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]}}\n";
+  for (int i = 1; i < 40; ++i)
+    yaml += "- {id: r" + std::to_string(i) + ", survey: t, period: '2021', division: '450102001003', data: {w: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}}\n";
+  auto r = Read(yaml, true);
+  REQUIRE(r.size() == 40);
+  CHECK(r[0] == "r0: error unknown_field unknown_field unknown_field unknown_field");
+  CHECK(r[39] == "line 40 malformed: YAML aliases expand to more nodes than the file's size allows");
+}
+
 TEST_CASE("reliability: limits on submissions", "[reliability]") {
   const std::string good = Env("g", R"({"n":1})");
   SECTION("nesting over 64 levels") {
