@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 
 #include <simdjson.h>
 #include <re2/re2.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/decimal.h"
@@ -318,6 +320,50 @@ void EmitRecord(const std::string& path, int line, Doc doc, const std::function<
 }
 
 // ---- YAML ----------------------------------------------------------------
+// yaml-cpp 0.7 never ends on a flow node followed by ',' at the top level ("a",): it yields
+// empty documents at the same place for ever, and YAML::LoadAll keeps them all. A first
+// pass over the parser's events stops where a document starts where the last one did, and
+// such input is refused before LoadAll sees it.
+class YamlProgress : public YAML::EventHandler {
+ public:
+  struct Stuck {
+    int line;
+  };
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (started_ && m.pos == last_) throw Stuck{m.line + 1};
+    started_ = true;
+    last_ = m.pos;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  bool started_ = false;
+  int last_ = -1;
+};
+
+bool YamlEnds(const std::string& text, int* line) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  YamlProgress progress;
+  try {
+    while (parser.HandleNextDocument(progress)) {
+    }
+  } catch (const YamlProgress::Stuck& s) {
+    *line = s.line;
+    return false;
+  } catch (const std::exception&) {
+    // A syntax error: YAML::LoadAll reports it with its place.
+  }
+  return true;
+}
+
 bool FromYaml(const YAML::Node& n, Doc* out, int depth, size_t* budget, Problem* p) {
   if (depth > kMaxDepth || (*budget)-- == 0) {
     *p = {"YAML 嵌套过深或节点过多", "YAML nested too deeply or too large"};
@@ -382,6 +428,12 @@ Status ReadYaml(const std::string& path, const std::string& text, const std::fun
   }
   if (!YamlNestingOk(text)) {
     on_malformed(MalformedReport(path, 1, std::nullopt, "", {"YAML 嵌套过深", "YAML nested too deeply"}, lang));
+    return Status::Ok();
+  }
+  int stuck_line = 0;
+  if (!YamlEnds(text, &stuck_line)) {
+    on_malformed(MalformedReport(path, stuck_line, std::nullopt, "",
+                                 {"YAML 格式错误: 顶层的值后面有多余的逗号", "malformed YAML: a stray ',' after a value at the top level"}, lang));
     return Status::Ok();
   }
   std::vector<YAML::Node> docs;

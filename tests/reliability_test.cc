@@ -102,6 +102,14 @@ TEST_CASE("reliability: YAML aliases cannot make a small file expand without bou
   CHECK(r[39] == "line 40 malformed: YAML aliases expand to more nodes than the file's size allows");
 }
 
+TEST_CASE("reliability: YAML that would make the YAML library loop for ever is refused", "[reliability]") {
+  for (const char* text : {"\"\",\n", "{a: 1},\n", "[1] ,\n"}) {
+    INFO(text);
+    CHECK(Read(text, true) == V{"line 1 malformed: malformed YAML: a stray ',' after a value at the top level"});
+  }
+  CHECK(Read("---\n---\n" + Env("a", "{}") + "\n", true) == V{"a: pass"});  // empty documents are fine
+}
+
 TEST_CASE("reliability: limits on submissions", "[reliability]") {
   const std::string good = Env("g", R"({"n":1})");
   SECTION("nesting over 64 levels") {
