@@ -372,6 +372,8 @@ class Compiler {
         rd.required = r.required;
         rd.min_rows = r.min_rows;
         rd.max_rows = r.max_rows;
+        if (r.min_rows && r.max_rows && *r.max_rows < *r.min_rows)
+          Err(r.name.pos, "bad-attribute", "「" + r.name.name + "」的行数上限小于下限", "the rows' upper bound of '" + r.name.name + "' is below its lower bound");
         int ri = static_cast<int>(def.rosters.size());
         for (auto& f : r.fields) {
           if (rd.by_name.count(f.name.name)) {

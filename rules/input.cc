@@ -430,6 +430,13 @@ Status ReadYaml(const std::string& path, const std::string& text, const std::fun
     on_malformed(MalformedReport(path, 1, std::nullopt, "", {"YAML 嵌套过深", "YAML nested too deeply"}, lang));
     return Status::Ok();
   }
+  // YAML allows no NUL byte, and yaml-cpp turns one and the character after it into other
+  // bytes (invalid UTF-8 among them): refused, with its line.
+  if (size_t nul = text.find('\0'); nul != std::string::npos) {
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(nul), '\n'));
+    on_malformed(MalformedReport(path, line, std::nullopt, "", {"YAML 中不能有 NUL 字节", "a NUL byte, which YAML does not allow"}, lang));
+    return Status::Ok();
+  }
   int stuck_line = 0;
   if (!YamlEnds(text, &stuck_line)) {
     on_malformed(MalformedReport(path, stuck_line, std::nullopt, "",

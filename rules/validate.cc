@@ -311,7 +311,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
         ro.unknown = true;
         ro.rows.clear();
         rows[ri].clear();
-        other.erase(std::remove_if(other.begin(), other.end(), [&](const Finding& f) {
+        other.erase(std::remove_if(other.begin(), other.end(), [&, &key = key](const Finding& f) {
                       return !f.fields.empty() && f.fields[0].rfind(key + "[", 0) == 0;
                     }), other.end());
         continue;

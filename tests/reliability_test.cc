@@ -108,6 +108,8 @@ TEST_CASE("reliability: YAML that would make the YAML library loop for ever is r
     CHECK(Read(text, true) == V{"line 1 malformed: malformed YAML: a stray ',' after a value at the top level"});
   }
   CHECK(Read("---\n---\n" + Env("a", "{}") + "\n", true) == V{"a: pass"});  // empty documents are fine
+  // yaml-cpp garbles a NUL byte and the character after it: refused with its line.
+  CHECK(Read(std::string("- {id: a}\n- {id: b") + '\0' + "_}\n", true) == V{"line 2 malformed: a NUL byte, which YAML does not allow"});
 }
 
 TEST_CASE("reliability: limits on submissions", "[reliability]") {
@@ -168,6 +170,8 @@ TEST_CASE("reliability: limits on definitions", "[reliability]") {
   CHECK(first(head + chain + " > 0\n}\n") == "too-deep 7:19 expression too long (a chain of over 200 terms)");
   CHECK(first(head + "n > 0\n}\n\xFF\n") == "invalid-utf8 9:1 the file is not valid UTF-8");
   CHECK(first(std::string("survey t \"t\" {\n  period year\n  key division\n  field s \"s\" text pattern \"\\\\pL{1000}\"\n}\n")) == "bad-pattern 4:28 invalid pattern: pattern too large - compile failed");
+  CHECK(first("survey t \"t\" {\n  period year\n  key division\n  roster r \"r\" rows 5..2 {\n    field q \"q\" integer\n  }\n}\n") ==
+        "bad-attribute 4:10 the rows' upper bound of 'r' is below its lower bound");
   // A NUL byte: the message keeps the character, every rendering escapes it.
   CHECK(first(head + "n > 0\n}\n" + std::string(1, '\0')) == "bad-character 9:1 unexpected character '" + std::string(1, '\0') + "'");
   auto r = CompileSources({{"big.gs", head + "n > 0\n}\n\x1b[2J"}}, ".");
