@@ -7,6 +7,7 @@ PACKAGES = cmake g++ make pkg-config antlr4 libantlr4-runtime-dev libyaml-cpp-de
            libspdlog-dev catch2 libre2-dev libcli11-dev libsimdjson-dev libssl-dev default-jre-headless sqlite3 openssl procps
 
 .PHONY: deps build demo test test-sanitize bench clean
+.PHONY: fuzz fuzz-build fuzz-regress
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -41,6 +42,32 @@ test-sanitize: deps
 # Benchmarks (bench/): QUICK=1 for a few-minute version. Results: build/bench/results.json.
 bench: build
 	@$(BUILD)/bin/gridstat_bench $(if $(QUICK),--quick,) --out $(BUILD)/bench
+
+# Fuzzing with libFuzzer (fuzz/): clang builds the library and the CLI with ASan, UBSan
+# and coverage into $(FUZZ_BUILD). `make fuzz` runs the inputs in tests/fuzz/<target>/,
+# then each target for FUZZ_TIME seconds; the counts and exec/s go to
+# $(FUZZ_BUILD)/fuzz-summary.txt, and any crash, leak or timeout fails it.
+# `make fuzz-regress` runs the tests/fuzz inputs only. FUZZ_TARGETS picks targets.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 1200
+FUZZ_TARGETS ?= fuzz_dsl fuzz_submission fuzz_org fuzz_audit
+FUZZ_PACKAGES = clang libclang-rt-14-dev
+fuzz-build: deps
+	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DGRIDSTAT_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-regress: fuzz-build
+	@bash fuzz/run.sh $(FUZZ_BUILD) 0 $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

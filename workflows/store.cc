@@ -1,5 +1,6 @@
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS units(
 )SQL";
 
 std::string Str(const YAML::Node& n, const char* key) {
+  if (!n.IsMap()) return {};  // yaml-cpp throws on a subscript of a scalar
   if (!n[key] || !n[key].IsScalar()) return {};
   return n[key].Scalar();
 }
@@ -77,6 +79,12 @@ Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang
   auto text = engine::ReadFile(file, 64u << 20);
   if (!text.ok()) return text.status();
   if (FindInvalidUtf8(*text) != std::string::npos) return Status::Invalid(file + (en ? ": not valid UTF-8" : ": 不是有效的 UTF-8"));
+  // YAML allows no NUL byte, and yaml-cpp turns one and what follows it into invalid
+  // UTF-8, which would reach the store and make the org event fail audit verification.
+  if (size_t nul = text->find('\0'); nul != std::string::npos) {
+    std::string line = std::to_string(1 + std::count(text->begin(), text->begin() + static_cast<long>(nul), '\n'));
+    return Status::Invalid(file + ":" + line + (en ? ": a NUL byte, which YAML does not allow" : ": 含有 NUL 字节(YAML 不允许)"));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(*text);
@@ -92,6 +100,8 @@ Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang
   if (root["grids"]) {
     if (!root["grids"].IsSequence()) return Status::Invalid(where(root["grids"]) + (en ? "grids must be a list" : "grids 应为列表"));
     for (const auto& g : root["grids"]) {
+      if (!g.IsMap())
+        return Status::Invalid(where(g) + (en ? "a grid must be a mapping of code, village and name" : "网格应为含 code、village、name 的映射"));
       Grid grid{Str(g, "code"), Str(g, "village"), Str(g, "name")};
       const auto* v = tree->Find(grid.village);
       if (grid.code.empty() || !v || v->level != 5)
@@ -104,6 +114,8 @@ Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang
   if (!root["users"] || !root["users"].IsSequence())
     return Status::Invalid(file + (en ? ": users must be a list" : ": users 应为列表"));
   for (const auto& u : root["users"]) {
+    if (!u.IsMap())
+      return Status::Invalid(where(u) + (en ? "a user must be a mapping of id, name, role and division" : "用户应为含 id、name、role、division 的映射"));
     User user{Str(u, "id"), Str(u, "name"), Str(u, "role"), Str(u, "division")};
     if (user.id.empty()) return Status::Invalid(where(u) + (en ? "a user needs an id" : "用户缺少 id"));
     if (!ids.insert(user.id).second) return Status::Invalid(where(u) + (en ? "duplicate user " : "用户重复: ") + user.id);
