@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 PACKAGES = cmake g++ make pkg-config antlr4 libantlr4-runtime-dev libyaml-cpp-dev libsqlite3-dev \
            libspdlog-dev catch2 libre2-dev libcli11-dev libsimdjson-dev libssl-dev default-jre-headless sqlite3 openssl procps
 
-.PHONY: deps build demo test test-sanitize bench clean
+.PHONY: deps build demo test test-sanitize bench stress clean
 .PHONY: fuzz fuzz-build fuzz-regress
 
 deps:
@@ -42,6 +42,12 @@ test-sanitize: deps
 # Benchmarks (bench/): QUICK=1 for a few-minute version. Results: build/bench/results.json.
 bench: build
 	@$(BUILD)/bin/gridstat_bench $(if $(QUICK),--quick,) --out $(BUILD)/bench
+
+# Crash consistency at length: STRESS_ITERATIONS SIGKILLs during a batch of workflow
+# commands (tests/crash/run.sh; make test runs 100).
+STRESS_ITERATIONS ?= 1000
+stress: build
+	@bash tests/crash/run.sh $(BUILD)/bin/gridstat . $(STRESS_ITERATIONS)
 
 # Fuzzing with libFuzzer (fuzz/): clang builds the library and the CLI with ASan, UBSan
 # and coverage into $(FUZZ_BUILD). `make fuzz` runs the inputs in tests/fuzz/<target>/,
