@@ -827,3 +827,44 @@ TEST_CASE("injection: hostile ids, comments and values are stored exactly and ch
   CHECK(StateOf(*s, kAgri) == "returned");
   CHECK(s->Verify().ok);
 }
+
+TEST_CASE("audit: verify reads one snapshot while others change instances", "[audit]") {
+  std::string path;
+  auto s = NewStore(&path);
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  const auto report = AgriV();
+  std::atomic<bool> done{false};
+  std::atomic<int> steps{0};
+  std::thread writer([&] {  // no test assertions in this thread: Catch2 is not thread-safe
+    auto w = Store::Open(path);
+    if (!w.ok()) { done = true; return; }
+    auto act = [&](const std::string& who, const std::string& action, const std::string& comment) {
+      ActRequest r;
+      r.actor = who;
+      r.instances = {kAgri};
+      r.action = action;
+      r.comment = comment;
+      if ((*w)->Act(r)[0].outcome == Outcome::kDone) ++steps;
+    };
+    for (int round = 0; round < 25; ++round) {
+      if ((*w)->Submit("coord_v", report, "", false, "")[0].outcome == Outcome::kDone) ++steps;
+      act("town_t", "approve", "");
+      act("county_c", "accept", "");
+      act("county_c", "reopen", "复核");
+    }
+    done = true;
+  });
+  int verifies = 0, failures = 0;
+  std::string problem;
+  while (!done) {
+    auto v = s->Verify();
+    ++verifies;
+    if (!v.ok) { ++failures; problem = v.problem; }
+  }
+  writer.join();
+  INFO(problem);
+  CHECK(failures == 0);
+  CHECK(verifies > 0);
+  CHECK(steps == 100);
+  CHECK(s->Verify().ok);
+}

@@ -375,7 +375,19 @@ class Verifier {
   std::string problem_;
 };
 
+Result<AuditData> LoadFromDbLocked(Db* db);
+
+// Everything is read in one read transaction: one snapshot of the WAL, so that commands
+// committed by others while it reads can never make the store look inconsistent.
 Result<AuditData> LoadFromDb(Db* db) {
+  Status st = db->Exec("BEGIN");
+  if (!st.ok()) return st;
+  auto d = LoadFromDbLocked(db);
+  db->Rollback();  // nothing was written
+  return d;
+}
+
+Result<AuditData> LoadFromDbLocked(Db* db) {
   AuditData d;
   Stmt e(db, "SELECT seq, instance, request_id, body, prev_hash, hash FROM events ORDER BY seq");
   while (e.Step()) d.events.push_back({e.Int(0), e.Text(1), e.Text(2), e.Text(3), e.Text(4), e.Text(5)});

@@ -7,6 +7,7 @@ set -u
 G=$(realpath "$1")
 cd "$2" || exit 2
 N=${3:-100}
+set -m  # each background batch in a process group of its own
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 DB="$TMP/crash.db"
@@ -48,8 +49,10 @@ for ((i = 1; i <= N; i++)); do
   ) &
   pid=$!
   sleep "0.$((RANDOM % 400 + 20))"
-  pkill -9 -P "$pid" 2>/dev/null
-  kill -9 "$pid" 2>/dev/null
+  # The whole process group at once (job control gives the batch its own): killing the
+  # subshell and its child one after the other would let the subshell start one more
+  # command, which would then run on, orphaned, while the checks below read the store.
+  kill -9 -- -"$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   if ! "$G" audit verify --db "$DB" >"$TMP/verify.txt" 2>&1; then
     echo "FAIL iteration $i: audit verify after SIGKILL: $(cat "$TMP/verify.txt")"
