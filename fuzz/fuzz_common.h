@@ -8,8 +8,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
+
+#include "gridstat/engine.h"
 
 namespace gridstat::fuzz {
 
@@ -34,6 +37,19 @@ inline std::string ReadOrExit(const std::string& path) {
 }
 
 inline std::string SourceDir() { return GRIDSTAT_SOURCE_DIR; }
+
+// The shipped definitions, compiled once per process.
+inline std::shared_ptr<const Program> Shipped() {
+  static const std::shared_ptr<const Program> p = [] {
+    auto r = CompileDirectory(SourceDir() + "/definitions/guangxi");
+    if (!r.program) {
+      std::fprintf(stderr, "fuzz set-up: the shipped definitions do not compile\n");
+      std::exit(2);
+    }
+    return r.program;
+  }();
+  return p;
+}
 // The shipped definitions with a reduced division tree (see CMakeLists.txt).
 inline std::string FuzzDefsDir() { return GRIDSTAT_FUZZ_DEFS; }
 

@@ -15,26 +15,10 @@
 #include "gridstat/validate.h"
 #include "workflows/store_impl.h"
 
-namespace {
-
 using namespace gridstat;
 
-const engine::Program& Shipped() {
-  static const std::shared_ptr<const Program> p = [] {
-    auto r = CompileDirectory(fuzz::SourceDir() + "/definitions/guangxi");
-    if (!r.program) {
-      std::fprintf(stderr, "fuzz set-up: the shipped definitions do not compile\n");
-      std::exit(2);
-    }
-    return r.program;
-  }();
-  return *p;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const engine::Program& program = Shipped();
+  const engine::Program& program = *fuzz::Shipped();
   static const std::string path = fuzz::ScratchDir() + "/org.yaml";
   fuzz::WriteOrExit(path, std::string(reinterpret_cast<const char*>(data), size));
 

@@ -39,21 +39,9 @@ namespace {
 
 using namespace gridstat;
 
-std::shared_ptr<const Program> Shipped() {
-  static const std::shared_ptr<const Program> p = [] {
-    auto r = CompileDirectory(fuzz::SourceDir() + "/definitions/guangxi");
-    if (!r.program) {
-      std::fprintf(stderr, "fuzz set-up: the shipped definitions do not compile\n");
-      std::exit(2);
-    }
-    return r.program;
-  }();
-  return p;
-}
-
 const Validator& GetValidator(Lang lang) {
-  static const Validator zh(Shipped(), Lang::kZh);
-  static const Validator en(Shipped(), Lang::kEn);
+  static const Validator zh(fuzz::Shipped(), Lang::kZh);
+  static const Validator en(fuzz::Shipped(), Lang::kEn);
   return lang == Lang::kEn ? en : zh;
 }
 
@@ -109,7 +97,7 @@ std::string Signature(const Report& r) { return ReportToJson(r) + " @" + r.file 
 // the way `gridstat submit` holds a whole file.
 class Checker {
  public:
-  explicit Checker(Lang lang) : lang_(lang), v_(GetValidator(lang)), previous_(Shipped()) {}
+  explicit Checker(Lang lang) : lang_(lang), v_(GetValidator(lang)), previous_(fuzz::Shipped()) {}
 
   // A decoded record.
   void operator()(Envelope e) {
@@ -158,7 +146,7 @@ struct Found {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Shipped();
+  fuzz::Shipped();
   const std::string text(reinterpret_cast<const char*>(data), size);
   static const std::string path = fuzz::ScratchDir() + "/fuzz.jsonl";
   static const bool skip_yaml = [] {

@@ -56,6 +56,15 @@ std::vector<Envelope> AgriV(const std::string& variant = "") {
   return Load(kSrc + "/examples/workflow/agri-" + kV + variant + ".json");
 }
 
+// The first household of the sample, moved to V.
+std::vector<Envelope> HouseholdV() {
+  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  hh.resize(1);
+  hh[0].division = kV;
+  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
+  return hh;
+}
+
 ActionResult Act1(Store& s, const std::string& actor, const std::string& id, const std::string& action,
                   const std::string& comment = "", const std::string& to = "", const std::string& request = "") {
   ActRequest r;
@@ -340,10 +349,7 @@ TEST_CASE("workflow: unit_task moves down, out and up", "[workflow]") {
 
 TEST_CASE("workflow: household_survey creates on submit and revises from returned", "[workflow]") {
   auto s = NewStore();
-  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
-  hh.resize(1);
-  hh[0].division = kV;
-  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
+  auto hh = HouseholdV();
   auto first = s->Submit("coord_v", hh, "", false, "");
   INFO(first[0].message);
   REQUIRE(first[0].outcome == Outcome::kDone);
@@ -670,10 +676,7 @@ TEST_CASE("workflow: a request id used for another request is refused, not swall
 TEST_CASE("export: ID numbers are masked unless a top-tier user asks, and that request is recorded", "[workflow][privacy]") {
   std::string path;
   auto s = NewStore(&path);
-  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
-  hh.resize(1);
-  hh[0].division = kV;
-  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
+  auto hh = HouseholdV();
   std::vector<std::string> ids;  // every ID number sent
   for (auto& m : hh[0].data.members)
     if (m.first == "persons")
@@ -730,10 +733,7 @@ TEST_CASE("export: ID numbers are masked unless a top-tier user asks, and that r
 TEST_CASE("privacy: ID numbers never reach the event log or a message in full", "[workflow][privacy]") {
   std::string path;
   auto s = NewStore(&path);
-  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
-  hh.resize(1);
-  hh[0].division = kV;
-  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
+  auto hh = HouseholdV();
   std::vector<std::string> ids;
   for (auto& m : hh[0].data.members)
     if (m.first == "persons")
