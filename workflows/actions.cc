@@ -152,6 +152,7 @@ std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
   }
   const User* user = org_.FindUser(req.actor);
   for (const auto& id : req.instances) {
+    if (StepFailed(out)) break;
     if (auto rep = Repeated(req.request_id, id, req.actor, req.action)) {
       if (rep->code == "request_id_reused")
         out.push_back(Refuse(id, req.actor, org_.FindUser(req.actor), req.action, rep->code, rep->message, "", Outcome::kRefused, nullptr));
@@ -177,17 +178,32 @@ std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
     if (w < 0) { out.push_back(Failure(id, Outcome::kCannotRun, "store", "workflow " + inst->workflow + " is not in its definitions")); continue; }
     out.push_back(ActOne(user, req.actor, *inst, (*prog)->workflows[w], req));
   }
-  bool store_failed = std::any_of(out.begin(), out.end(), [](auto& r) { return r.outcome == Outcome::kCannotRun; });
-  if (store_failed) {
-    db_->Rollback();
-    for (auto& r : out) if (r.outcome != Outcome::kCannotRun) r = Failure(r.instance, Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done"));
-    return out;
-  }
-  if (!(st = db_->Commit()).ok()) {
-    db_->Rollback();
-    for (auto& r : out) r = Failure(r.instance, db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "store", st.message());
-  }
+  for (size_t i = out.size(); i < req.instances.size(); ++i)
+    out.push_back(Failure(req.instances[i], Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done")));
+  FinishCommand(&out);
   return out;
+}
+
+bool StoreImpl::StepFailed(const std::vector<ActionResult>& out) const {
+  return db_->failed() || (!out.empty() && out.back().outcome == Outcome::kCannotRun);
+}
+
+// A command is one transaction: when any step of it could not be stored, nothing of it
+// is, and every result says so (a refusal that was to be recorded was not recorded
+// either). Only a commit that went through makes the results true.
+void StoreImpl::FinishCommand(std::vector<ActionResult>* out) {
+  bool failed = db_->failed() || std::any_of(out->begin(), out->end(), [](auto& r) { return r.outcome == Outcome::kCannotRun; });
+  Status st = failed ? (db_->failed() ? db_->failure() : Status::Io("")) : db_->Commit();
+  if (failed) db_->Rollback();
+  if (!failed && st.ok()) return;
+  bool busy = db_->busy();
+  std::string why = Msg("存储出错,未执行", "store error; nothing was done");
+  std::string detail = !st.message().empty() ? st.message() : std::string();
+  for (auto& r : *out) {
+    if (r.outcome == Outcome::kCannotRun && !r.message.empty()) continue;
+    r = Failure(r.instance, busy ? Outcome::kConflict : Outcome::kCannotRun, "store", detail.empty() ? why : why + ": " + detail);
+  }
+  if (out->empty()) out->push_back(Failure("", busy ? Outcome::kConflict : Outcome::kCannotRun, "store", detail.empty() ? why : why + ": " + detail));
 }
 
 ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Instance inst, const WorkflowDef& wf,
@@ -354,8 +370,7 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
                     : Level(under) == 0 ? Msg("区划「" + under + "」不在区划树中", "division '" + under + "' is not in the division tree")
                     : Msg("角色 " + user->role + "(" + user->division + ")不能在「" + under + "」下发报表", "role " + user->role + " may not release under " + under);
     out.push_back(Refuse(scope_id, actor, user, a->name, code, msg, request_id, Outcome::kRefused, nullptr));
-    if (out.back().outcome != Outcome::kCannotRun && db_->Commit().ok()) return out;
-    db_->Rollback();
+    FinishCommand(&out);
     return out;
   }
   const auto& tree = current_->tables[current_->division_tree];
@@ -418,7 +433,7 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
   const User* user = org_.FindUser(actor);
   size_t pos = 0;
   int line = 0;
-  while (pos < text->size()) {
+  while (pos < text->size() && !StepFailed(out)) {
     size_t eol = text->find('\n', pos);
     if (eol == std::string::npos) eol = text->size();
     std::string row = text->substr(pos, eol - pos);
@@ -477,7 +492,7 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     r.changed = true;
     out.push_back(r);
   }
-  if (!(st = db_->Commit()).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); }
+  FinishCommand(&out);
   return out;
 }
 
@@ -492,6 +507,10 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
   }
   const User* user = org_.FindUser(actor);
   for (const Envelope& raw : subs) {
+    if (StepFailed(out)) {
+      out.push_back(Failure(raw.file + ":" + std::to_string(raw.line), Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done")));
+      continue;
+    }
     const WorkflowDef* cwf = WorkflowFor(*current_, raw.survey);
     std::string where = raw.file + ":" + std::to_string(raw.line);
     if (!cwf) {
@@ -688,12 +707,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     r.report = report;
     out.push_back(r);
   }
-  bool failed = std::any_of(out.begin(), out.end(), [](auto& r) { return r.outcome == Outcome::kCannotRun; });
-  if (failed || !(st = db_->Commit()).ok()) {
-    db_->Rollback();
-    for (auto& r : out)
-      if (r.outcome != Outcome::kCannotRun) r = Failure(r.instance, Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done"));
-  }
+  FinishCommand(&out);
   return out;
 }
 
@@ -787,7 +801,7 @@ std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std
                          user ? Msg("只有最上级(" + std::to_string(top) + " 级)的用户可以迁移实例的定义版本", "only a user of the top tier may migrate instances")
                               : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"),
                          "", Outcome::kRefused, nullptr));
-    if (out.back().outcome == Outcome::kCannotRun || !db_->Commit().ok()) db_->Rollback();
+    FinishCommand(&out);
     return out;
   }
   std::vector<std::string> targets = ids;
@@ -797,6 +811,7 @@ std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std
     while (s.Step()) targets.push_back(s.Text(0));
   }
   for (auto& id : targets) {
+    if (StepFailed(out)) break;
     auto inst = GetInstance(id);
     if (!inst) {
       out.push_back(Refuse(id, actor, user, "migrate", "no_instance", Msg("实例「" + id + "」不存在", "no instance '" + id + "'"), "", Outcome::kRefused, nullptr));
@@ -831,7 +846,7 @@ std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std
     r.changed = true;
     out.push_back(r);
   }
-  if (!(st = db_->Commit()).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); }
+  FinishCommand(&out);
   return out;
 }
 
@@ -862,6 +877,7 @@ Result<std::vector<Doc>> StoreImpl::OrgUpdate(const std::string& org_file) {
   auto ev = AppendEvent(json::Obj({{"kind", json::Str("org")}, {"org", OrgToDoc(*org)}, {"changes", list}}));
   if (!ev.ok()) { db_->Rollback(); return ev.status(); }
   if (!(st = SaveOrg(*org)).ok() || !(st = db_->Commit()).ok()) { db_->Rollback(); return st; }
+  org_ = *org;
   return changes;
 }
 

@@ -6,8 +6,18 @@
 namespace gridstat::store {
 
 Stmt::Stmt(Db* db, const char* sql) : db_(db) {
-  if (sqlite3_prepare_v2(db->raw(), sql, -1, &stmt_, nullptr) != SQLITE_OK)
-    status_ = Status::Internal(std::string("prepare: ") + db->Error() + " in " + sql);
+  if (db->failed()) {
+    status_ = db->failure();
+    return;
+  }
+  int rc = sqlite3_prepare_v2(db->raw(), sql, -1, &stmt_, nullptr);
+  if (rc != SQLITE_OK) {
+    // A prepare can fail for want of memory or on a damaged schema: a storage error.
+    status_ = rc == SQLITE_NOMEM || (rc & 0xff) == SQLITE_IOERR || rc == SQLITE_CORRUPT
+                  ? Status::Io(std::string("sqlite: ") + db->Error())
+                  : Status::Internal(std::string("prepare: ") + db->Error() + " in " + sql);
+    db->Fail(status_);
+  }
 }
 
 Stmt::~Stmt() { sqlite3_finalize(stmt_); }
@@ -27,11 +37,16 @@ Stmt& Stmt::BindNull(int i) {
 
 bool Stmt::Step() {
   if (!stmt_ || !status_.ok()) return false;
+  if (db_->failed()) {  // an earlier statement of this transaction failed
+    status_ = db_->failure();
+    return false;
+  }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc != SQLITE_DONE) {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) db_->set_busy(true);
     status_ = Status::Io(std::string("sqlite: ") + db_->Error());
+    db_->Fail(status_);
   }
   return false;
 }
@@ -70,29 +85,57 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create) {
 Db::~Db() { sqlite3_close_v2(db_); }
 
 Status Db::Exec(const std::string& sql) {
+  if (failed()) return failure_;
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) busy_ = true;
     std::string m = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    return Status::Io("sqlite: " + m);
+    Status st = Status::Io("sqlite: " + m);
+    Fail(st);
+    return st;
   }
   return Status::Ok();
 }
 
 Status Db::Begin() {
   busy_ = false;
+  failure_ = Status::Ok();
+  in_transaction_ = false;
   for (int attempt = 0; attempt < 20; ++attempt) {
     Status st = Exec("BEGIN IMMEDIATE");
-    if (st.ok()) return st;
+    if (st.ok()) {
+      in_transaction_ = true;
+      return st;
+    }
     if (!busy_) return st;
     std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
   }
   return Status::Io("sqlite: the store stayed busy");
 }
 
-Status Db::Commit() { return Exec("COMMIT"); }
-void Db::Rollback() { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+Status Db::Commit() {
+  if (failed()) {
+    Status st = failure_;
+    Rollback();
+    return st;
+  }
+  Status st = Exec("COMMIT");
+  if (!st.ok()) {
+    Rollback();
+    return st;
+  }
+  in_transaction_ = false;
+  return st;
+}
+
+void Db::Rollback() {
+  // After SQLITE_FULL or an I/O error SQLite may have rolled back already; then this
+  // says "no transaction is active", which is what we want anyway.
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  in_transaction_ = false;
+  failure_ = Status::Ok();
+}
 
 }  // namespace gridstat::store

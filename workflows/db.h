@@ -50,8 +50,20 @@ class Db {
   Status Exec(const std::string& sql);
   // BEGIN IMMEDIATE, waiting for other writers; a timeout is reported as busy.
   Status Begin();
+  // Commits, unless a statement of the transaction failed: then it rolls back and
+  // returns that failure. Either way the transaction is over.
   Status Commit();
   void Rollback();
+  // The first error of the open write transaction, or OK. After any error SQLite may
+  // already have rolled the transaction back (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM),
+  // and a later statement would then run in autocommit mode, committing alone. So once
+  // a statement fails, every later statement of the transaction fails at once with
+  // the same error, and Commit rolls back: a command is all or nothing.
+  const Status& failure() const { return failure_; }
+  bool failed() const { return !failure_.ok(); }
+  void Fail(const Status& st) {
+    if (in_transaction_ && failure_.ok()) failure_ = st;
+  }
   std::string Error() const { return sqlite3_errmsg(db_); }
   bool busy() const { return busy_; }
   void set_busy(bool b) { busy_ = b; }
@@ -59,6 +71,8 @@ class Db {
  private:
   sqlite3* db_ = nullptr;
   bool busy_ = false;
+  bool in_transaction_ = false;
+  Status failure_;
 };
 
 }  // namespace gridstat::store

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -229,8 +230,7 @@ Status StoreImpl::SaveOrg(const Org& org) {
     s.Bind(1, g.code).Bind(2, g.village).Bind(3, g.name);
     if (!(st = s.Run()).ok()) return st;
   }
-  org_ = org;
-  return Status::Ok();
+  return Status::Ok();  // org_ changes only once the transaction commits
 }
 
 Result<Doc> StoreImpl::AppendEvent(Doc body) {
@@ -404,26 +404,38 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& path, const std:
     std::error_code ec;
     if (std::ifstream(path).good()) return Status::Invalid(path + (en ? " already exists" : " 已存在"));
   }
+  // The file is new: if any step fails (a full disk, an I/O error), it is removed again,
+  // so that init is all or nothing.
+  auto fail = [&](Status st) {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
+    return st;
+  };
   auto db = store::Db::Open(path, true);
-  if (!db.ok()) return db.status();
+  if (!db.ok()) return fail(db.status());
   auto s = std::make_unique<store::StoreImpl>(std::move(*db), lang);
-  Status st = s->InitSchema();
-  if (!st.ok()) return st;
-  if (!(st = s->db()->Begin()).ok()) return st;
+  Status st = s->db()->Begin();
+  if (!st.ok()) { s.reset(); return fail(st); }
+  auto abort = [&](Status why) {
+    s->db()->Rollback();
+    s.reset();
+    return fail(why);
+  };
+  if (!(st = s->InitSchema()).ok()) return abort(st);
   auto hash = s->StoreDefinitions(compiled);
-  if (!hash.ok()) { s->db()->Rollback(); return hash.status(); }
+  if (!hash.ok()) return abort(hash.status());
   store::Stmt meta(s->db(), "INSERT INTO meta(key, value) VALUES('schema_version', ?), ('current_definitions', ?)");
   meta.Bind(1, std::to_string(store::kSchemaVersion)).Bind(2, *hash);
-  if (!(st = meta.Run()).ok()) { s->db()->Rollback(); return st; }
+  if (!(st = meta.Run()).ok()) return abort(st);
   auto ev = s->AppendEvent(json::Obj({{"kind", json::Str("publish")}, {"definitions", json::Str(*hash)}}));
-  if (!ev.ok()) { s->db()->Rollback(); return ev.status(); }
+  if (!ev.ok()) return abort(ev.status());
   store::Stmt pub(s->db(), "UPDATE definitions SET published_seq = ? WHERE hash = ?");
   pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, *hash);
-  if (!(st = pub.Run()).ok()) { s->db()->Rollback(); return st; }
-  if (!(st = s->SaveOrg(*org)).ok()) { s->db()->Rollback(); return st; }
+  if (!(st = pub.Run()).ok()) return abort(st);
+  if (!(st = s->SaveOrg(*org)).ok()) return abort(st);
   auto oev = s->AppendEvent(json::Obj({{"kind", json::Str("org")}, {"org", store::OrgToDoc(*org)}}));
-  if (!oev.ok()) { s->db()->Rollback(); return oev.status(); }
-  if (!(st = s->db()->Commit()).ok()) return st;
+  if (!oev.ok()) return abort(oev.status());
+  if (!(st = s->db()->Commit()).ok()) return abort(st);
   if (!(st = s->LoadState()).ok()) return st;
   return std::unique_ptr<Store>(std::move(s));
 }

@@ -134,6 +134,10 @@ class StoreImpl : public Store {
   // One action on one instance inside the open transaction.
   ActionResult ActOne(const User* user, const std::string& actor, Instance inst, const engine::WorkflowDef& wf,
                       const ActRequest& req);
+  // True when the last step could not be stored, or the transaction has failed.
+  bool StepFailed(const std::vector<ActionResult>& out) const;
+  // Commits the command's transaction, or rolls it back and marks every result not done.
+  void FinishCommand(std::vector<ActionResult>* out);
   ActionResult Refuse(const std::string& instance, const std::string& actor, const User* user,
                       const std::string& action, const std::string& code, const std::string& message,
                       const std::string& request_id, Outcome outcome, const Instance* inst, Doc extra = {});
