@@ -390,7 +390,12 @@ int main(int argc, char** argv) {
   act->add_option("--comment", comment);
   act->add_option("--to", under, "target division");
   act->add_option("--request-id", request_id);
-  act->add_option("--if-version", if_version);
+  act->add_option("--if-version", if_version, "act only if the instance is at this version (0 or more)")->check(CLI::Validator(
+      [](std::string& v) {
+        bool digits = !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : std::string("a version is a whole number, 0 or more (版本号应为非负整数)");
+      },
+      "VERSION"));
   auto* inbox = app.add_subcommand("inbox", "what awaits this user's action");
   add_db(inbox);
   inbox->add_option("--as", as, "user")->required();

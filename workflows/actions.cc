@@ -84,28 +84,45 @@ ActionResult StoreImpl::Refuse(const std::string& instance, const std::string& a
   return Failure(instance, outcome, code, message);
 }
 
+// A request id names one request of one actor, store-wide. The request itself is
+// summed up by a fingerprint (who, what, on what, with which inputs) that every event
+// of the request carries as `request`. The same id with the same fingerprint is a
+// repetition: it has no second effect and gets the first answer again. The same id
+// with anything else is refused, and the refusal names no one: an id is not a way to
+// learn who else is at work.
+static std::string RequestFingerprint(Doc request) { return engine::Sha256Hex(json::Canonical(request)); }
+
 std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, const std::string& instance,
                                                 const std::string& actor, const std::string& action) {
   if (request_id.empty()) return std::nullopt;
-  Stmt s(db_.get(), "SELECT body FROM events WHERE request_id = ? AND instance = ? ORDER BY seq LIMIT 1");
-  s.Bind(1, request_id).Bind(2, instance);
-  if (!s.Step()) return std::nullopt;
-  auto body = ParseJsonDocument(s.Text(0));
+  Stmt first(db_.get(), "SELECT body FROM events WHERE request_id = ? ORDER BY seq LIMIT 1");
+  first.Bind(1, request_id);
+  if (!first.Step()) return std::nullopt;
+  auto was = ParseJsonDocument(first.Text(0));
   ActionResult r;
   r.instance = instance;
-  r.repeated = true;
-  const std::string* was_actor = body.ok() ? json::GetStr(*body, "actor") : nullptr;
-  const std::string* was_action = body.ok() ? json::GetStr(*body, "action") : nullptr;
-  if (!actor.empty() && (!was_actor || *was_actor != actor || !was_action || *was_action != action)) {
-    // The same id for another request: refused, so that neither request is lost unseen.
-    r.repeated = false;
-    r.outcome = Outcome::kRefused;
-    r.code = "request_id_reused";
-    r.message = Msg("请求编号 " + request_id + " 已被另一个请求使用过(" + (was_actor ? *was_actor : "") + " " + (was_action ? *was_action : "") + "),请换一个编号",
-                    "request id " + request_id + " was already used for another request (" + (was_actor ? *was_actor : "") + " " +
-                        (was_action ? *was_action : "") + "); use a new id");
-    return r;
+  if (!actor.empty()) {
+    const std::string* was_actor = was.ok() ? json::GetStr(*was, "actor") : nullptr;
+    const std::string* was_action = was.ok() ? json::GetStr(*was, "action") : nullptr;
+    const std::string* was_request = was.ok() ? json::GetStr(*was, "request") : nullptr;
+    // Events written before fingerprints existed are compared by actor and action.
+    bool same = was_actor && *was_actor == actor && was_action && *was_action == action &&
+                (!was_request || *was_request == request_fp_);
+    if (!same) {
+      r.outcome = Outcome::kRefused;
+      r.code = "request_id_reused";
+      r.message = Msg("请求编号 " + request_id + " 已用于另一个请求,未执行;请换一个编号",
+                      "request id " + request_id + " was already used for another request; nothing was done; use a new id");
+      return r;
+    }
   }
+  Stmt s(db_.get(), "SELECT body FROM events WHERE request_id = ? AND instance = ? ORDER BY seq LIMIT 1");
+  s.Bind(1, request_id).Bind(2, instance);
+  // The same request, but no answer for this instance: it was never reached (an old
+  // per-instance id, or a request refused before it got this far). It runs now.
+  if (!s.Step()) return std::nullopt;
+  r.repeated = true;
+  auto body = ParseJsonDocument(s.Text(0));
   if (body.ok()) {
     const Doc* refused = body->Find("refused");
     if (refused && refused->boolean) {
@@ -143,6 +160,27 @@ std::optional<std::string> StoreImpl::LostRace(const Instance& inst, const Workf
 
 // ---- act ------------------------------------------------------------------
 std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
+  std::vector<ActionResult> out;
+  if (req.if_version && *req.if_version < 0) {
+    for (auto& id : req.instances)
+      out.push_back(Failure(id, Outcome::kCannotRun, "usage", Msg("版本号不能为负数", "a version cannot be negative")));
+    return out;
+  }
+  {
+    std::vector<std::string> ids = req.instances;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    Doc list = json::Arr();
+    for (auto& id : ids) list.items.push_back(json::Str(id));
+    RequestScope scope(this, req.request_id.empty() ? "" : RequestFingerprint(json::Obj({
+        {"command", json::Str("act")}, {"actor", json::Str(req.actor)}, {"action", json::Str(req.action)},
+        {"instances", list}, {"comment", json::Str(req.comment)}, {"target", json::Str(req.target)},
+        {"if_version", req.if_version ? json::Int(*req.if_version) : json::Null()}})));
+    return ActLocked(req);
+  }
+}
+
+std::vector<ActionResult> StoreImpl::ActLocked(const ActRequest& req) {
   std::vector<ActionResult> out;
   Status st = db_->Begin();
   if (!st.ok()) {
@@ -359,11 +397,23 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
     out.push_back(Failure("", Outcome::kCannotRun, "usage", Msg("报告期「" + period + "」格式不符合调查表 " + survey, "period '" + period + "' does not fit survey " + survey)));
     return out;
   }
+  RequestScope request(this, request_id.empty() ? "" : RequestFingerprint(json::Obj({
+      {"command", json::Str("release")}, {"actor", json::Str(actor)}, {"survey", json::Str(survey)},
+      {"period", json::Str(period)}, {"under", json::Str(under)}})));
   Status st = db_->Begin();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
   std::string scope_id = wf->name + "/" + period + "/" + under;
   const User* user = org_.FindUser(actor);
-  if (auto rep = Repeated(request_id, scope_id, actor, a->name)) { db_->Rollback(); out.push_back(*rep); return out; }
+  if (auto rep = Repeated(request_id, scope_id, actor, a->name)) {
+    if (rep->code == "request_id_reused") {
+      out.push_back(Refuse(scope_id, actor, user, a->name, rep->code, rep->message, "", Outcome::kRefused, nullptr));
+      FinishCommand(&out);
+    } else {
+      db_->Rollback();
+      out.push_back(*rep);
+    }
+    return out;
+  }
   if (!user || Level(under) == 0 || !MayTake(*user, *current_, *a, under)) {
     std::string code = !user ? "no_user" : Level(under) == 0 ? "bad_target" : "no_permission";
     std::string msg = !user ? Msg("用户「" + actor + "」不存在", "no user '" + actor + "'")
@@ -457,9 +507,17 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     }
     Instance inst;
     inst.id = wf.name + "/" + period + "/" + *id;
-    if (auto rep = Repeated("import:" + inst.id, inst.id, "", "")) { out.push_back(*rep); continue; }
-    if (GetInstance(inst.id)) {
-      out.push_back(Failure(where, Outcome::kDone, "exists", Msg(where + ": 任务 " + *id + " 已导入,未重复创建", where + ": task " + *id + " exists; not created again")));
+    // A task id names one ledger row: the same row again has no second effect, and a
+    // different row under a used id is refused, so that a changed row is never lost unseen.
+    if (auto existing = GetInstance(inst.id)) {
+      if (existing->task == json::Canonical(*doc)) {
+        out.push_back(Failure(where, Outcome::kDone, "exists", Msg(where + ": 任务 " + *id + " 已导入,未重复创建", where + ": task " + *id + " exists; not created again")));
+      } else {
+        out.push_back(Refuse(inst.id, actor, user, a->name, "row_changed",
+                             Msg(where + ": 任务 " + *id + " 已按另一内容导入,本行与之不同,未导入;请用新的任务编号,或改正本行",
+                                 where + ": task " + *id + " was imported with other content; this row differs and was not imported; use a new task id or correct the row"),
+                             "", Outcome::kRefused, nullptr));
+      }
       continue;
     }
     if (!user || !MayTake(*user, *current_, *a, *division)) {
@@ -500,6 +558,14 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
 std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std::vector<Envelope>& subs,
                                             const std::string& instance_id, bool draft, const std::string& request_id) {
   std::vector<ActionResult> out;
+  std::string fp;
+  if (!request_id.empty()) {
+    Doc data = json::Arr();
+    for (const Envelope& e : subs) data.items.push_back(json::Str(engine::Sha256Hex(json::Canonical(EnvelopeDoc(e)))));
+    fp = RequestFingerprint(json::Obj({{"command", json::Str("submit")}, {"actor", json::Str(actor)}, {"draft", json::Bool(draft)},
+                                       {"instance", json::Str(instance_id)}, {"submissions", data}}));
+  }
+  RequestScope request(this, fp);
   Status st = db_->Begin();
   if (!st.ok()) {
     out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message()));

@@ -245,6 +245,8 @@ Result<Doc> StoreImpl::AppendEvent(Doc body) {
   }
   json::Set(&body, "seq", json::Int(seq));
   if (!body.Find("at")) json::Set(&body, "at", json::Str(Now()));
+  if (const std::string* rid = json::GetStr(body, "request_id"); rid && !rid->empty() && !request_fp_.empty())
+    json::Set(&body, "request", json::Str(request_fp_));
   std::string canonical = json::Canonical(body);
   std::string hash = engine::Sha256Hex(prev + "\n" + canonical);
   Stmt ins(db_.get(), "INSERT INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?)");

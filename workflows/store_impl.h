@@ -150,6 +150,16 @@ class StoreImpl : public Store {
   Status CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
                         const std::string& request_id, const Doc& extra);
 
+  // The fingerprint of the request being carried out; AppendEvent stores it as `request`
+  // in every event that has a request id (see Repeated).
+  std::string request_fp_;
+  struct RequestScope {
+    RequestScope(StoreImpl* s, std::string fp) : s_(s) { s_->request_fp_ = std::move(fp); }
+    ~RequestScope() { s_->request_fp_.clear(); }
+    StoreImpl* s_;
+  };
+  std::vector<ActionResult> ActLocked(const ActRequest& request);
+
   std::unique_ptr<Db> db_;
   Lang lang_;
   std::string current_hash_;
