@@ -187,6 +187,7 @@ std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
     db_->Rollback();
     for (auto& r : out) r = Failure(r.instance, db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "store", st.message());
   }
+  if (st.ok()) AfterCommit();
   return out;
 }
 
@@ -694,6 +695,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     for (auto& r : out)
       if (r.outcome != Outcome::kCannotRun) r = Failure(r.instance, Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done"));
   }
+  if (!failed && st.ok()) AfterCommit();
   return out;
 }
 
