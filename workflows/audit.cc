@@ -297,6 +297,10 @@ class Verifier {
     for (auto& [id, row] : rows)
       if (!derived.count(id)) return Fail(row->created_seq, "instance " + id + " has no events");
     // Every submission row is the one its event recorded, and re-validates to the same findings.
+    // A submission's guards are judged on that same report, so it is made once.
+    std::map<std::string, const GuardCheck*> submit_guards;
+    for (auto& g : guard_checks)
+      if (g.submission) submit_guards[g.instance + "#" + std::to_string(g.revision)] = &g;
     std::set<std::string> seen;
     for (auto& r : d_.submissions) {
       std::string key = r.instance + "#" + std::to_string(r.revision);
@@ -315,8 +319,14 @@ class Verifier {
         return Fail(seq, "submission " + key + " differs from its event");
       if (engine::Sha256Hex(r.envelope) != r.data_hash) return Fail(seq, "submission " + key + ": data does not match its hash");
       if (engine::Sha256Hex(r.findings) != r.findings_hash) return Fail(seq, "submission " + key + ": findings do not match their hash");
-      std::string again = Revalidate(r);
+      Envelope env;
+      Report report;
+      std::string again = RevalidateReport(r, &env, &report) ? ReportToJson(report) : std::string();
       if (again != r.findings) return Fail(seq, "submission " + key + ": re-running it under its definitions gives other findings" + (again.empty() ? " (" + problem_ + ")" : ""));
+      if (auto g = submit_guards.find(key); g != submit_guards.end()) {
+        std::string why = SubmitGuard(*g->second, env, report);
+        if (!why.empty()) return Fail(g->second->seq, why);
+      }
     }
     for (auto& [key, sub] : expected_subs)
       if (!seen.count(key)) return Fail(sub_seq[key], "submission " + key + " is missing from the store");
@@ -325,6 +335,7 @@ class Verifier {
     std::map<std::string, const Revision*> revisions;
     for (auto& r : d_.submissions) revisions[r.instance + "#" + std::to_string(r.revision)] = &r;
     for (auto& g : guard_checks) {
+      if (g.submission) continue;  // judged above
       auto prog = Program(g.definitions);
       int w = prog ? prog->FindWorkflow(g.workflow) : -1;
       int a = w >= 0 ? prog->workflows[w].FindAction(g.action) : -1;
@@ -334,16 +345,8 @@ class Verifier {
       if (act.guards.empty()) continue;
       auto rv = revisions.find(g.instance + "#" + std::to_string(g.revision));
       const Revision* rev = rv == revisions.end() ? nullptr : rv->second;
-      std::optional<std::string> failing;
-      if (g.submission) {
-        Envelope env;
-        Report report;
-        if (!rev || !RevalidateReport(*rev, &env, &report)) return Fail(g.seq, "the submission it judged cannot be read");
-        failing = engine::FailingGuard(*prog, prog->surveys[wf.survey], env, report, act.guards, Lang::kZh);
-      } else {
-        failing = ActGuardFailure(prog, wf, act, rev, Lang::kZh);
-      }
-      if (failing) return Fail(g.seq, "'" + act.name + "' was allowed although its guard fails: " + *failing);
+      if (auto failing = ActGuardFailure(prog, wf, act, rev, Lang::kZh))
+        return Fail(g.seq, "'" + act.name + "' was allowed although its guard fails: " + *failing);
     }
     // The unit registry is what the accept events say.
     std::map<std::string, const Doc*> unit_rows;
@@ -480,11 +483,16 @@ class Verifier {
     return p;
   }
 
-  std::string Revalidate(const Revision& r) {
-    Envelope env;
-    Report report;
-    if (!RevalidateReport(r, &env, &report)) return {};
-    return ReportToJson(report);
+  // Why a submission that was allowed fails the guards of its action, or "" when they hold.
+  std::string SubmitGuard(const GuardCheck& g, const Envelope& env, const Report& report) {
+    auto prog = Program(g.definitions);
+    int w = prog ? prog->FindWorkflow(g.workflow) : -1;
+    int a = w >= 0 ? prog->workflows[w].FindAction(g.action) : -1;
+    if (a < 0) return "names an action its definitions do not have";
+    const auto& wf = prog->workflows[w];
+    const auto& act = wf.actions[a];
+    auto failing = engine::FailingGuard(*prog, prog->surveys[wf.survey], env, report, act.guards, Lang::kZh);
+    return failing ? "'" + act.name + "' was allowed although its guard fails: " + *failing : "";
   }
 
   // The report of a stored revision, re-run under its recorded definitions with its recorded
