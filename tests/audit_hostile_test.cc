@@ -610,3 +610,29 @@ TEST_CASE("audit: automatic checkpoints are written after commits, recorded, and
   CHECK_FALSE(v.ok);
   CHECK(v.problem.find("auto_checkpoint") != std::string::npos);
 }
+
+TEST_CASE("audit: automatic checkpoints turned off are recorded, and verify then claims internal consistency only", "[audit]") {
+  std::string path, key, pub;
+  Keys(&key, &pub);
+  auto s = NewStore(&path);
+  std::string dir = Temp("checkpoints");
+  fs::create_directories(dir);
+  AutoCheckpoint cfg;
+  cfg.dir = dir;
+  cfg.key = key;
+  cfg.every_events = 1;
+  REQUIRE(s->ConfigureAutoCheckpoint("region", cfg).outcome == Outcome::kDone);
+  AutoCheckpoint off;
+  off.off = true;
+  REQUIRE(s->ConfigureAutoCheckpoint("region", off).outcome == Outcome::kDone);
+  CHECK(Query1(path, "SELECT count(*) FROM meta WHERE key = 'auto_checkpoint'") == "0");
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);  // none after it was turned off
+  VerifyOptions o;
+  o.configured_dir = true;
+  auto v = s->Verify(o);
+  INFO(v.problem);
+  CHECK(v.ok);
+  CHECK(v.checkpoints_checked == 0);
+}
