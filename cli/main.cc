@@ -275,8 +275,53 @@ int PrintResults(const std::vector<ActionResult>& results, const Common& c, bool
   return OutcomeExit(results);
 }
 
-std::unique_ptr<Store> OpenStore(const std::string& db, const Common& c) {
-  auto s = Store::Open(db, c.L());
+// The result of audit verify: exit 0 verified, 1 something does not hold, 2 an input (a
+// checkpoint, its key, the export) could not be read. The output always says what was proved.
+int PrintVerify(const VerifyResult& r, const Common& c) {
+  bool en = c.L() == Lang::kEn;
+  bool cp = r.ok && r.checkpoints_checked > 0;
+  if (c.json()) {
+    Doc checkpoint = cp ? json::Obj({{"file", json::Str(r.checkpoint_file)}, {"version", json::Int(r.checkpoint_version)},
+                                     {"events", json::Int(r.checkpoint_events)}, {"head", json::Str(r.checkpoint_head)},
+                                     {"signed_at", json::OptStr(r.checkpoint_at)}, {"checked", json::Int(r.checkpoints_checked)},
+                                     {"key", json::Str(r.checkpoint_key)}})
+                        : json::Null();
+    std::cout << json::Canonical(json::Obj({{"ok", json::Bool(r.ok)}, {"events", json::Int(r.events)}, {"instances", json::Int(r.instances)},
+                                            {"submissions", json::Int(r.submissions)},
+                                            {"first_bad_seq", r.ok || r.cannot_run ? json::Null() : json::Int(r.first_bad_seq)},
+                                            {"problem", json::OptStr(r.problem)}, {"cannot_run", json::Bool(r.cannot_run)},
+                                            {"proved", r.ok ? json::Str(cp ? "checkpoint" : "internal_consistency") : json::Null()},
+                                            {"checkpoint", checkpoint}, {"note", json::OptStr(r.note)}}))
+              << "\n";
+  } else if (r.ok) {
+    std::cout << (en ? "ok: " : "通过: ") << r.events << " events, " << r.instances << " instances, " << r.submissions << " submissions\n";
+    if (cp) {
+      std::string at = r.checkpoint_at.empty() ? (en ? "not signed (a version 1 checkpoint)" : "未签名(第 1 版检查点)") : r.checkpoint_at;
+      std::cout << (en ? "checkpoint: " : "检查点: ") << EscapeControls(r.checkpoint_file) << " (v" << r.checkpoint_version << ")"
+                << (en ? " signs events 1-" : " 签名覆盖事件 1-") << r.checkpoint_events << (en ? ", head hash " : ",头哈希 ") << r.checkpoint_head
+                << (en ? ", signed at " : ",签名时间 ") << at << "\n";
+      std::cout << (en ? "proved: the log still extends " : "已证明: 日志仍延续 ") << r.checkpoints_checked
+                << (en ? " signed checkpoint(s); key: " : " 个签名检查点;公钥: ") << EscapeControls(r.checkpoint_key) << "\n";
+      if (r.checkpoint_events < r.events)
+        std::cout << (en ? "events after the checkpoint (" : "检查点之后的事件(") << r.checkpoint_events + 1 << "-" << r.events
+                  << (en ? ") are proved internally consistent only\n" : ")只证明了内部一致\n");
+    } else {
+      if (!r.note.empty()) std::cout << EscapeControls(r.note) << "\n";
+      std::cout << (en ? "proved internal consistency only: no checkpoint was checked, so a history rewritten as a whole "
+                         "(events re-chained) would pass; use --checkpoint or auto-checkpoint\n"
+                       : "只证明了内部一致: 没有检查签名检查点,整体改写并重算哈希链的历史也会通过;请用 --checkpoint 或自动检查点\n");
+    }
+  } else if (r.cannot_run) {
+    std::cerr << (en ? "cannot verify: " : "无法验证: ") << EscapeControls(r.problem) << "\n";
+  } else {
+    std::cout << (en ? "FAILED at event " : "验证失败,第一个不成立的事件: #") << r.first_bad_seq << ": " << EscapeControls(r.problem) << "\n";
+  }
+  std::cout.flush();
+  return r.ok ? kExitOk : r.cannot_run ? kExitCannotRun : kExitFindings;
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& db, const Common& c, bool read_only) {
+  auto s = read_only ? Store::OpenReadOnly(db, c.L()) : Store::Open(db, c.L());
   if (!s.ok()) {
     std::cerr << (c.L() == Lang::kEn ? "cannot open store: " : "无法打开数据库: ") << s.status().message() << "\n";
     return nullptr;
@@ -351,7 +396,7 @@ int main(int argc, char** argv) {
 
   // ---- workflow commands ----
   std::string db, as, survey, period, under, org_file, workflow_name, comment, to, request_id, state, key_file, out, pubkey,
-      checkpoint, export_dir, uscc;
+      checkpoint, checkpoint_dir, export_dir, uscc;
   std::optional<std::string> as_opt;
   std::vector<std::string> files, instances;
   bool draft = false;
@@ -434,16 +479,27 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   auto* averify = audit->add_subcommand("verify", "check the hash chain, states and findings");
   averify->add_option("--db", db);
-  averify->add_option("--checkpoint", checkpoint);
-  averify->add_option("--pubkey", pubkey);
+  averify->add_option("--checkpoint", checkpoint, "a signed checkpoint the log must still extend");
+  averify->add_option("--checkpoint-dir", checkpoint_dir, "every checkpoint in this directory (default: the configured one)");
+  averify->add_option("--pubkey", pubkey, "the checkpoints' public key (PEM)");
   averify->add_option("--export", export_dir, "verify an audit export instead of a store");
   AddCommon(averify, &common);
   auto* ahistory = audit->add_subcommand("history", "an instance's timeline");
   add_db(ahistory);
   ahistory->add_option("INSTANCE", workflow_name)->required();
-  auto* aexport = audit->add_subcommand("export", "write events, definitions and organisation for an auditor");
+  auto* aexport = audit->add_subcommand("export", "write events, definitions and organisation for an auditor (recorded)");
   add_db(aexport);
-  aexport->add_option("--out", out)->required();
+  aexport->add_option("--as", as, "user (of the top tier)")->required();
+  aexport->add_option("--out", out, "a new or empty directory")->required();
+  AutoCheckpoint auto_cp;
+  auto* aauto = audit->add_subcommand("auto-checkpoint", "sign checkpoints automatically into a directory out of the writers' reach");
+  add_db(aauto);
+  aauto->add_option("--as", as, "user (of the top tier)")->required();
+  aauto->add_option("--dir", auto_cp.dir, "where the checkpoints go");
+  aauto->add_option("--key", auto_cp.key, "Ed25519 private key (PEM)");
+  aauto->add_option("--every-events", auto_cp.every_events, "after this many new events")->check(CLI::NonNegativeNumber);
+  aauto->add_option("--every-minutes", auto_cp.every_minutes, "after this many minutes, at the next command")->check(CLI::NonNegativeNumber);
+  aauto->add_flag("--off", auto_cp.off, "stop automatic checkpoints");
   auto* acheck = audit->add_subcommand("checkpoint", "sign the event count and head hash (Ed25519)");
   add_db(acheck);
   acheck->add_option("--key", key_file)->required();
@@ -483,15 +539,32 @@ int main(int argc, char** argv) {
       if (!s.ok()) { std::cerr << s.status().message() << "\n"; return kExitCannotRun; }
       return kExitOk;
     }
+    VerifyOptions vopts;
+    vopts.checkpoint = checkpoint;
+    vopts.checkpoint_dir = checkpoint_dir;
+    vopts.pubkey = pubkey;
+    vopts.configured_dir = checkpoint.empty() && checkpoint_dir.empty();
+    vopts.lang = common.L();
+    if (*averify && (!checkpoint.empty() || !checkpoint_dir.empty() || !pubkey.empty()) &&
+        (pubkey.empty() || (checkpoint.empty() == checkpoint_dir.empty()))) {
+      std::cerr << (en ? "usage: --pubkey with one of --checkpoint or --checkpoint-dir\n" : "用法: --pubkey 须与 --checkpoint 或 --checkpoint-dir 之一同用\n");
+      return kExitCannotRun;
+    }
     if (*averify && !export_dir.empty()) {
-      VerifyResult r = VerifyExport(export_dir);
-      if (r.ok) { std::cout << (en ? "ok: " : "通过: ") << r.events << " events, " << r.instances << " instances, " << r.submissions << " submissions\n"; return kExitOk; }
-      std::cout << (en ? "FAILED at event " : "验证失败,第一个不成立的事件: #") << r.first_bad_seq << ": " << r.problem << "\n";
-      return kExitFindings;
+      if (!db.empty()) { std::cerr << (en ? "usage: --db or --export, not both\n" : "用法: --db 与 --export 只能用一个\n"); return kExitCannotRun; }
+      return PrintVerify(VerifyExport(export_dir, vopts), common);
     }
     if (db.empty()) { std::cerr << (en ? "--db is required\n" : "需要 --db\n"); return kExitCannotRun; }
-    auto store = OpenStore(db, common);
+    // Commands that only read open the store read-only, so that it can sit on read-only media.
+    bool reads_only = *averify || *list || *show || *inbox || *progress || (*exportc && !unmasked) || *units || *ahistory ||
+                      *replay || *backup;
+    auto store = OpenStore(db, common, reads_only);
     if (!store) return kExitCannotRun;
+    // Problems met after a command was committed (an automatic checkpoint not written).
+    struct Warnings {
+      Store* s;
+      ~Warnings() { for (auto& w : s->TakeWarnings()) std::cerr << EscapeControls(w) << "\n"; }
+    } warnings{store.get()};
     if (*release) return PrintResults(store->Release(as, survey, period, under, request_id), common, true);
     if (*import) {
       std::vector<ActionResult> all;
@@ -604,19 +677,7 @@ int main(int argc, char** argv) {
       });
       return kExitOk;
     }
-    if (*averify) {
-      VerifyResult r = checkpoint.empty() ? store->Verify() : store->VerifyCheckpoint(checkpoint, pubkey);
-      if (common.json()) {
-        std::cout << json::Canonical(json::Obj({{"ok", json::Bool(r.ok)}, {"events", json::Int(r.events)}, {"instances", json::Int(r.instances)},
-                                                {"submissions", json::Int(r.submissions)}, {"first_bad_seq", r.ok ? json::Null() : json::Int(r.first_bad_seq)},
-                                                {"problem", json::OptStr(r.problem)}})) << "\n";
-      } else if (r.ok) {
-        std::cout << (en ? "ok: " : "通过: ") << r.events << " events, " << r.instances << " instances, " << r.submissions << " submissions\n";
-      } else {
-        std::cout << (en ? "FAILED at event " : "验证失败,第一个不成立的事件: #") << r.first_bad_seq << ": " << r.problem << "\n";
-      }
-      return r.ok ? kExitOk : kExitFindings;
-    }
+    if (*averify) return PrintVerify(store->Verify(vopts), common);
     if (*ahistory) {
       auto r = store->History(workflow_name);
       if (!r.ok()) return fail(r.status());
@@ -630,7 +691,8 @@ int main(int argc, char** argv) {
       });
       return kExitOk;
     }
-    if (*aexport) { Status st = store->ExportAudit(out); if (!st.ok()) return fail(st); return kExitOk; }
+    if (*aexport) return PrintResults({store->ExportAudit(as, out)}, common, false);
+    if (*aauto) return PrintResults({store->ConfigureAutoCheckpoint(as, auto_cp)}, common, false);
     if (*backup) { Status st = store->Backup(out); if (!st.ok()) return fail(st); return kExitOk; }
     if (*acheck) { Status st = store->Checkpoint(key_file, out); if (!st.ok()) return fail(st); return kExitOk; }
     if (*replay) {

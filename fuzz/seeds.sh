@@ -49,7 +49,7 @@ DB=$TMP/grid.db W=examples/workflow A=agri_report/2021/450123100
   "$G" import --db "$DB" --as region-45 --workflow unit_task --period 2024-06 $W/tasks-2024-06.jsonl
   "$G" act --db "$DB" --as town-450123100 unit_task/2024-06/T-0001 move_out --to 450123101000 --comment "单位在南圩镇"
   "$G" audit verify --db "$DB"
-  "$G" audit export --db "$DB" --out "$TMP/export"
+  "$G" audit export --db "$DB" --as region-45 --out "$TMP/export"
 } > "$TMP/log" 2>&1 || { cat "$TMP/log" >&2; echo "seeds.sh: the audit seed workflow failed" >&2; exit 1; }
 pack() {
   for f in events.jsonl submissions.jsonl instances.jsonl units.jsonl org.json meta.json; do

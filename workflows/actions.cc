@@ -222,6 +222,14 @@ std::vector<ActionResult> StoreImpl::ActLocked(const ActRequest& req) {
   return out;
 }
 
+// Every write command ends here when it went through: the commit, then what follows a
+// commit (an automatic checkpoint when one is due; its failure does not undo the command).
+Status StoreImpl::CommitCommand() {
+  Status st = db_->Commit();
+  if (st.ok()) AfterCommit();
+  return st;
+}
+
 bool StoreImpl::StepFailed(const std::vector<ActionResult>& out) const {
   return db_->failed() || (!out.empty() && out.back().outcome == Outcome::kCannotRun);
 }
@@ -231,7 +239,7 @@ bool StoreImpl::StepFailed(const std::vector<ActionResult>& out) const {
 // either). Only a commit that went through makes the results true.
 void StoreImpl::FinishCommand(std::vector<ActionResult>* out) {
   bool failed = db_->failed() || std::any_of(out->begin(), out->end(), [](auto& r) { return r.outcome == Outcome::kCannotRun; });
-  Status st = failed ? (db_->failed() ? db_->failure() : Status::Io("")) : db_->Commit();
+  Status st = failed ? (db_->failed() ? db_->failure() : Status::Io("")) : CommitCommand();
   if (failed) db_->Rollback();
   if (!failed && st.ok()) return;
   bool busy = db_->busy();
@@ -297,16 +305,9 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   }
   if (!a.guards.empty()) {
     auto rev = LatestRevision(inst.id, false);
-    std::optional<std::string> failing = std::string("没有已提交的报表");
-    if (rev) {
-      auto doc = ParseJsonDocument(rev->envelope);
-      Envelope env;
-      if (doc.ok() && EnvelopeFromDoc(*doc, &env).ok()) {
-        Report r = Validator(ProgramFor(inst.definitions).value()).Validate(env);
-        failing = engine::FailingGuard(prog, prog.surveys[wf.survey], env, r, a.guards, lang_);
-      }
-    }
-    if (failing) return refuse("guard", *failing, *failing);
+    // The same judgement as the auditor's (audit.cc), so that the two cannot drift.
+    if (auto failing = ActGuardFailure(ProgramFor(inst.definitions).value(), wf, a, rev ? &*rev : nullptr, lang_))
+      return refuse("guard", *failing, *failing);
   }
   // Applied: one event, then the derived rows.
   std::string before = inst.state, before_division = inst.division;
@@ -449,7 +450,7 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
     r.changed = true;
     out.push_back(r);
   }
-  if (!(st = db_->Commit()).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); return out; }
+  if (!(st = CommitCommand()).ok()) { db_->Rollback(); out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message())); return out; }
   if (existing > 0) {
     ActionResult r;
     r.code = "exists";
@@ -794,7 +795,7 @@ Result<std::string> StoreImpl::Publish(const std::string& defs_dir, std::vector<
   if (!ev.ok()) { db_->Rollback(); return ev.status(); }
   Stmt pub(db_.get(), "UPDATE definitions SET published_seq = ? WHERE hash = ? AND published_seq = 0");
   pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, *hash);
-  if (!(st = pub.Run()).ok() || !(st = db_->Commit()).ok()) { db_->Rollback(); return st; }
+  if (!(st = pub.Run()).ok() || !(st = CommitCommand()).ok()) { db_->Rollback(); return st; }
   current_hash_ = *hash;
   current_ = compiled.program;
   return *hash;
@@ -806,7 +807,7 @@ Status StoreImpl::RecordRefusal(const std::string& actor, const std::string& act
   if (!st.ok()) return st;
   ActionResult r = Refuse(where, actor, org_.FindUser(actor), action, code, message, "", Outcome::kRefused, nullptr);
   if (r.outcome == Outcome::kCannotRun) { db_->Rollback(); return Status::Io(r.message); }
-  st = db_->Commit();
+  st = CommitCommand();
   if (!st.ok()) db_->Rollback();
   return st;
 }
@@ -847,7 +848,7 @@ ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
     json::Set(&body, "rows", json::Int(rows));
   }
   auto ev = AppendEvent(body);
-  if (!ev.ok() || !(st = db_->Commit()).ok()) {
+  if (!ev.ok() || !(st = CommitCommand()).ok()) {
     db_->Rollback();
     csv->clear();  // not recorded, so not handed out
     return Failure("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message());
@@ -942,7 +943,7 @@ Result<std::vector<Doc>> StoreImpl::OrgUpdate(const std::string& org_file) {
   list.items = changes;
   auto ev = AppendEvent(json::Obj({{"kind", json::Str("org")}, {"org", OrgToDoc(*org)}, {"changes", list}}));
   if (!ev.ok()) { db_->Rollback(); return ev.status(); }
-  if (!(st = SaveOrg(*org)).ok() || !(st = db_->Commit()).ok()) { db_->Rollback(); return st; }
+  if (!(st = SaveOrg(*org)).ok() || !(st = CommitCommand()).ok()) { db_->Rollback(); return st; }
   org_ = *org;
   return changes;
 }

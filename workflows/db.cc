@@ -1,6 +1,7 @@
 #include "workflows/db.h"
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 namespace gridstat::store {
@@ -69,14 +70,39 @@ void Stmt::Reset() {
   status_ = Status::Ok();
 }
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool read_only) {
   auto db = std::unique_ptr<Db>(new Db());
-  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) | SQLITE_OPEN_FULLMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db->db_, flags, nullptr) != SQLITE_OK)
     return Status::Io("cannot open " + path + ": " + (db->db_ ? sqlite3_errmsg(db->db_) : "out of memory"));
+  sqlite3_busy_timeout(db->db_, 30000);
+  if (read_only) {
+    Status st = db->Exec("PRAGMA query_only=1; SELECT count(*) FROM sqlite_master;");
+    if (st.ok()) return db;
+    // On read-only media a WAL store cannot get its -shm index. Without a -wal file every
+    // committed change is in the main file, so reading it as immutable misses nothing.
+    std::error_code ec;
+    if (std::filesystem::exists(path + "-wal", ec) || ec) return st;
+    sqlite3_close_v2(db->db_);
+    db->db_ = nullptr;
+    std::string uri = "file:";
+    for (unsigned char c : path) {  // percent-encode what a URI path cannot hold
+      if (c == '%' || c == '?' || c == '#' || c < 0x20 || c == 0x7f) {
+        static const char kHex[] = "0123456789ABCDEF";
+        uri += '%'; uri += kHex[c >> 4]; uri += kHex[c & 15];
+      } else {
+        uri += static_cast<char>(c);
+      }
+    }
+    uri += "?immutable=1";
+    if (sqlite3_open_v2(uri.c_str(), &db->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
+      return Status::Io("cannot open " + path + ": " + (db->db_ ? sqlite3_errmsg(db->db_) : "out of memory"));
+    st = db->Exec("PRAGMA query_only=1; SELECT count(*) FROM sqlite_master;");
+    if (!st.ok()) return st;
+    return db;
+  }
   // Durability: WAL with synchronous=FULL, so that an acknowledged command survives
   // a crash or power failure (doc/store.md).
-  sqlite3_busy_timeout(db->db_, 30000);
   Status st = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!st.ok()) return st;
   return db;

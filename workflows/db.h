@@ -44,7 +44,10 @@ class Stmt {
 
 class Db {
  public:
-  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create);
+  // read_only: SQLITE_OPEN_READONLY, for commands that only read, so that a store on read-only
+  // media opens. There SQLite cannot create the WAL index; a store without a -wal file is
+  // then opened as immutable (nothing can change it), one with a -wal file is not.
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create, bool read_only = false);
   ~Db();
   sqlite3* raw() { return db_; }
   Status Exec(const std::string& sql);

@@ -59,6 +59,8 @@ std::string Str(const YAML::Node& n, const char* key) {
 
 }  // namespace
 
+const char* SchemaSql() { return kSchema; }
+
 std::string Now() {
   if (const char* fixed = std::getenv("GRIDSTAT_NOW")) return fixed;
   std::time_t t = std::time(nullptr);
@@ -384,6 +386,15 @@ bool StoreImpl::MayTake(const User& u, const engine::Program& p, const engine::A
 // ---- opening and creating -----------------------------------------------------
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Lang lang) {
   auto db = store::Db::Open(path, false);
+  if (!db.ok()) return db.status();
+  auto s = std::make_unique<store::StoreImpl>(std::move(*db), lang);
+  Status st = s->LoadState();
+  if (!st.ok()) return st;
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path, Lang lang) {
+  auto db = store::Db::Open(path, false, true);
   if (!db.ok()) return db.status();
   auto s = std::make_unique<store::StoreImpl>(std::move(*db), lang);
   Status st = s->LoadState();

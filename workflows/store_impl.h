@@ -57,6 +57,14 @@ Doc OrgToDoc(const Org& org);
 Org OrgFromDoc(const Doc& d);
 
 std::string Now();  // RFC 3339 UTC; GRIDSTAT_NOW overrides it for reproducible runs
+// The SQL that creates a store's schema: audit verify compares sqlite_master against it.
+const char* SchemaSql();
+
+// Whether the guards of an act action (not a submission) hold, judged on the latest
+// non-draft revision of the instance (`latest`, null when there is none): the message of the
+// first guard that fails, or nullopt. The store and the auditor both call this.
+std::optional<std::string> ActGuardFailure(const std::shared_ptr<const engine::Program>& prog, const engine::WorkflowDef& wf,
+                                           const engine::ActionDef& a, const Revision* latest, Lang lang);
 std::string RecordKeyForId(const std::string& key);  // '|' -> '-'
 
 class StoreImpl : public Store {
@@ -122,10 +130,16 @@ class StoreImpl : public Store {
   // --- audit.cc ---
   Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
   VerifyResult Verify() override;
+  VerifyResult Verify(const VerifyOptions& options) override;
   Status Backup(const std::string& out_file) override;
-  Status ExportAudit(const std::string& dir) override;
+  ActionResult ExportAudit(const std::string& actor, const std::string& dir) override;
   Status Checkpoint(const std::string& key_pem_file, const std::string& out_file) override;
   VerifyResult VerifyCheckpoint(const std::string& checkpoint_file, const std::string& pubkey_file) override;
+  ActionResult ConfigureAutoCheckpoint(const std::string& actor, const AutoCheckpoint& config) override;
+  std::vector<std::string> TakeWarnings() override;
+  // Called after every committed write command: writes an automatic checkpoint when one is
+  // due. Its failure never undoes the command; it is kept for TakeWarnings and returned.
+  Status AfterCommit();
 
   Db* db() { return db_.get(); }
   Org& org() { return org_; }
@@ -136,6 +150,7 @@ class StoreImpl : public Store {
                       const ActRequest& req);
   // True when the last step could not be stored, or the transaction has failed.
   bool StepFailed(const std::vector<ActionResult>& out) const;
+  Status CommitCommand();  // commits, then AfterCommit()
   // Commits the command's transaction, or rolls it back and marks every result not done.
   void FinishCommand(std::vector<ActionResult>* out);
   ActionResult Refuse(const std::string& instance, const std::string& actor, const User* user,
@@ -166,6 +181,7 @@ class StoreImpl : public Store {
   std::shared_ptr<const engine::Program> current_;
   std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
   Org org_;
+  std::vector<std::string> warnings_;  // see TakeWarnings
 };
 
 }  // namespace gridstat::store

@@ -49,11 +49,45 @@ struct Query {
   std::string survey, period, state, under;
 };
 
+// What `Verify` checks beyond the store's internal consistency. Without a checkpoint,
+// verification proves only that the log and the tables agree with each other: whoever can
+// write the file can rewrite both. A signed checkpoint kept out of the writer's reach proves
+// that the log still extends what was signed (doc/audit.md).
+struct VerifyOptions {
+  std::string checkpoint;      // one signed checkpoint file
+  std::string checkpoint_dir;  // or every checkpoint in this directory (the latest is reported)
+  std::string pubkey;          // the checkpoints' Ed25519 public key (PEM); required with the two above
+  // With neither given: use the store's auto-checkpoint directory and its recorded public key,
+  // when that directory can be read.
+  bool configured_dir = false;
+  Lang lang = Lang::kZh;  // of the messages that say why a checkpoint could not be checked
+};
+
 struct VerifyResult {
   bool ok = true;
   int64_t events = 0, instances = 0, submissions = 0;
   int64_t first_bad_seq = 0;  // the first event that does not hold
   std::string problem;
+  // An input could not be read (a checkpoint, its key, an export file): nothing was proved
+  // about the checkpoint, and the CLI exits 2 rather than 1.
+  bool cannot_run = false;
+  // The checkpoint that bounds the log, when one was checked: the file (the latest one when a
+  // directory was given), its format version, the number of events and head hash it signs, and
+  // the time it signs (empty for version 1, whose time is not signed).
+  int64_t checkpoints_checked = 0;
+  std::string checkpoint_file, checkpoint_head, checkpoint_at, checkpoint_key;
+  int checkpoint_version = 0;
+  int64_t checkpoint_events = 0;
+  std::string note;  // why no checkpoint was checked, when a configured one could not be used
+};
+
+// The automatic checkpoints (gridstat audit auto-checkpoint): after a committed command, a
+// checkpoint signed with `key` is written to `dir` when `every_events` events or `every_minutes`
+// minutes have passed since the newest one there. `dir` must be out of the database writer's reach.
+struct AutoCheckpoint {
+  std::string dir, key;  // key: a PEM Ed25519 private key file readable by the writers
+  int64_t every_events = 0, every_minutes = 0;
+  bool off = false;      // turns automatic checkpoints off
 };
 
 class Store {
@@ -62,6 +96,9 @@ class Store {
   static Result<std::unique_ptr<Store>> Create(const std::string& path, const std::string& defs_dir,
                                                const std::string& org_file, Lang lang = Lang::kZh);
   static Result<std::unique_ptr<Store>> Open(const std::string& path, Lang lang = Lang::kZh);
+  // Opens for reading only (verify, list, show, …), so that a store on read-only media can be
+  // read; every command that writes fails on such a store.
+  static Result<std::unique_ptr<Store>> OpenReadOnly(const std::string& path, Lang lang = Lang::kZh);
   virtual ~Store() = default;
 
   virtual std::vector<ActionResult> Release(const std::string& actor, const std::string& survey,
@@ -102,13 +139,24 @@ class Store {
   // keep working; the copy is a consistent store of its own.
   virtual Status Backup(const std::string& out_file) = 0;
 
+  // Internal consistency only (no checkpoint); Verify(options) for checkpoints.
   virtual VerifyResult Verify() = 0;
-  virtual Status ExportAudit(const std::string& dir) = 0;
+  virtual VerifyResult Verify(const VerifyOptions& options) = 0;
+  // Writes the whole store for an auditor, ID numbers in full: like ExportUnmasked, only a
+  // user of the top tier may, and the request is recorded whether granted or refused (a granted
+  // export holds its own event). Refuses a `dir` that exists and is not empty.
+  virtual ActionResult ExportAudit(const std::string& actor, const std::string& dir) = 0;
   virtual Status Checkpoint(const std::string& key_pem_file, const std::string& out_file) = 0;
   virtual VerifyResult VerifyCheckpoint(const std::string& checkpoint_file, const std::string& pubkey_file) = 0;
+  // Configures automatic checkpoints; only a user of the top tier may, and it is recorded.
+  virtual ActionResult ConfigureAutoCheckpoint(const std::string& actor, const AutoCheckpoint& config) = 0;
+  // Problems met after a command was committed (an automatic checkpoint that could not be
+  // written): they never undo the command; the caller reports them. Cleared by the call.
+  virtual std::vector<std::string> TakeWarnings() = 0;
 };
 
-// Verifies an audit export (gridstat audit export) without the database.
-VerifyResult VerifyExport(const std::string& dir);
+// Verifies an audit export (gridstat audit export) without the database, with the same
+// checkpoint checks as Store::Verify.
+VerifyResult VerifyExport(const std::string& dir, const VerifyOptions& options = {});
 
 }  // namespace gridstat

@@ -117,7 +117,7 @@ done
 expect_exit wf_export_unmasked_refused 1 "$G" export --db "$DB" --survey agri_village --period 2021 --as county-450123 --unmasked
 expect_exit wf_export_unmasked 0 "$G" export --db "$DB" --survey agri_village --period 2021 --as region-45 --unmasked
 check wf_verify 0 "$G" audit verify --db "$DB"
-"$G" audit export --db "$DB" --out "$TMP/export" >/dev/null 2>&1
+"$G" audit export --db "$DB" --as region-45 --out "$TMP/export" >/dev/null 2>&1
 check wf_verify_export 0 "$G" audit verify --export "$TMP/export"
 check wf_replay 0 "$G" replay --db "$DB" --defs $DEFS
 expect_exit wf_no_db 2 "$G" list --db "$TMP/none.db"
