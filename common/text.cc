@@ -183,13 +183,13 @@ bool IsPlainDecimal(std::string_view s) {
 // Whether a spreadsheet program could read the cell as a formula (or as a DDE call).
 bool StartsFormula(std::string_view s) {
   if (s.empty()) return false;
-  if (s[0] == '\t' || s[0] == '\n') return true;
+  if (s[0] == '\t' || s[0] == '\r' || s[0] == '\n') return true;
   uint32_t cp;
   for (size_t i = 0; i < s.size();) {
     size_t n = Decode(s, i, &cp);
     if (n == 0) return false;
     // Leading white space: some programs trim it on import.
-    if (cp == ' ' || cp == '\t' || cp == '\n' || cp == 0xA0 || cp == 0x3000) { i += n; continue; }
+    if (cp == ' ' || cp == 0xA0 || cp == 0x3000) { i += n; continue; }
     return cp == '=' || cp == '+' || cp == '-' || cp == '@' || cp == 0xFF1D || cp == 0xFF0B || cp == 0xFF0D || cp == 0xFF20;
   }
   return false;
@@ -198,28 +198,9 @@ bool StartsFormula(std::string_view s) {
 }  // namespace
 
 std::string CsvCell(std::string_view s) {
-  std::string text;
-  text.reserve(s.size());
-  uint32_t cp;
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Decode(s, i, &cp);
-    if (n == 0) {
-      AppendByteEscape(&text, static_cast<unsigned char>(s[i]));
-      ++i;
-      continue;
-    }
-    if (cp == '\r') {  // CR LF and a lone CR are one line break
-      text.push_back('\n');
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else if (cp == '\n' || cp == '\t' || !IsControl(cp)) {
-      text.append(s.substr(i, n));
-    } else {
-      AppendEscape(&text, cp);
-    }
-    i += n;
-  }
-  bool neutralise = StartsFormula(text) && !IsPlainDecimal(text);
-  if (!neutralise && text.find_first_of(",;\"\n\t") == std::string::npos) return text;
+  std::string text = EscapeControls(s);
+  bool neutralise = (StartsFormula(s) || StartsFormula(text)) && !IsPlainDecimal(text);
+  if (!neutralise && text.find_first_of(",;\"") == std::string::npos) return text;
   std::string out = neutralise ? "\"'" : "\"";
   for (char c : text) {
     if (c == '"') out += '"';

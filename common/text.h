@@ -29,13 +29,14 @@ std::string EscapeControls(std::string_view s);
 size_t AppendTerminalSafe(std::string* out, std::string_view s, bool at_end);
 std::string TerminalSafe(std::string_view s);
 // One CSV field (RFC 4180) of a file meant for spreadsheet programs, safe on a terminal too:
-// - CR LF and a lone CR become LF; other control characters and invalid UTF-8 are escaped as
-//   EscapeControls does (LF and TAB are kept, inside quotes);
+// - every control character (line breaks and tabs included) and each byte of invalid UTF-8
+//   is escaped as EscapeControls does, so that a record is one line and holds nothing that
+//   drives a terminal;
 // - a cell that a spreadsheet would take as a formula, one whose first character, after any
-//   leading white space, is = + - @ (or their full-width forms), or that starts with TAB or a
-//   line break, gets a leading ' and is quoted (OWASP's advice), unless the whole cell is a
-//   plain number -?[0-9]+(.[0-9]+)?, which stays a number;
-// - a cell holding a comma, semicolon, quote, LF or TAB is quoted, quotes doubled.
+//   leading spaces, is = + - @ (or their full-width forms), or that starts with TAB, CR or
+//   LF, gets a leading ' and is quoted (OWASP's advice), unless the whole cell is a plain
+//   number -?[0-9]+(.[0-9]+)?, which stays a number;
+// - a cell holding a comma, semicolon or quote is quoted, quotes doubled.
 std::string CsvCell(std::string_view s);
 // Appends `s` as a JSON string literal (with quotes) to `out`.
 void AppendJsonString(std::string* out, std::string_view s);

@@ -292,8 +292,10 @@ TEST_CASE("injection: CSV cells never open as formulas, and numbers stay numbers
   CHECK(CsvCell("a;b") == "\"a;b\"");
   CHECK(CsvCell("say \"hi\"") == "\"say \"\"hi\"\"\"");
   CHECK(CsvCell("=\"x\",1") == "\"'=\"\"x\"\",1\"");
-  CHECK(CsvCell("two\r\nlines") == "\"two\nlines\"");
-  CHECK(CsvCell("a\rb") == "\"a\nb\"");
+  // Control characters are escaped: a record is one line.
+  CHECK(CsvCell("two\r\nlines") == "two\\r\\nlines");
+  CHECK(CsvCell("a\tb") == "a\\tb");
+  CHECK(CsvCell("\t=1") == "\"'\\t=1\"");
 }
 
 TEST_CASE("injection: CSV cells and terminal output carry no control character", "[injection]") {
@@ -318,7 +320,7 @@ TEST_CASE("injection: CSV cells and terminal output carry no control character",
   for (const std::string& h : hostile) {
     INFO(EscapeControls(h));
     CHECK_FALSE(raw_control(EscapeControls(h), false, false));
-    CHECK_FALSE(raw_control(CsvCell(h), true, false));
+    CHECK_FALSE(raw_control(CsvCell(h), false, false));
     CHECK_FALSE(raw_control(TerminalSafe(h), true, true));
     // The streaming form gives the same text however the output is cut into writes.
     std::string whole = TerminalSafe(h + "\r\n" + h);
@@ -353,8 +355,9 @@ TEST_CASE("injection: hostile text in an export is neither a formula nor a termi
   for (size_t i = 0; i < csv.size(); ++i) {
     auto b = static_cast<unsigned char>(csv[i]);
     INFO(i);
-    if (b == '\r') CHECK(csv[i + 1] == '\n');
-    else CHECK(((b >= 0x20 || b == '\n' || b == '\t') && b != 0x7F));
+    if (b == '\r') CHECK(csv[i + 1] == '\n');  // only at the end of a record
+    else if (b == '\n') CHECK(csv[i - 1] == '\r');
+    else CHECK((b >= 0x20 && b != 0x7F));
     if (b == 0xC2 && i + 1 < csv.size()) CHECK_FALSE((static_cast<unsigned char>(csv[i + 1]) >= 0x80 && static_cast<unsigned char>(csv[i + 1]) < 0xA0));
   }
   CHECK(FindInvalidUtf8(csv) == std::string_view::npos);
@@ -373,7 +376,7 @@ TEST_CASE("injection: hostile text in an export is neither a formula nor a termi
         if (t.rfind("\xE3\x80\x80", 0) == 0) t.erase(0, 3);
         CHECK((t.empty() || std::string("=+-@").find(t[0]) == std::string::npos));
         CHECK(t.rfind("\xEF\xBC\x9D", 0) != 0);
-        CHECK((cell.empty() || (cell[0] != '\t' && cell[0] != '\n')));
+        CHECK((cell.empty() || (cell[0] != '\t' && cell[0] != '\n' && cell[0] != '\r')));
       }
     }
     seen.insert(rows[r][c_name]);
@@ -381,7 +384,8 @@ TEST_CASE("injection: hostile text in an export is neither a formula nor a termi
   CHECK(seen.count("'=HYPERLINK(\"http://evil\",\"点我\")") == 1);
   CHECK(seen.count("'-1+cmd|' /C calc'!A0") == 1);
   CHECK(seen.count("'+1") == 1);
-  CHECK(seen.count("'\n=1+1") == 1);
+  CHECK(seen.count("'\\r=1+1") == 1);
+  CHECK(seen.count("'\\t=1+1") == 1);
   CHECK(seen.count("\\u001b]0;pwned\\u0007名") == 1);
   CHECK(seen.count("a,\"=1\"") == 1);
 }
