@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <streambuf>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -77,7 +78,7 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
                                             << ":" << r.line << " " << (r.findings.empty() ? "" : EscapeControls(r.findings[0].message)) << "\n";
                                 }, c.L());
     if (!st.ok()) {
-      std::cerr << (en ? "cannot read previous-period file: " : "无法读取上期数据文件: ") << pf << " (" << st.message() << ")\n";
+      std::cerr << (en ? "cannot read previous-period file: " : "无法读取上期数据文件: ") << EscapeControls(pf) << " (" << EscapeControls(st.message()) << ")\n";
       exit = kExitCannotRun;
     }
   }
@@ -191,7 +192,7 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
     if (!st.ok()) {
       drain(next_seq);
       std::cout.flush();
-      std::cerr << (en ? "cannot read input file: " : "无法读取输入文件: ") << f << " (" << st.message() << ")\n";
+      std::cerr << (en ? "cannot read input file: " : "无法读取输入文件: ") << EscapeControls(f) << " (" << EscapeControls(st.message()) << ")\n";
       exit = kExitCannotRun;
     }
   }
@@ -219,24 +220,24 @@ int RunTests(const std::string& dir, const Common& c) {
   if (!program) return kExitCannotRun;
   auto results = RunRuleTests(dir, program);
   if (!results.ok()) {
-    std::cerr << results.status().message() << "\n";
+    std::cerr << EscapeControls(results.status().message()) << "\n";
     return kExitCannotRun;
   }
   size_t passed = 0, failed = 0;
   bool en = c.L() == Lang::kEn;
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
-    for (auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    for (auto& x : v) s += (s.empty() ? "" : ", ") + EscapeControls(x);
     return s.empty() ? "(none)" : s;
   };
   for (const auto& r : *results) {
     if (r.passed) { ++passed; continue; }
     ++failed;
-    std::cerr << r.file << ":" << r.line << ": " << (en ? "FAIL " : "未通过 ") << r.name << "\n";
-    if (!r.problem.empty()) { std::cerr << "  " << r.problem << "\n"; continue; }
+    std::cerr << EscapeControls(r.file) << ":" << r.line << ": " << (en ? "FAIL " : "未通过 ") << EscapeControls(r.name) << "\n";
+    if (!r.problem.empty()) { std::cerr << "  " << EscapeControls(r.problem) << "\n"; continue; }
     std::cerr << (en ? "  expected: " : "  应触发: ") << join(r.expected);
-    if (!r.expected_status.empty()) std::cerr << " (" << r.expected_status << ")";
-    std::cerr << (en ? "\n  actual:   " : "\n  实际触发: ") << join(r.actual) << " (" << r.actual_status << ")\n";
+    if (!r.expected_status.empty()) std::cerr << " (" << EscapeControls(r.expected_status) << ")";
+    std::cerr << (en ? "\n  actual:   " : "\n  实际触发: ") << join(r.actual) << " (" << EscapeControls(r.actual_status) << ")\n";
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed == 0 ? kExitOk : kExitFindings;
@@ -268,7 +269,7 @@ int PrintResults(const std::vector<ActionResult>& results, const Common& c, bool
                      : r.outcome == Outcome::kRefused ? (en ? "refused" : "拒绝") : (en ? "error" : "错误");
     std::cerr << what;
     if (!r.instance.empty()) std::cerr << " " << EscapeControls(r.instance);
-    std::cerr << " [" << r.code << "]: " << EscapeControls(r.message) << (r.repeated ? (en ? " (repeated request)" : "(重复请求)") : "") << "\n";
+    std::cerr << " [" << EscapeControls(r.code) << "]: " << EscapeControls(r.message) << (r.repeated ? (en ? " (repeated request)" : "(重复请求)") : "") << "\n";
     if (r.report && !r.report->findings.empty()) std::cerr << ReportToText(*r.report, c.L());
   }
   std::cout.flush();
@@ -323,7 +324,7 @@ int PrintVerify(const VerifyResult& r, const Common& c) {
 std::unique_ptr<Store> OpenStore(const std::string& db, const Common& c, bool read_only) {
   auto s = read_only ? Store::OpenReadOnly(db, c.L()) : Store::Open(db, c.L());
   if (!s.ok()) {
-    std::cerr << (c.L() == Lang::kEn ? "cannot open store: " : "无法打开数据库: ") << s.status().message() << "\n";
+    std::cerr << (c.L() == Lang::kEn ? "cannot open store: " : "无法打开数据库: ") << EscapeControls(s.status().message()) << "\n";
     return nullptr;
   }
   return std::move(*s);
@@ -364,11 +365,73 @@ std::string ShowText(const Doc& d, Lang lang) {
   return out;
 }
 
+// Every byte bound for stdout or stderr passes through TerminalSafe, whatever printed it
+// (our own output, CLI11's usage errors, an exception's text): text from input can never
+// drive the terminal, even where a call site forgot to escape it. Call sites still escape
+// the text they embed, so that a line feed in input cannot start a line of its own.
+class TerminalSafeBuf : public std::streambuf {
+ public:
+  explicit TerminalSafeBuf(std::FILE* f) : f_(f) {}
+  // Writes what is held back (an incomplete UTF-8 sequence or a CR comes out escaped).
+  void Finish() { Emit(true); std::fflush(f_); }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    pending_.push_back(traits_type::to_char_type(c));
+    if (pending_.size() >= kChunk) Emit(false);
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    pending_.append(s, static_cast<size_t>(n));
+    if (pending_.size() >= kChunk) Emit(false);
+    return n;
+  }
+  int sync() override {
+    Emit(false);
+    return std::fflush(f_) == 0 ? 0 : -1;
+  }
+
+ private:
+  static constexpr size_t kChunk = 1 << 16;
+  void Emit(bool at_end) {
+    std::string out;
+    size_t used = AppendTerminalSafe(&out, pending_, at_end);
+    pending_.erase(0, used);
+    if (!out.empty()) std::fwrite(out.data(), 1, out.size(), f_);
+  }
+  std::FILE* f_;
+  std::string pending_;
+};
+
+int Run(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  TerminalSafeBuf out(stdout), err(stderr);
+  std::streambuf* old_out = std::cout.rdbuf(&out);
+  std::streambuf* old_err = std::cerr.rdbuf(&err);
+  int code = Run(argc, argv);
+  std::cout.flush();
+  out.Finish();
+  err.Finish();
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  return code;
+}
+
+namespace {
+
+int Run(int argc, char** argv) {
   CLI::App app{"gridstat: survey definitions, validation rules and workflows for statistical grid work"};
   app.require_subcommand(1);
+  // Usage errors quote the arguments: escaped, so that a line feed in one cannot fake a line.
+  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+    std::string msg = EscapeControls(e.what()) + "\n";
+    if (a->get_help_ptr() != nullptr) msg += "Run with " + a->get_help_ptr()->get_name() + " for more information.\n";
+    return msg;
+  });
   Common common;
 
   std::string check_dir;
@@ -536,7 +599,7 @@ int main(int argc, char** argv) {
     bool en = common.L() == Lang::kEn;
     if (*init) {
       auto s = Store::Create(db, defs, org_file, common.L());
-      if (!s.ok()) { std::cerr << s.status().message() << "\n"; return kExitCannotRun; }
+      if (!s.ok()) { std::cerr << EscapeControls(s.status().message()) << "\n"; return kExitCannotRun; }
       return kExitOk;
     }
     VerifyOptions vopts;
@@ -615,13 +678,13 @@ int main(int argc, char** argv) {
       if (if_version >= 0) req.if_version = if_version;
       return PrintResults(store->Act(req), common, false);
     }
-    auto fail = [&](const Status& st) { std::cerr << st.message() << "\n"; return st.code() == Status::Code::kNotFound ? kExitFindings : kExitCannotRun; };
+    auto fail = [&](const Status& st) { std::cerr << EscapeControls(st.message()) << "\n"; return st.code() == Status::Code::kNotFound ? kExitFindings : kExitCannotRun; };
     if (*inbox) {
       auto r = store->Inbox(as);
       if (!r.ok()) return fail(r.status());
       PrintDocs(*r, common, [](const Doc& d) {
         std::string acts;
-        for (auto& a : d.Find("actions")->items) acts += (acts.empty() ? "" : ",") + a.text;
+        for (auto& a : d.Find("actions")->items) acts += (acts.empty() ? "" : ",") + EscapeControls(a.text);
         return S(d, "id") + "\t" + S(d, "state") + "\t" + acts;
       });
       return kExitOk;
@@ -647,7 +710,7 @@ int main(int argc, char** argv) {
       std::cout << S(*r, "survey") << " " << S(*r, "period") << (en ? "  as of " : "  截至 ") << S(*r, "as_of") << (en ? ", total " : ",共 ") << S(*r, "total") << "\n";
       for (auto& g : r->Find("by_division")->items) {
         std::cout << "  " << S(g, "division") << " " << S(g, "name") << "  " << S(g, "total") << ":";
-        for (auto& [k, v] : g.Find("states")->members) std::cout << " " << k << "=" << v.text;
+        for (auto& [k, v] : g.Find("states")->members) std::cout << " " << EscapeControls(k) << "=" << EscapeControls(v.text);
         std::cout << "\n";
       }
       const auto& od = r->Find("overdue")->items;
@@ -681,7 +744,7 @@ int main(int argc, char** argv) {
     if (*ahistory) {
       auto r = store->History(workflow_name);
       if (!r.ok()) return fail(r.status());
-      if (r->empty()) { std::cerr << (en ? "no events for " : "没有该实例的事件: ") << workflow_name << "\n"; return kExitFindings; }
+      if (r->empty()) { std::cerr << (en ? "no events for " : "没有该实例的事件: ") << EscapeControls(workflow_name) << "\n"; return kExitFindings; }
       PrintDocs(*r, common, [&](const Doc& e) {
         bool refused = e.Find("refused") && e.Find("refused")->boolean;
         std::string line = "#" + S(e, "seq") + "  " + S(e, "at") + "  " + S(e, "actor") + " (" + S(e, "role") + ")  " + S(e, "action") + "  ";
@@ -702,8 +765,8 @@ int main(int argc, char** argv) {
       if (!r.ok()) return kExitCannotRun;
       PrintDocs(*r, common, [](const Doc& d) {
         std::string added, removed;
-        for (auto& x : d.Find("rules_added")->items) added += " +" + x.text;
-        for (auto& x : d.Find("rules_removed")->items) removed += " -" + x.text;
+        for (auto& x : d.Find("rules_added")->items) added += " +" + EscapeControls(x.text);
+        for (auto& x : d.Find("rules_removed")->items) removed += " -" + EscapeControls(x.text);
         return S(d, "id") + "\t" + S(d, "status_before") + " → " + S(d, "status_after") + "\t" + added + removed;
       });
       if (!common.json()) std::cerr << r->size() << (en ? " instances would change\n" : " 个实例的审核结果会改变\n");
@@ -713,8 +776,8 @@ int main(int argc, char** argv) {
       std::vector<Diagnostic> diags;
       auto r = store->Publish(defs, &diags);
       PrintDiagnostics(diags, common);
-      if (!r.ok()) { std::cerr << r.status().message() << "\n"; return kExitCannotRun; }
-      std::cout << *r << "\n";
+      if (!r.ok()) { std::cerr << EscapeControls(r.status().message()) << "\n"; return kExitCannotRun; }
+      std::cout << EscapeControls(*r) << "\n";
       return kExitOk;
     }
     if (*migrate) return PrintResults(store->Migrate(as, instances), common, true);
@@ -725,8 +788,10 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
   } catch (const std::exception& e) {
-    std::cerr << "gridstat: internal error: " << e.what() << "\n";
+    std::cerr << "gridstat: internal error: " << EscapeControls(e.what()) << "\n";
     return kExitCannotRun;
   }
   return kExitCannotRun;
 }
+
+}  // namespace

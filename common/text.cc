@@ -83,6 +83,43 @@ std::string CodePointSubstr(std::string_view s, size_t start, size_t len) {
   return std::string(CodePointPrefix(rest, len));
 }
 
+namespace {
+
+// Code points that move the cursor, start a line, or reorder what a reader sees.
+bool IsControl(uint32_t cp) {
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 || cp == 0x061C ||
+         cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void AppendEscape(std::string* out, uint32_t cp) {
+  switch (cp) {
+    case '\n': out->append("\\n"); return;
+    case '\r': out->append("\\r"); return;
+    case '\t': out->append("\\t"); return;
+  }
+  char buf[12];
+  std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+  out->append(buf);
+}
+
+void AppendByteEscape(std::string* out, unsigned char b) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\x%02x", b);
+  out->append(buf);
+}
+
+// True when s[i..] is the start of a UTF-8 sequence that more bytes could still complete.
+bool IncompleteAtEnd(std::string_view s, size_t i) {
+  auto b = static_cast<unsigned char>(s[i]);
+  size_t n = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+  if (n == 0 || i + n <= s.size()) return false;
+  for (size_t k = i + 1; k < s.size(); ++k)
+    if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
 std::string EscapeControls(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -90,29 +127,86 @@ std::string EscapeControls(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = Decode(s, i, &cp);
     if (n == 0) {  // an invalid byte is shown, never passed through
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(s[i]));
-      out += buf;
+      AppendByteEscape(&out, static_cast<unsigned char>(s[i]));
       ++i;
       continue;
     }
-    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029) {
-      switch (cp) {
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default: {
-          char buf[12];
-          std::snprintf(buf, sizeof buf, "\\u%04x", cp);
-          out += buf;
-        }
-      }
-    } else {
-      out.append(s.substr(i, n));
-    }
+    if (IsControl(cp)) AppendEscape(&out, cp);
+    else out.append(s.substr(i, n));
     i += n;
   }
   return out;
+}
+
+size_t AppendTerminalSafe(std::string* out, std::string_view s, bool at_end) {
+  out->reserve(out->size() + s.size());
+  size_t run = 0;  // start of the bytes not yet copied
+  uint32_t cp;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto b = static_cast<unsigned char>(s[i]);
+    if ((b >= 0x20 && b < 0x7F) || b == '\n' || b == '\t') { ++i; continue; }
+    if (b == '\r') {
+      if (i + 1 < s.size() && s[i + 1] == '\n') { i += 2; continue; }
+      if (i + 1 == s.size() && !at_end) break;  // the LF may come with the next write
+    }
+    size_t n = Decode(s, i, &cp);
+    if (n == 0 && !at_end && IncompleteAtEnd(s, i)) break;
+    if (n != 0 && !IsControl(cp)) { i += n; continue; }
+    out->append(s.data() + run, i - run);
+    if (n == 0) { AppendByteEscape(out, b); ++i; }
+    else { AppendEscape(out, cp); i += n; }
+    run = i;
+  }
+  out->append(s.data() + run, i - run);
+  return i;
+}
+
+std::string TerminalSafe(std::string_view s) {
+  std::string out;
+  AppendTerminalSafe(&out, s, true);
+  return out;
+}
+
+namespace {
+
+// -?[0-9]+(\.[0-9]+)?: what SURVEYS.md calls a numeric string.
+bool IsPlainDecimal(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&]() { size_t b = i; while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i; return i - b; };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (digits() == 0) return false;
+  if (i < s.size() && s[i] == '.') { ++i; if (digits() == 0) return false; }
+  return i == s.size();
+}
+
+// Whether a spreadsheet program could read the cell as a formula (or as a DDE call).
+bool StartsFormula(std::string_view s) {
+  if (s.empty()) return false;
+  if (s[0] == '\t' || s[0] == '\r' || s[0] == '\n') return true;
+  uint32_t cp;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Decode(s, i, &cp);
+    if (n == 0) return false;
+    // Leading white space: some programs trim it on import.
+    if (cp == ' ' || cp == 0xA0 || cp == 0x3000) { i += n; continue; }
+    return cp == '=' || cp == '+' || cp == '-' || cp == '@' || cp == 0xFF1D || cp == 0xFF0B || cp == 0xFF0D || cp == 0xFF20;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string CsvCell(std::string_view s) {
+  std::string text = EscapeControls(s);
+  bool neutralise = (StartsFormula(s) || StartsFormula(text)) && !IsPlainDecimal(text);
+  if (!neutralise && text.find_first_of(",;\"") == std::string::npos) return text;
+  std::string out = neutralise ? "\"'" : "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
 }
 
 void AppendJsonString(std::string* out, std::string_view s) {
@@ -164,6 +258,14 @@ void AppendJsonString(std::string* out, std::string_view s) {
 std::string JsonString(std::string_view s) {
   std::string out;
   AppendJsonString(&out, s);
+  return out;
+}
+
+std::string MaskIdNumberForView(std::string_view s) {
+  size_t n = CodePointCount(s);
+  size_t keep = n >= 18 ? 6 : 0;
+  std::string out(CodePointPrefix(s, keep));
+  out.append(n - keep, '*');
   return out;
 }
 

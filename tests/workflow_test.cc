@@ -696,7 +696,8 @@ TEST_CASE("export: ID numbers are masked unless a top-tier user asks, and that r
   REQUIRE(masked.ok());
   for (auto& n : ids) {
     CHECK(masked->find(n) == std::string::npos);
-    CHECK(masked->find(n.substr(0, 6) + "********" + n.substr(14)) != std::string::npos);
+    // Only the region code is kept: the row also shows the birth month and sex (output_hostile_test.cc).
+    CHECK(masked->find(n.substr(0, 6) + "************") != std::string::npos);
   }
   auto events = [&] { auto v = s->Verify(); CHECK(v.ok); return v.events; };
   int64_t before = events();

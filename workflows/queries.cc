@@ -30,11 +30,38 @@ Doc EventView(const Doc& body) {
   return v;
 }
 
-std::string CsvCell(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+// A masked field as a reader of exports and views sees it (MaskIdNumberForView). A value
+// that is not text (a hostile client's array, say) is masked all the same.
+Doc MaskedValue(const Doc& v) {
+  if (v.kind == Doc::Kind::kNull) return v;
+  if (v.kind == Doc::Kind::kString || v.kind == Doc::Kind::kNumber) return json::Str(MaskIdNumberForView(v.text));
+  return json::Str(std::string(CodePointCount(json::Canonical(v)), '*'));
+}
+
+// Masks the masked fields of survey `s` in a record's data, in its rosters' rows too.
+void MaskRecord(Doc* data, const engine::SurveyDef* s) {
+  if (!s || !data || data->kind != Doc::Kind::kObject) return;
+  for (auto& [k, v] : data->members) {
+    if (auto f = s->by_name.find(k); f != s->by_name.end()) {
+      if (s->fields[f->second].masked) v = MaskedValue(v);
+      continue;
+    }
+    auto r = s->roster_by_name.find(k);
+    if (r == s->roster_by_name.end() || v.kind != Doc::Kind::kArray) continue;
+    const engine::RosterDef& roster = s->rosters[r->second];
+    for (auto& row : v.items) {
+      if (row.kind != Doc::Kind::kObject) continue;
+      for (auto& [rk, rv] : row.members)
+        if (auto rf = roster.by_name.find(rk); rf != roster.by_name.end() && roster.fields[rf->second].masked) rv = MaskedValue(rv);
+    }
+  }
+}
+
+// Masks a record of `inst` for a reader: by the definitions the instance is pinned to, and
+// by the current ones, so that a field masked in either is masked.
+void MaskForReader(StoreImpl& store, const Instance& inst, Doc* data) {
+  if (auto p = store.ProgramFor(inst.definitions); p.ok()) MaskRecord(data, (*p)->FindSurvey(inst.survey));
+  MaskRecord(data, store.current().FindSurvey(inst.survey));
 }
 
 // Asia/Shanghai has no daylight saving: UTC+8 all year.
@@ -90,7 +117,11 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
   json::Set(&d, "division_name", json::Str(DivisionName(inst->division)));
   if (!inst->task.empty()) {
     auto t = ParseJsonDocument(inst->task);
-    if (t.ok()) json::Set(&d, "task", *t);
+    if (t.ok()) {
+      for (auto& [k, v] : t->members)
+        if (k == "data") MaskForReader(*this, *inst, &v);
+      json::Set(&d, "task", *t);
+    }
   }
   // A unit task shows the unit's current entry in the registry, when it has one.
   auto rev = LatestRevision(id, true);
@@ -101,7 +132,7 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
       const Doc* data = env.ok() ? env->Find("data") : nullptr;
       if (const std::string* u = data ? json::GetStr(*data, "uscc") : nullptr) uscc = *u;
     }
-    auto unit = Units(uscc, "");
+    auto unit = Units(uscc, "");  // masked there
     if (unit.ok() && !unit->empty()) json::Set(&d, "registry", (*unit)[0]);
   }
   if (rev) {
@@ -266,7 +297,7 @@ Result<std::string> StoreImpl::ExportCsvRows(const Query& q, bool unmasked, int6
     std::vector<std::string> row = {i.id, i.division, DivisionName(i.division), i.state, std::to_string(i.version)};
     for (auto& f : s->fields) {
       std::string v = text(data->Find(f.name));
-      row.push_back(f.masked && !unmasked ? MaskIdNumber(v) : v);
+      row.push_back(f.masked && !unmasked ? MaskIdNumberForView(v) : v);
     }
     auto emit = [&](const std::vector<std::string>& cells) {
       for (size_t k = 0; k < cells.size(); ++k) out += (k ? "," : "") + CsvCell(cells[k]);
@@ -280,7 +311,7 @@ Result<std::string> StoreImpl::ExportCsvRows(const Query& q, bool unmasked, int6
         cells.push_back(std::to_string(r + 1));
         for (auto& f : roster->fields) {
           std::string v = text(rows->items[r].Find(f.name));
-          cells.push_back(f.masked && !unmasked ? MaskIdNumber(v) : v);
+          cells.push_back(f.masked && !unmasked ? MaskIdNumberForView(v) : v);
         }
         emit(cells);
       }
@@ -298,6 +329,10 @@ Result<std::vector<Doc>> StoreImpl::Units(const std::string& uscc, const std::st
   while (s.Step()) {
     if (!under.empty() && !Within(s.Text(3), under)) continue;
     auto data = ParseJsonDocument(s.Text(4));
+    if (data.ok()) {
+      auto inst = GetInstance(s.Text(1));
+      if (inst) MaskForReader(*this, *inst, &*data);
+    }
     out.push_back(json::Obj({{"uscc", json::Str(s.Text(0))}, {"instance", json::Str(s.Text(1))}, {"revision", json::Int(s.Int(2))},
                              {"division", json::Str(s.Text(3))}, {"accepted_seq", json::Int(s.Int(5))},
                              {"data", data.ok() ? *data : json::Null()}}));

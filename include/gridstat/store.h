@@ -116,7 +116,8 @@ class Store {
   virtual Result<std::vector<Doc>> Inbox(const std::string& user) = 0;
   // Counts per jurisdiction (at `level`, default the level below `under`) and state, and the overdue.
   virtual Result<Doc> Progress(const Query& q, int level, const std::string& as_of) = 0;
-  // Accepted figures as CSV, ID numbers masked (the first 6 and last 4 characters kept).
+  // Accepted figures as CSV, ID numbers masked to their first 6 characters (MaskIdNumberForView),
+  // every cell safe to open in a spreadsheet program (CsvCell). Show and Units mask the same way.
   virtual Result<std::string> ExportCsv(const Query& q) = 0;
   // The same with ID numbers in full: only a user of the top tier (q.as) may ask, and
   // the request is recorded as an event whether it is granted or refused.
