@@ -295,6 +295,16 @@ std::vector<Command> Commands(const fs::path& dir) {
                     ActionResult r = s.ExportUnmasked(Query{std::string("region"), "pop_change", "2023", "", ""}, &csv);
                     return r.outcome == Outcome::kDone;
                   }});
+  cmds.push_back({"save (a draft of 1,000 households)", [](Store& s) {
+                    auto hh = Households(1000);
+                    return AllDone(s.Submit("coord_v", hh, "", true, ""));
+                  },
+                  [](Store& s) { REQUIRE(AllDone(s.Submit("coord_v", Households(1000), "", false, ""))); }});
+  cmds.push_back({"audit export", [dir](Store& s) {
+                    fs::path out = dir / "audit-export";
+                    fs::remove_all(out);
+                    return s.ExportAudit("region", out.string()).outcome == Outcome::kDone;
+                  }});
   cmds.push_back({"a refusal recorded", [](Store& s) { return s.RecordRefusal("coord_v", "submit", "x.json:1", "envelope", "坏记录").ok(); }});
   return cmds;
 }
