@@ -96,20 +96,33 @@ TEST_CASE("reliability: YAML aliases cannot make a small file expand without bou
                      "y: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], z: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], w: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]}}\n";
   for (int i = 1; i < 40; ++i)
     yaml += "- {id: r" + std::to_string(i) + ", survey: t, period: '2021', division: '450102001003', data: {w: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}}\n";
+  // The budget is per record (1,000,000 nodes): each record here stays within it.
   auto r = Read(yaml, true);
   REQUIRE(r.size() == 40);
   CHECK(r[0] == "r0: error unknown_field unknown_field unknown_field unknown_field");
-  CHECK(r[39] == "line 40 malformed: YAML aliases expand to more nodes than the file's size allows");
+  CHECK(r[39] == "r39: error unknown_field");
+  // A record of over 1,000,000 nodes: that record alone is refused.
+  yaml += "- {id: big, survey: t, period: '2021', division: '450102001003', data: {w: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d], "
+          "v: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]}}\n";
+  yaml += "- {id: after, survey: t, period: '2021', division: '450102001003', data: {}}\n";
+  r = Read(yaml, true);
+  REQUIRE(r.size() == 42);
+  CHECK(r[40] == "line 41 malformed: YAML aliases expand to over 1,000,000 nodes in one record");
+  CHECK(r[41] == "after: pass");
 }
 
 TEST_CASE("reliability: YAML that would make the YAML library loop for ever is refused", "[reliability]") {
+  const std::string rest = " (the rest of this document was not read; reading goes on at the next ---)";
   for (const char* text : {"\"\",\n", "{a: 1},\n", "[1] ,\n"}) {
     INFO(text);
-    CHECK(Read(text, true) == V{"line 1 malformed: malformed YAML: a stray ',' after a value at the top level"});
+    auto r = Read(text, true);
+    REQUIRE(r.size() == 2);  // the value itself, then the comma
+    CHECK(r[1] == "line 1 malformed: malformed YAML: a stray ',' after a value at the top level" + rest);
   }
   CHECK(Read("---\n---\n" + Env("a", "{}") + "\n", true) == V{"a: pass"});  // empty documents are fine
   // yaml-cpp garbles a NUL byte and the character after it: refused with its line.
-  CHECK(Read(std::string("- {id: a}\n- {id: b") + '\0' + "_}\n", true) == V{"line 2 malformed: a NUL byte, which YAML does not allow"});
+  CHECK(Read(std::string("- {id: a}\n- {id: b") + '\0' + "_}\n", true) ==
+        V{"line 1 malformed: missing envelope member 'survey'", "line 2 malformed: a NUL byte, which YAML does not allow" + rest});
 }
 
 TEST_CASE("reliability: limits on submissions", "[reliability]") {
