@@ -320,13 +320,18 @@ void EmitRecord(const std::string& path, int line, Doc doc, const std::function<
 
 // ---- YAML ----------------------------------------------------------------
 // Streamed record by record through the guarded reader (rules/yaml_reader.h).
+// `nodes` is set to the values of each record before it is passed on.
 Status ReadYaml(const std::string& path, ByteSource& src, const std::function<void(Envelope)>& on_record,
-                const std::function<void(Report)>& on_malformed, Lang lang) {
+                const std::function<void(Report)>& on_malformed, Lang lang, size_t* nodes = nullptr) {
   YamlLimits limits;
   limits.max_depth = kMaxDepth;
   limits.max_record_bytes = kMaxRecordBytes;
   Status st = ReadYamlRecords(
-      src, limits, [&](Doc doc, int line) { EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang, true); },
+      src, limits,
+      [&](Doc doc, int line, size_t n) {
+        if (nodes) *nodes = n;
+        EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang, true);
+      },
       [&](YamlProblem p) { on_malformed(MalformedReport(path, p.line, p.id, "", {p.zh, p.en}, lang)); });
   if (!st.ok()) return Status::Io("cannot read " + path);
   return st;
@@ -525,9 +530,17 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
 
 // YAML records come decoded (or as malformed reports), as RawRecords.
 Status SplitYaml(const std::string& path, ByteSource& src, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+  size_t nodes = 0;
   return ReadYaml(path, src,
-                  [&](Envelope e) { RawRecord r; r.line = e.line; r.decoded = std::move(e); on_raw(std::move(r)); },
-                  [&](Report rep) { RawRecord r; r.line = rep.line; r.malformed = std::move(rep); on_raw(std::move(r)); }, lang);
+                  [&](Envelope e) {
+                    RawRecord r;
+                    r.line = e.line;
+                    r.weight = 160 * nodes + 256;
+                    r.decoded = std::move(e);
+                    on_raw(std::move(r));
+                  },
+                  [&](Report rep) { RawRecord r; r.line = rep.line; r.malformed = std::move(rep); on_raw(std::move(r)); }, lang,
+                  &nodes);
 }
 
 bool IsYamlPath(const std::string& path) {

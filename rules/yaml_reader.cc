@@ -47,6 +47,7 @@ constexpr size_t kMaxAnchors = 100000;
 // The events of anchored nodes kept per document, in bytes.
 constexpr size_t kMaxTapeBytes = size_t{32} << 20;
 constexpr size_t kSlack = 64u << 10;
+constexpr size_t kMaxFlowLineEntries = 100000;
 
 std::string Num(size_t n) {
   std::string s = std::to_string(n), out;
@@ -71,10 +72,11 @@ struct Fatal {
 class GuardedBuf : public std::streambuf {
  public:
   GuardedBuf(ByteSource& src, uint64_t off, int line, size_t max_gap)
-      : src_(src), next_off_(off), next_line_(line), max_gap_(max_gap), last_event_off_(off), kept_off_(off) {}
+      : src_(src), next_off_(off), next_line_(line), max_gap_(max_gap), kept_off_(off) {}
 
   // The reader has seen an event at `off`: a long stretch without one is one huge token.
-  void Event(uint64_t off) { last_event_off_ = std::max(last_event_off_, off); }
+  // Comments and blank lines do not count: only bytes that make tokens.
+  void Event(uint64_t) { gap_ = 0; }
   // Keeps the delivered text from `off` (already delivered, within the current chunk or
   // kept) until Release.
   void Keep(uint64_t off) {
@@ -105,7 +107,7 @@ class GuardedBuf : public std::streambuf {
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
     if (pending_) throw *pending_;
-    if (max_gap_ && next_off_ > last_event_off_ + max_gap_ + kSlack) {
+    if (max_gap_ && gap_ > max_gap_ + kSlack) {
       throw Fatal{next_off_, next_line_, "记录过大(超过 " + std::to_string(max_gap_ >> 20) + " MiB)",
                   "record too large (over " + std::to_string(max_gap_ >> 20) + " MiB)"};
     }
@@ -174,7 +176,7 @@ class GuardedBuf : public std::streambuf {
         Stop("含有无效的 UTF-8 字节", "invalid UTF-8");
         return;
       }
-      Flow('a');
+      if (!comment_) Flow('a');
       out_.append(in, i, static_cast<size_t>(len));
       i += static_cast<size_t>(len);
     }
@@ -187,7 +189,7 @@ class GuardedBuf : public std::streambuf {
     return true;
   }
 
-  void Stop(const char* zh, const char* en) {
+  void Stop(const std::string& zh, const std::string& en) {
     int line = next_line_ + static_cast<int>(std::count(out_.begin(), out_.end(), '\n'));
     pending_ = std::make_unique<Fatal>(Fatal{next_off_ + out_.size(), line, zh, en});
   }
@@ -196,6 +198,7 @@ class GuardedBuf : public std::streambuf {
   // node starts), outside quoted text and comments. False stops the chunk.
   bool Flow(char ch) {
     if (quote_) {
+      ++gap_;
       if (escape_) escape_ = false;
       else if (quote_ == '"' && ch == '\\') escape_ = true;
       else if (ch == quote_) quote_ = 0;  // '' inside '...' closes and reopens: the same state after
@@ -205,8 +208,12 @@ class GuardedBuf : public std::streambuf {
       if (ch == '\n') comment_ = false;
       return true;
     }
+    ++gap_;
     if (ch == ' ' || ch == '\t' || ch == '\n') {
-      if (ch == '\n') last_ = '\n';
+      if (ch == '\n') {
+        last_ = '\n';
+        line_entries_ = 0;
+      }
       space_ = true;
       return true;
     }
@@ -221,6 +228,15 @@ class GuardedBuf : public std::streambuf {
       }
     } else if ((ch == ']' || ch == '}') && depth_ > 0) {
       --depth_;
+    }
+    // yaml-cpp's scanner holds every token of a flow collection's line until the line
+    // ends (the collection might be a mapping key): entries on one line are bounded.
+    if (depth_ > 0 && (ch == ',' || ch == '[' || ch == '{') && ++line_entries_ > kMaxFlowLineEntries) {
+      Stop("YAML 一行中的流式集合条目超过 " + Num(kMaxFlowLineEntries) + " 个,请分行书写",
+           "over " + Num(kMaxFlowLineEntries) + " flow collection entries on one line; break it over several lines");
+      return false;
+    }
+    if (false) {
     } else if ((ch == '"' || ch == '\'') && node_start) {
       quote_ = ch;
     }
@@ -233,12 +249,13 @@ class GuardedBuf : public std::streambuf {
   uint64_t next_off_;  // offset and line just after the delivered bytes
   int next_line_;
   size_t max_gap_;
-  uint64_t last_event_off_;
+  size_t gap_ = 0;  // token bytes since the reader's last event
   std::string out_, carry_, kept_;
   uint64_t kept_off_;
   bool keeping_ = false, overflow_ = false, eof_ = false;
   std::unique_ptr<Fatal> pending_;
   int depth_ = 0;
+  size_t line_entries_ = 0;
   char quote_ = 0, last_ = '\n';
   bool escape_ = false, comment_ = false, space_ = true;
 };
@@ -315,7 +332,7 @@ struct Stuck {
 
 class RecordReader : public YAML::EventHandler {
  public:
-  RecordReader(const YamlLimits& limits, bool split, const std::function<void(Doc, int)>& on_record,
+  RecordReader(const YamlLimits& limits, bool split, const std::function<void(Doc, int, size_t)>& on_record,
                const std::function<void(YamlProblem)>& on_problem)
       : limits_(limits), split_(split), on_record_(on_record), on_problem_(on_problem) {}
 
@@ -325,7 +342,10 @@ class RecordReader : public YAML::EventHandler {
     base_off_ = off;
     base_line_ = line;
   }
-  void set_node_budget(size_t n) { limits_.max_nodes = n; }
+  void set_file_size(size_t n) {
+    file_size_ = n;
+    limits_.max_nodes += 4 * n;
+  }
   bool documents_done() const { return done_; }
 
   // The parser failed: the open record, if any, gets the problem.
@@ -437,6 +457,7 @@ class RecordReader : public YAML::EventHandler {
   // A node starts (a collection) or comes whole (a scalar, a null, an alias).
   void Node(const YAML::Mark& m, YAML::anchor_t anchor, Ev e) {
     uint64_t off = Off(m);
+    current_off_ = off;
     if (buf_) buf_->Event(off);
     bool record_here = !in_record_ && (depth_ == 0 || (records_seq_ && depth_ == 1));
     if (record_here) {
@@ -524,15 +545,24 @@ class RecordReader : public YAML::EventHandler {
       Bad(e.line, "嵌套超过 " + std::to_string(limits_.max_depth) + " 层", "nested deeper than " + std::to_string(limits_.max_depth) + " levels");
       return;
     }
-    if (budget_ == 0) {
+    bool key = !stack_.empty() && stack_.back().doc->kind == Doc::Kind::kObject && stack_.back().want_key;
+    if (replaying_ && !key && ++alias_nodes_ > 1000000 + 4 * (limits_.nodes_per_file_byte ? file_size_ : current_off_)) {
+      Bad(record_line_, "YAML 别名在本文件中展开的节点超出了文件大小所允许的数量(100 万 + 每字节 4 个)",
+          "YAML aliases in this file expand to more nodes than its size allows (1,000,000 + 4 per byte)");
+      return;
+    }
+    if (key) {
+      // Keys are not nodes of the budget: they come with their value.
+    } else if (budget_ == 0) {
       if (used_alias_)
         Bad(record_line_, "YAML 别名展开后超过每条记录 " + Num(limits_.max_nodes) + " 个节点",
             "YAML aliases expand to over " + Num(limits_.max_nodes) + " nodes in one record");
       else
         Bad(record_line_, "记录过大(超过 " + Num(limits_.max_nodes) + " 个节点)", "record too large (over " + Num(limits_.max_nodes) + " nodes)");
       return;
+    } else {
+      --budget_;
     }
-    --budget_;
     Doc* target;
     if (stack_.empty()) {
       target = &record_;
@@ -581,6 +611,13 @@ class RecordReader : public YAML::EventHandler {
   // Builds an alias's node from its anchor's events, charged to the record.
   void Replay(YAML::anchor_t id) {
     used_alias_ = true;
+    bool outer = !replaying_;
+    replaying_ = true;
+    ReplayTape(id);
+    if (outer) replaying_ = false;
+  }
+
+  void ReplayTape(YAML::anchor_t id) {
     if (id == 0 || id >= tapes_.size() || tapes_[id].open) {
       Bad(record_line_, "YAML 别名指向包含它自身的节点", "a YAML alias inside the node it names");
       return;
@@ -594,7 +631,7 @@ class RecordReader : public YAML::EventHandler {
     }
     for (const Ev& e : t.events) {
       if (bad_) return;
-      if (e.type == Ev::kAlias) Replay(e.alias);
+      if (e.type == Ev::kAlias) ReplayTape(e.alias);
       else if (e.type == Ev::kEnd) BuildEnd();
       else Build(e);
     }
@@ -612,12 +649,12 @@ class RecordReader : public YAML::EventHandler {
     Doc d = std::move(record_);
     record_ = Doc();
     stack_.clear();
-    on_record_(std::move(d), record_line_);
+    on_record_(std::move(d), record_line_, limits_.max_nodes - budget_);
   }
 
   YamlLimits limits_;
   bool split_;
-  const std::function<void(Doc, int)>& on_record_;
+  const std::function<void(Doc, int, size_t)>& on_record_;
   const std::function<void(YamlProblem)>& on_problem_;
   GuardedBuf* buf_ = nullptr;
   uint64_t base_off_ = 0;
@@ -632,7 +669,9 @@ class RecordReader : public YAML::EventHandler {
   std::vector<YAML::anchor_t> open_tapes_;
   size_t tape_bytes_ = 0;
   // The record.
-  bool in_record_ = false, bad_ = false, used_alias_ = false;
+  bool in_record_ = false, bad_ = false, used_alias_ = false, replaying_ = false;
+  size_t alias_nodes_ = 0, file_size_ = 0;  // nodes built from aliases in the whole file
+  uint64_t current_off_ = 0;
   int record_depth0_ = 0, record_line_ = 0;
   uint64_t record_off_ = 0;
   size_t budget_ = 0;
@@ -688,10 +727,10 @@ bool NextDocument(ByteSource& src, uint64_t* off, int* line) {
   return false;
 }
 
-Status Run(ByteSource& src, const YamlLimits& limits, bool split, const std::function<void(Doc, int)>& on_record,
+Status Run(ByteSource& src, const YamlLimits& limits, bool split, const std::function<void(Doc, int, size_t)>& on_record,
            const std::function<void(YamlProblem)>& on_problem, size_t text_size) {
   RecordReader reader(limits, split, on_record, on_problem);
-  if (limits.nodes_per_file_byte) reader.set_node_budget(limits.max_nodes + 4 * text_size);
+  if (limits.nodes_per_file_byte) reader.set_file_size(text_size);
   uint64_t off = 0;
   int line = 1;
   {
@@ -752,7 +791,7 @@ Status Run(ByteSource& src, const YamlLimits& limits, bool split, const std::fun
 
 }  // namespace
 
-Status ReadYamlRecords(ByteSource& src, const YamlLimits& limits, const std::function<void(Doc, int)>& on_record,
+Status ReadYamlRecords(ByteSource& src, const YamlLimits& limits, const std::function<void(Doc, int, size_t)>& on_record,
                        const std::function<void(YamlProblem)>& on_problem) {
   return Run(src, limits, true, on_record, on_problem, 0);
 }
@@ -765,7 +804,7 @@ bool LoadYamlDocument(std::string_view text, Doc* out, YamlProblem* problem) {
   bool got = false, failed = false;
   *out = Doc();
   Status st = Run(
-      src, limits, false, [&](Doc d, int) { if (!got && !failed) { *out = std::move(d); got = true; } },
+      src, limits, false, [&](Doc d, int, size_t) { if (!got && !failed) { *out = std::move(d); got = true; } },
       [&](YamlProblem p) {
         if (!failed && !got) *problem = std::move(p);
         failed = true;

@@ -11,8 +11,9 @@
 //     bytes (4 MiB for a submission record);
 //   - yaml-cpp 0.7 never ends on a flow value followed by ',' at the top level: a
 //     document that starts where the last one started stops the reading;
-//   - aliases are kept as the events of their anchored node, never expanded in advance,
-//     and expanding one is charged to the record that uses it;
+//   - aliases are kept as the events of their anchored node, never expanded in advance;
+//     expanding one is charged to the record that uses it, and, so that time stays
+//     bounded too, to the file: at most 1,000,000 + 4 per byte read so far, in all;
 //   - a trailing or doubled comma in a flow collection ([a, b,], {a: 1,,}) is refused.
 //
 // After an error that leaves the parser unusable (a syntax error, a NUL byte...), the
@@ -66,7 +67,7 @@ class FileSource : public ByteSource {
 
 struct YamlLimits {
   int max_depth = 64;                      // nesting within one record
-  size_t max_nodes = 1000000;              // nodes of one record, aliases expanded
+  size_t max_nodes = 250000;               // values of one record, aliases expanded
   size_t max_record_bytes = size_t{4} << 20;  // 0: no bound (a whole-file document)
   // Set by the whole-file reader: nodes grow with the file, max_nodes + 4 per byte.
   bool nodes_per_file_byte = false;
@@ -80,13 +81,14 @@ struct YamlProblem {
 };
 
 // Reads every record: each item of a document that is a sequence, else the document
-// itself (empty documents hold none). Records and problems come in file order.
+// itself (empty documents hold none). Records and problems come in file order; a
+// record comes with the number of values it holds (its memory is about 150 bytes each).
 // Returns a Status only when the source cannot be read.
-Status ReadYamlRecords(ByteSource& src, const YamlLimits& limits, const std::function<void(Doc, int)>& on_record,
+Status ReadYamlRecords(ByteSource& src, const YamlLimits& limits, const std::function<void(Doc, int, size_t)>& on_record,
                        const std::function<void(YamlProblem)>& on_problem);
 
 // Reads the first document of a small file whole (rule tests, the organisation file),
-// under the same guards, with a node budget of 1,000,000 + 4 per byte of text.
+// under the same guards, with a node budget of 250,000 + 4 per byte of text.
 // An empty document gives a null Doc. On failure, `problem` says where and what.
 bool LoadYamlDocument(std::string_view text, Doc* out, YamlProblem* problem);
 
