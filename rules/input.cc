@@ -375,6 +375,31 @@ class Source {
 
 constexpr size_t kChunk = 1u << 20;
 
+// Where the line starting at `pos` ends: a '\n', or a CR not followed by '\n' (a lone CR
+// ends a line too). npos when the buffer ends first; a CR as its last byte is undecided
+// until more text comes, unless `eof`.
+size_t LineEnd(const std::string& b, size_t pos, bool eof) {
+  size_t nl = b.find('\n', pos);
+  size_t lim = nl == std::string::npos ? b.size() : nl;
+  for (size_t i = pos; i < lim;) {
+    const void* cr = std::memchr(b.data() + i, '\r', lim - i);
+    if (!cr) break;
+    i = static_cast<size_t>(static_cast<const char*>(cr) - b.data());
+    if (i + 1 >= b.size()) return eof ? i : std::string::npos;
+    if (b[i + 1] != '\n') return i;
+    ++i;
+  }
+  return nl;
+}
+
+// Line ends between b and e: '\n', and CRs not followed by '\n'.
+int CountLineEnds(std::string_view s) {
+  int n = 0;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n'))) ++n;
+  return n;
+}
+
 // A record's text with room for the parser's padding, so that it is parsed in place.
 std::string Padded(std::string_view text) {
   std::string s;
@@ -417,7 +442,7 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
   if (!document) {
     size_t end = ScanValueEnd(buf, pos);
     while (end == std::string_view::npos && buf.size() - pos <= kMaxRecordBytes && fill()) end = ScanValueEnd(buf, pos);
-    document = end != std::string_view::npos && buf.find('\n', pos) < end;
+    document = end != std::string_view::npos && LineEnd(buf, pos, true) < end;
   }
   if (document) {
     // A whole document (an array, or pretty-printed objects): read it all, within a bound.
@@ -428,7 +453,8 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
     if (src.error()) return Status::Io("cannot read " + path);
     std::string_view s(buf);
     std::vector<size_t> line_starts = {0};
-    for (size_t i = 0; i < s.size(); ++i) if (s[i] == '\n') line_starts.push_back(i + 1);
+    for (size_t i = 0; i < s.size(); ++i)
+      if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n'))) line_starts.push_back(i + 1);
     auto line_of = [&](size_t off) {
       return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), off) - line_starts.begin());
     };
@@ -481,11 +507,11 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
   }
 
   // JSON Lines: one record per non-blank line.
-  int line = 1 + static_cast<int>(std::count(buf.begin(), buf.begin() + static_cast<long>(pos), '\n'));
+  int line = 1 + CountLineEnds(std::string_view(buf).substr(0, pos));
   bool skipping = false;  // inside a line that is too long: drop it up to its end
   int skip_line = 0;
   while (true) {
-    size_t eol = buf.find('\n', pos);
+    size_t eol = LineEnd(buf, pos, eof);
     if (eol == std::string::npos) {
       if (!skipping && buf.size() - pos > kMaxRecordBytes) {
         RawRecord r;

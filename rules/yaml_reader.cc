@@ -348,13 +348,35 @@ class RecordReader : public YAML::EventHandler {
   }
   bool documents_done() const { return done_; }
 
-  // The parser failed: the open record, if any, gets the problem.
+  // Where the reading resumes after a failure: after the open record's first line.
+  // Else after the last node seen: yaml-cpp may report an unclosed flow collection
+  // only lines later, past a document marker.
+  uint64_t ResumeFrom(uint64_t err_off, int* line) const {
+    if (in_record_ && record_off_ < err_off) {
+      *line = record_line_;
+      return record_off_;
+    }
+    if (seen_node_ && current_off_ < err_off && current_off_ >= base_off_) {
+      *line = current_line_;
+      return current_off_;
+    }
+    return err_off;
+  }
+
+  // The parser failed: the open record, if any, gets the problem, at its own line.
   void Abort(int line, const std::string& zh, const std::string& en) {
     YamlProblem p;
     p.line = line;
     p.zh = zh;
     p.en = en;
-    if (in_record_) p.id = Salvage();
+    if (in_record_) {
+      p.id = Salvage();
+      if (split_ && record_line_ < line) {
+        p.line = record_line_;
+        p.zh = "第 " + std::to_string(line) + " 行: " + zh;
+        p.en = "at line " + std::to_string(line) + ": " + en;
+      }
+    }
     ResetDocument();
     on_problem_(std::move(p));
   }
@@ -458,6 +480,8 @@ class RecordReader : public YAML::EventHandler {
   void Node(const YAML::Mark& m, YAML::anchor_t anchor, Ev e) {
     uint64_t off = Off(m);
     current_off_ = off;
+    current_line_ = e.line;
+    seen_node_ = true;
     if (buf_) buf_->Event(off);
     bool record_here = !in_record_ && (depth_ == 0 || (records_seq_ && depth_ == 1));
     if (record_here) {
@@ -672,6 +696,8 @@ class RecordReader : public YAML::EventHandler {
   bool in_record_ = false, bad_ = false, used_alias_ = false, replaying_ = false;
   size_t alias_nodes_ = 0, file_size_ = 0;  // nodes built from aliases in the whole file
   uint64_t current_off_ = 0;
+  int current_line_ = 0;
+  bool seen_node_ = false;
   int record_depth0_ = 0, record_line_ = 0;
   uint64_t record_off_ = 0;
   size_t budget_ = 0;
@@ -779,10 +805,10 @@ Status Run(ByteSource& src, const YamlLimits& limits, bool split, const std::fun
       zh += "(本文档其后的内容未读取,从下一个 --- 继续)";
       en += " (the rest of this document was not read; reading goes on at the next ---)";
     }
+    int next_line = err_line;
+    uint64_t next = reader.ResumeFrom(err_off, &next_line);
     reader.Abort(err_line, zh, en);
     if (!split) return Status::Ok();
-    uint64_t next = err_off;
-    int next_line = err_line;
     if (!NextDocument(src, &next, &next_line) || next <= off) return Status::Ok();
     off = next;
     line = next_line;
