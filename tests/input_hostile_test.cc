@@ -163,3 +163,20 @@ TEST_CASE("input: deep and long YAML never crashes", "[reliability]") {
   CHECK(w[0].find("over 100,000 flow collection entries on one line") != std::string::npos);
   CHECK(w[1] == "after@3");
 }
+
+TEST_CASE("input: a symbolic link loop in the definitions directory is a diagnostic", "[reliability]") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("gridstat-loop-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  { std::ofstream(dir / "t.gs") << kDefs; }
+  std::error_code ec;
+  fs::create_symlink(dir / "loop", dir / "loop", ec);
+  REQUIRE_FALSE(ec);
+  CompileResult r;
+  REQUIRE_NOTHROW(r = CompileDirectory(dir.string()));
+  fs::remove_all(dir);
+  CHECK_FALSE(r.program);
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(r.diagnostics[0].code == "unreadable");
+  CHECK(r.diagnostics[0].file == (dir / "loop").string());
+}
