@@ -160,10 +160,17 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
     }
   };
   const size_t batch_size = 512;
+  // Decoded YAML records can be far larger than their text: batches and what is in
+  // flight are bounded in bytes as well.
+  const size_t batch_bytes = size_t{4} << 20, inflight_bytes = size_t{64} << 20;
+  std::deque<std::pair<size_t, size_t>> inflight;  // (batch number, bytes)
+  size_t inflight_total = 0, weight = 0;
   for (const auto& f : files) {
     Batch batch{f, {}, {}, {}};
     auto flush = [&]() {
       if (batch.items.empty()) return;
+      size_t w = weight + batch.text.size();
+      weight = 0;
       batch.text.reserve(batch.text.size() + 64);  // the parser's padding after the last record
       if (jobs <= 1) {
         write(run(batch));
@@ -173,7 +180,17 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
           queue.emplace_back(next_seq++, std::move(batch));
         }
         cv_work.notify_one();
+        inflight.emplace_back(next_seq - 1, w);
+        inflight_total += w;
         if (next_seq - next_out > window) drain(next_seq - window);
+        while (!inflight.empty()) {
+          if (inflight.front().first >= next_out) {
+            if (inflight.size() == 1 || inflight_total <= inflight_bytes) break;
+            drain(inflight.front().first + 1);
+          }
+          inflight_total -= inflight.front().second;
+          inflight.pop_front();
+        }
       }
       batch = Batch{f, {}, {}, {}};
     };
@@ -181,12 +198,13 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
         [&](std::string_view text, int line) {
           batch.items.push_back({batch.text.size(), text.size(), line, -1});
           batch.text.append(text);
-          if (batch.items.size() >= batch_size) flush();
+          if (batch.items.size() >= batch_size || batch.text.size() >= batch_bytes) flush();
         },
         [&](RawRecord r) {
+          weight += r.weight + r.text.size();
           batch.items.push_back({0, 0, r.line, static_cast<int>(batch.others.size())});
           batch.others.push_back(std::move(r));
-          if (batch.items.size() >= batch_size) flush();
+          if (batch.items.size() >= batch_size || weight + batch.text.size() >= batch_bytes) flush();
         }, c.L());
     flush();
     if (!st.ok()) {

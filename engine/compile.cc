@@ -1483,9 +1483,26 @@ CompileResult CompileDirectory(const std::string& dir) {
     return r;
   }
   std::vector<std::string> rels;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file() && it->path().extension() == ".gs")
-      rels.push_back(fs::relative(it->path(), dir).generic_string());
+  // Nothing here may throw: a symbolic link loop or an unreadable entry is a diagnostic
+  // naming the path, and the other files are still compiled.
+  auto bad_entry = [&](const fs::path& p, const std::error_code& e) {
+    r.diagnostics.push_back(FileDiag("unreadable", p.string(), "无法读取目录项: " + e.message(), "cannot read directory entry: " + e.message()));
+  };
+  auto it = fs::recursive_directory_iterator(dir, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code fec;
+    bool regular = it->is_regular_file(fec);
+    if (fec) {
+      bad_entry(it->path(), fec);
+      continue;
+    }
+    if (regular && it->path().extension() == ".gs") {
+      std::string rel = fs::relative(it->path(), dir, fec).generic_string();
+      if (fec) bad_entry(it->path(), fec);
+      else rels.push_back(rel);
+    }
+  }
+  if (ec) bad_entry(fs::path(dir), ec);
   std::sort(rels.begin(), rels.end());
   engine::Compiler c(DiskLoader(dir));
   for (auto& rel : rels) {

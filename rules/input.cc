@@ -7,13 +7,12 @@
 
 #include <simdjson.h>
 #include <re2/re2.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
 
 #include "common/decimal.h"
 #include "common/text.h"
 #include "engine/refdata.h"
 #include "gridstat/validate.h"
+#include "rules/yaml_reader.h"
 
 namespace gridstat {
 namespace {
@@ -320,170 +319,22 @@ void EmitRecord(const std::string& path, int line, Doc doc, const std::function<
 }
 
 // ---- YAML ----------------------------------------------------------------
-// yaml-cpp 0.7 never ends on a flow node followed by ',' at the top level ("a",): it yields
-// empty documents at the same place for ever, and YAML::LoadAll keeps them all. A first
-// pass over the parser's events stops where a document starts where the last one did, and
-// such input is refused before LoadAll sees it.
-class YamlProgress : public YAML::EventHandler {
- public:
-  struct Stuck {
-    int line;
-  };
-  void OnDocumentStart(const YAML::Mark& m) override {
-    if (started_ && m.pos == last_) throw Stuck{m.line + 1};
-    started_ = true;
-    last_ = m.pos;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-
- private:
-  bool started_ = false;
-  int last_ = -1;
-};
-
-bool YamlEnds(const std::string& text, int* line) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  YamlProgress progress;
-  try {
-    while (parser.HandleNextDocument(progress)) {
-    }
-  } catch (const YamlProgress::Stuck& s) {
-    *line = s.line;
-    return false;
-  } catch (const std::exception&) {
-    // A syntax error: YAML::LoadAll reports it with its place.
-  }
-  return true;
-}
-
-bool FromYaml(const YAML::Node& n, Doc* out, int depth, size_t* budget, Problem* p) {
-  if (depth > kMaxDepth || (*budget)-- == 0) {
-    *p = {"YAML 嵌套过深或节点过多", "YAML nested too deeply or too large"};
-    return false;
-  }
-  out->line = n.Mark().line + 1;
-  switch (n.Type()) {
-    case YAML::NodeType::Null: case YAML::NodeType::Undefined: out->kind = Doc::Kind::kNull; return true;
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      if (n.Tag() == "!") { out->kind = Doc::Kind::kString; out->text = s; return true; }
-      if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") { out->kind = Doc::Kind::kNull; return true; }
-      if (s == "true" || s == "false") { out->kind = Doc::Kind::kBool; out->boolean = s == "true"; return true; }
-      if (Decimal::Parse(s, true)) { out->kind = Doc::Kind::kNumber; out->text = s; return true; }
-      out->kind = Doc::Kind::kString;
-      out->text = s;
-      return true;
-    }
-    case YAML::NodeType::Sequence:
-      out->kind = Doc::Kind::kArray;
-      for (const auto& item : n) {
-        out->items.emplace_back();
-        if (!FromYaml(item, &out->items.back(), depth + 1, budget, p)) return false;
-      }
-      return true;
-    case YAML::NodeType::Map:
-      out->kind = Doc::Kind::kObject;
-      for (const auto& kv : n) {
-        if (!kv.first.IsScalar()) {
-          *p = {"YAML 映射的键应为文本", "YAML mapping keys must be scalars"};
-          return false;
-        }
-        out->members.emplace_back(kv.first.Scalar(), Doc());
-        if (!FromYaml(kv.second, &out->members.back().second, depth + 1, budget, p)) return false;
-      }
-      return true;
-  }
-  return true;
-}
-
-// yaml-cpp recurses on nested flow collections; hostile nesting is refused first.
-bool YamlNestingOk(const std::string& text) {
-  int depth = 0;
-  char quote = 0;
-  for (char c : text) {
-    if (quote) { if (c == quote) quote = 0; continue; }
-    if (c == '"' || c == '\'') quote = c;
-    else if (c == '[' || c == '{') { if (++depth > kMaxDepth) return false; }
-    else if (c == ']' || c == '}') depth = depth > 0 ? depth - 1 : 0;
-    else if (c == '\n') quote = 0;
-  }
-  return true;
-}
-
-Status ReadYaml(const std::string& path, const std::string& text, const std::function<void(Envelope)>& on_record,
-                const std::function<void(Report)>& on_malformed, Lang lang) {
-  size_t bad = FindInvalidUtf8(text);
-  if (bad != std::string::npos) {
-    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n'));
-    on_malformed(MalformedReport(path, line, std::nullopt, "", {"文件含有无效的 UTF-8 字节", "invalid UTF-8 in the file"}, lang));
-    return Status::Ok();
-  }
-  if (!YamlNestingOk(text)) {
-    on_malformed(MalformedReport(path, 1, std::nullopt, "", {"YAML 嵌套过深", "YAML nested too deeply"}, lang));
-    return Status::Ok();
-  }
-  // YAML allows no NUL byte, and yaml-cpp turns one and the character after it into other
-  // bytes (invalid UTF-8 among them): refused, with its line.
-  if (size_t nul = text.find('\0'); nul != std::string::npos) {
-    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(nul), '\n'));
-    on_malformed(MalformedReport(path, line, std::nullopt, "", {"YAML 中不能有 NUL 字节", "a NUL byte, which YAML does not allow"}, lang));
-    return Status::Ok();
-  }
-  int stuck_line = 0;
-  if (!YamlEnds(text, &stuck_line)) {
-    on_malformed(MalformedReport(path, stuck_line, std::nullopt, "",
-                                 {"YAML 格式错误: 顶层的值后面有多余的逗号", "malformed YAML: a stray ',' after a value at the top level"}, lang));
-    return Status::Ok();
-  }
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    on_malformed(MalformedReport(path, e.mark.line + 1, std::nullopt, "", {"YAML 格式错误: " + e.msg, "malformed YAML: " + e.msg}, lang));
-    return Status::Ok();
-  } catch (const std::exception& e) {
-    on_malformed(MalformedReport(path, 1, std::nullopt, "", {std::string("YAML 格式错误: ") + e.what(), std::string("malformed YAML: ") + e.what()}, lang));
-    return Status::Ok();
-  }
-  // Aliases can make a small file expand without bound: besides the nodes of one record,
-  // the nodes of the whole file are bounded in proportion to its size.
-  size_t file_budget = 1000000 + 4 * text.size();
-  for (const auto& d : docs) {
-    std::vector<YAML::Node> records;
-    if (d.IsSequence()) for (const auto& item : d) records.push_back(item);
-    else if (!d.IsNull()) records.push_back(d);
-    for (const auto& rec : records) {
-      Doc doc;
-      const size_t start = std::min<size_t>(1000000, file_budget);
-      size_t budget = start;
-      Problem p;
-      bool ok = false;
-      try {
-        ok = FromYaml(rec, &doc, 1, &budget, &p);
-      } catch (const std::exception& e) {
-        p = {std::string("YAML 错误: ") + e.what(), e.what()};
-      }
-      bool exhausted = budget == static_cast<size_t>(-1);
-      file_budget -= start - (exhausted ? 0 : budget);
-      if (!ok && exhausted && start < 1000000)
-        p = {"YAML 别名展开后的节点超出了文件大小所允许的数量", "YAML aliases expand to more nodes than the file's size allows"};
-      if (!ok) {
-        on_malformed(MalformedReport(path, rec.Mark().line + 1, std::nullopt, "", p, lang));
-        continue;
-      }
-      int line = doc.line;
-      EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang, true);
-    }
-  }
-  return Status::Ok();
+// Streamed record by record through the guarded reader (rules/yaml_reader.h).
+// `nodes` is set to the values of each record before it is passed on.
+Status ReadYaml(const std::string& path, ByteSource& src, const std::function<void(Envelope)>& on_record,
+                const std::function<void(Report)>& on_malformed, Lang lang, size_t* nodes = nullptr) {
+  YamlLimits limits;
+  limits.max_depth = kMaxDepth;
+  limits.max_record_bytes = kMaxRecordBytes;
+  Status st = ReadYamlRecords(
+      src, limits,
+      [&](Doc doc, int line, size_t n) {
+        if (nodes) *nodes = n;
+        EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang, true);
+      },
+      [&](YamlProblem p) { on_malformed(MalformedReport(path, p.line, p.id, "", {p.zh, p.en}, lang)); });
+  if (!st.ok()) return Status::Io("cannot read " + path);
+  return st;
 }
 
 }  // namespace
@@ -523,6 +374,31 @@ class Source {
 };
 
 constexpr size_t kChunk = 1u << 20;
+
+// Where the line starting at `pos` ends: a '\n', or a CR not followed by '\n' (a lone CR
+// ends a line too). npos when the buffer ends first; a CR as its last byte is undecided
+// until more text comes, unless `eof`.
+size_t LineEnd(const std::string& b, size_t pos, bool eof) {
+  size_t nl = b.find('\n', pos);
+  size_t lim = nl == std::string::npos ? b.size() : nl;
+  for (size_t i = pos; i < lim;) {
+    const void* cr = std::memchr(b.data() + i, '\r', lim - i);
+    if (!cr) break;
+    i = static_cast<size_t>(static_cast<const char*>(cr) - b.data());
+    if (i + 1 >= b.size()) return eof ? i : std::string::npos;
+    if (b[i + 1] != '\n') return i;
+    ++i;
+  }
+  return nl;
+}
+
+// Line ends between b and e: '\n', and CRs not followed by '\n'.
+int CountLineEnds(std::string_view s) {
+  int n = 0;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n'))) ++n;
+  return n;
+}
 
 // A record's text with room for the parser's padding, so that it is parsed in place.
 std::string Padded(std::string_view text) {
@@ -566,7 +442,7 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
   if (!document) {
     size_t end = ScanValueEnd(buf, pos);
     while (end == std::string_view::npos && buf.size() - pos <= kMaxRecordBytes && fill()) end = ScanValueEnd(buf, pos);
-    document = end != std::string_view::npos && buf.find('\n', pos) < end;
+    document = end != std::string_view::npos && LineEnd(buf, pos, true) < end;
   }
   if (document) {
     // A whole document (an array, or pretty-printed objects): read it all, within a bound.
@@ -577,7 +453,8 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
     if (src.error()) return Status::Io("cannot read " + path);
     std::string_view s(buf);
     std::vector<size_t> line_starts = {0};
-    for (size_t i = 0; i < s.size(); ++i) if (s[i] == '\n') line_starts.push_back(i + 1);
+    for (size_t i = 0; i < s.size(); ++i)
+      if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= s.size() || s[i + 1] != '\n'))) line_starts.push_back(i + 1);
     auto line_of = [&](size_t off) {
       return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), off) - line_starts.begin());
     };
@@ -630,11 +507,11 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
   }
 
   // JSON Lines: one record per non-blank line.
-  int line = 1 + static_cast<int>(std::count(buf.begin(), buf.begin() + static_cast<long>(pos), '\n'));
+  int line = 1 + CountLineEnds(std::string_view(buf).substr(0, pos));
   bool skipping = false;  // inside a line that is too long: drop it up to its end
   int skip_line = 0;
   while (true) {
-    size_t eol = buf.find('\n', pos);
+    size_t eol = LineEnd(buf, pos, eof);
     if (eol == std::string::npos) {
       if (!skipping && buf.size() - pos > kMaxRecordBytes) {
         RawRecord r;
@@ -677,25 +554,19 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
   }
 }
 
-Status Split(const std::string& path, Source& src, bool yaml, const TextSink& on_text,
-             const std::function<void(RawRecord)>& on_raw, Lang lang, const std::string* whole_text) {
-  if (!yaml) return SplitJson(path, src, on_text, on_raw, lang);
-  std::string text;
-  if (whole_text) {
-    text = *whole_text;
-  } else {
-    std::vector<char> chunk(kChunk);
-    size_t n;
-    while ((n = src.Read(chunk.data(), chunk.size())) > 0) {
-      text.append(chunk.data(), n);
-      if (text.size() > (size_t{256} << 20))
-        return Status::Invalid(path + (lang == Lang::kEn ? ": a YAML file over 256 MiB; use JSON Lines" : ": YAML 文件超过 256 MiB,请改用 JSON Lines"));
-    }
-    if (src.error()) return Status::Io("cannot read " + path);
-  }
-  return ReadYaml(path, text,
-                  [&](Envelope e) { RawRecord r; r.line = e.line; r.decoded = std::move(e); on_raw(std::move(r)); },
-                  [&](Report rep) { RawRecord r; r.line = rep.line; r.malformed = std::move(rep); on_raw(std::move(r)); }, lang);
+// YAML records come decoded (or as malformed reports), as RawRecords.
+Status SplitYaml(const std::string& path, ByteSource& src, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+  size_t nodes = 0;
+  return ReadYaml(path, src,
+                  [&](Envelope e) {
+                    RawRecord r;
+                    r.line = e.line;
+                    r.weight = 160 * nodes + 256;
+                    r.decoded = std::move(e);
+                    on_raw(std::move(r));
+                  },
+                  [&](Report rep) { RawRecord r; r.line = rep.line; r.malformed = std::move(rep); on_raw(std::move(r)); }, lang,
+                  &nodes);
 }
 
 bool IsYamlPath(const std::string& path) {
@@ -732,8 +603,14 @@ Status SplitSubmissionTexts(const std::string& path, const std::function<void(st
                             const std::function<void(RawRecord)>& on_raw, Lang lang) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::Io("cannot open " + path);
-  Source src(f);
-  Status st = Split(path, src, IsYamlPath(path), on_text, on_raw, lang, nullptr);
+  Status st;
+  if (IsYamlPath(path)) {
+    FileSource src(f);
+    st = SplitYaml(path, src, on_raw, lang);
+  } else {
+    Source src(f);
+    st = SplitJson(path, src, on_text, on_raw, lang);
+  }
   std::fclose(f);
   return st;
 }
@@ -751,10 +628,13 @@ Status ReadSubmissions(const std::string& path, const std::function<void(Envelop
 Status ReadSubmissionText(const std::string& path, const std::string& text, bool yaml,
                           const std::function<void(Envelope)>& on_record,
                           const std::function<void(Report)>& on_malformed, Lang lang) {
-  Source src{std::string_view(text)};
   auto on_raw = [&](RawRecord r) { DecodeRawRecord(path, std::move(r), on_record, on_malformed, lang); };
-  return Split(path, src, yaml, [&](std::string_view t, int line) { on_raw(RawRecord{Padded(t), line, {}, {}}); }, on_raw,
-               lang, &text);
+  if (yaml) {
+    MemorySource src(text);
+    return SplitYaml(path, src, on_raw, lang);
+  }
+  Source src{std::string_view(text)};
+  return SplitJson(path, src, [&](std::string_view t, int line) { on_raw(RawRecord{Padded(t), line, {}, {}}); }, on_raw, lang);
 }
 
 Result<Doc> ParseJsonDocument(std::string_view text) {

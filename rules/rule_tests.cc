@@ -1,7 +1,5 @@
 #include "gridstat/rule_tests.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -11,41 +9,39 @@
 #include "common/text.h"
 #include "engine/refdata.h"
 #include "gridstat/validate.h"
+#include "rules/yaml_reader.h"
 
 namespace gridstat {
 namespace {
 
-// Writes a YAML node as JSON text, keeping scalars' quoting, so that the case goes
-// through the same reader as real submissions.
-void ToJson(const YAML::Node& n, std::string* out, int depth) {
-  if (depth > 64) throw std::runtime_error("nested too deeply");
-  switch (n.Type()) {
-    case YAML::NodeType::Null: case YAML::NodeType::Undefined: *out += "null"; return;
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      if (n.Tag() != "!") {
-        if (s == "null" || s == "~") { *out += "null"; return; }
-        if (s == "true" || s == "false" || Decimal::Parse(s, true)) { *out += s; return; }
-      }
-      AppendJsonString(out, s);
-      return;
-    }
-    case YAML::NodeType::Sequence: {
+// Rule test files are read whole, by the guarded YAML reader, within this size.
+constexpr size_t kMaxTestFileBytes = size_t{16} << 20;
+
+// Writes a decoded YAML value as JSON text, keeping what quoting decided (a quoted
+// scalar is text, a plain one may be a number), so that the case goes through the same
+// reader as real submissions.
+void ToJson(const Doc& d, std::string* out) {
+  switch (d.kind) {
+    case Doc::Kind::kNull: *out += "null"; return;
+    case Doc::Kind::kBool: *out += d.boolean ? "true" : "false"; return;
+    case Doc::Kind::kNumber: *out += d.text; return;
+    case Doc::Kind::kString: AppendJsonString(out, d.text); return;
+    case Doc::Kind::kArray: {
       *out += '[';
-      bool first = true;
-      for (const auto& x : n) { if (!first) *out += ','; first = false; ToJson(x, out, depth + 1); }
+      for (size_t i = 0; i < d.items.size(); ++i) {
+        if (i) *out += ',';
+        ToJson(d.items[i], out);
+      }
       *out += ']';
       return;
     }
-    case YAML::NodeType::Map: {
+    case Doc::Kind::kObject: {
       *out += '{';
-      bool first = true;
-      for (const auto& kv : n) {
-        if (!first) *out += ',';
-        first = false;
-        AppendJsonString(out, kv.first.Scalar());
+      for (size_t i = 0; i < d.members.size(); ++i) {
+        if (i) *out += ',';
+        AppendJsonString(out, d.members[i].first);
         *out += ':';
-        ToJson(kv.second, out, depth + 1);
+        ToJson(d.members[i].second, out);
       }
       *out += '}';
       return;
@@ -53,13 +49,25 @@ void ToJson(const YAML::Node& n, std::string* out, int depth) {
   }
 }
 
+// The text of a scalar ("" for anything else).
+std::string Text(const Doc* d) {
+  if (!d) return {};
+  if (d->kind == Doc::Kind::kBool) return d->boolean ? "true" : "false";
+  return d->kind == Doc::Kind::kString || d->kind == Doc::Kind::kNumber ? d->text : std::string();
+}
+
+Doc* Member(Doc& d, const std::string& key) {
+  for (auto& m : d.members)
+    if (m.first == key) return &m.second;
+  return nullptr;
+}
+
+void Set(Doc& d, const std::string& key, Doc value) {
+  if (Doc* m = Member(d, key)) *m = std::move(value);
+  else d.members.emplace_back(key, std::move(value));
+}
+
 }  // namespace
-}  // namespace gridstat
-
-#include "common/decimal.h"
-#include "common/text.h"
-
-namespace gridstat {
 
 Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::shared_ptr<const Program> program) {
   namespace fs = std::filesystem;
@@ -67,7 +75,8 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (it->is_regular_file() && name.size() > 10 && name.compare(name.size() - 10, 10, ".test.yaml") == 0)
+    std::error_code fec;
+    if (it->is_regular_file(fec) && name.size() > 10 && name.compare(name.size() - 10, 10, ".test.yaml") == 0)
       files.push_back(it->path().string());
   }
   if (ec) return Status::Io("cannot list " + dir + ": " + ec.message());
@@ -75,93 +84,108 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
   Validator validator(program);
   std::vector<RuleTestResult> results;
   for (const auto& file : files) {
-    std::vector<YAML::Node> cases;
-    YAML::Node base;
-    try {
-      YAML::Node root = YAML::LoadFile(file);
-      if (root.IsMap() && root["cases"] && root["cases"].IsSequence()) {
-        base = root["base"];
-        for (const auto& c : root["cases"]) cases.push_back(c);
-      } else if (root.IsSequence()) {
-        for (const auto& c : root) cases.push_back(c);
-      } else {
-        RuleTestResult r;
-        r.file = file;
-        r.line = 1;
-        r.problem = "测试文件应为用例列表,或含 base 与 cases 的映射 (a list of cases, or a map with base and cases)";
+    auto fail = [&](int line, std::string problem) {
+      RuleTestResult r;
+      r.file = file;
+      r.line = line;
+      r.problem = std::move(problem);
+      results.push_back(std::move(r));
+    };
+    auto text = engine::ReadFile(file, kMaxTestFileBytes);
+    if (!text.ok()) {
+      fail(1, text.status().message());
+      continue;
+    }
+    Doc root;
+    YamlProblem yp;
+    if (!LoadYamlDocument(*text, &root, &yp)) {
+      fail(yp.line, "YAML: " + yp.zh + " (" + yp.en + ")");
+      continue;
+    }
+    std::vector<const Doc*> cases;
+    const Doc* base = nullptr;
+    const Doc* listed = root.kind == Doc::Kind::kObject ? root.Find("cases") : nullptr;
+    if (listed && listed->kind == Doc::Kind::kArray) {
+      base = root.Find("base");
+      if (base && base->kind == Doc::Kind::kNull) base = nullptr;
+      for (const auto& c : listed->items) cases.push_back(&c);
+    } else if (root.kind == Doc::Kind::kArray) {
+      for (const auto& c : root.items) cases.push_back(&c);
+    } else {
+      fail(1, "测试文件应为用例列表,或含 base 与 cases 的映射 (a list of cases, or a map with base and cases)");
+      continue;
+    }
+    for (const Doc* cp : cases) {
+      const Doc& c = *cp;
+      RuleTestResult r;
+      r.file = file;
+      r.line = c.line;
+      const Doc* expect = c.kind == Doc::Kind::kObject ? c.Find("expect") : nullptr;
+      const Doc* given = c.kind == Doc::Kind::kObject ? c.Find("submission") : nullptr;
+      r.name = c.kind == Doc::Kind::kObject && c.Find("name") ? Text(c.Find("name")) : "(unnamed)";
+      if ((!given && !base) || !expect || expect->kind != Doc::Kind::kArray) {
+        r.problem = "用例需要 submission(或文件的 base)和 expect 列表 (needs a submission, or a base, and an expect list)";
         results.push_back(r);
         continue;
       }
-    } catch (const YAML::Exception& e) {
-      RuleTestResult r;
-      r.file = file;
-      r.line = e.mark.line + 1;
-      r.problem = "YAML: " + e.msg;
-      results.push_back(r);
-      continue;
-    }
-    for (const auto& c : cases) {
-      RuleTestResult r;
-      r.file = file;
-      r.line = c.Mark().line + 1;
-      try {
-        r.name = c["name"] ? c["name"].as<std::string>() : "(unnamed)";
-        if ((!c["submission"] && !base) || !c["expect"] || !c["expect"].IsSequence()) {
-          r.problem = "用例需要 submission(或文件的 base)和 expect 列表 (needs a submission, or a base, and an expect list)";
-          results.push_back(r);
-          continue;
-        }
-        // A case without a full submission changes the file's base: members it names
-        // replace the base's, and `data` entries replace (or, when null, remove) fields.
-        YAML::Node submission;
-        if (c["submission"]) {
-          submission = c["submission"];
-        } else {
-          submission = YAML::Clone(base);
-          for (const auto& kv : c) {
-            std::string k = kv.first.Scalar();
-            if (k == "name" || k == "expect" || k == "status" || k == "previous") continue;
-            if (k == "data" && kv.second.IsMap()) {
-              for (const auto& f : kv.second) {
-                if (f.second.IsNull()) submission["data"].remove(f.first.Scalar());
-                else submission["data"][f.first.Scalar()] = f.second;
+      // A case without a full submission changes the file's base: members it names
+      // replace the base's, and `data` entries replace (or, when null, remove) fields.
+      Doc submission;
+      if (given) {
+        submission = *given;
+      } else {
+        submission = *base;
+        if (submission.kind != Doc::Kind::kObject) submission = Doc{Doc::Kind::kObject};
+        for (const auto& [k, v] : c.members) {
+          if (k == "name" || k == "expect" || k == "status" || k == "previous") continue;
+          Doc* data = Member(submission, "data");
+          if (k == "data" && v.kind == Doc::Kind::kObject && data && data->kind == Doc::Kind::kObject) {
+            for (const auto& [field, value] : v.members) {
+              if (value.kind == Doc::Kind::kNull) {
+                auto& m = data->members;
+                m.erase(std::remove_if(m.begin(), m.end(), [&](const auto& kv) { return kv.first == field; }), m.end());
+              } else {
+                Set(*data, field, value);
               }
-            } else {
-              submission[k] = kv.second;
             }
+          } else {
+            Set(submission, k, v);
           }
-          if (!submission["id"]) submission["id"] = r.name;
         }
-        for (const auto& e : c["expect"]) r.expected.push_back(e.as<std::string>());
-        std::sort(r.expected.begin(), r.expected.end());
-        r.expected.erase(std::unique(r.expected.begin(), r.expected.end()), r.expected.end());
-        if (c["status"]) r.expected_status = c["status"].as<std::string>();
-        // Each case goes through the real reader, as a one-record JSON file in memory.
-        auto decode = [&](const YAML::Node& n, std::vector<Envelope>* out, std::vector<Report>* bad) {
-          std::string json;
-          ToJson(n, &json, 0);
-          ReadSubmissionText(file, json, false,
-                             [&](Envelope e) { e.file = file; e.line = r.line; out->push_back(std::move(e)); },
-                             [&](Report rep) { bad->push_back(std::move(rep)); });
-        };
-        std::vector<Envelope> subs, prevs;
-        std::vector<Report> bad;
-        decode(submission, &subs, &bad);
-        PreviousSet previous(program);
-        if (c["previous"]) {
-          std::vector<Report> ignored;
-          decode(c["previous"], &prevs, &ignored);
-          for (auto& p : prevs) previous.Add(std::move(p));
+        if (!Member(submission, "id")) {
+          Doc id;
+          id.kind = Doc::Kind::kString;
+          id.text = r.name;
+          Set(submission, "id", std::move(id));
         }
-        Report rep = !bad.empty() ? bad[0] : subs.empty() ? Report() : validator.Validate(subs[0], &previous);
-        std::set<std::string> codes;
-        for (auto& f : rep.findings) codes.insert(f.rule);
-        r.actual.assign(codes.begin(), codes.end());
-        r.actual_status = StatusName(rep.status);
-        r.passed = r.actual == r.expected && (r.expected_status.empty() || r.expected_status == r.actual_status);
-      } catch (const std::exception& e) {
-        r.problem = std::string("用例格式错误 (malformed case): ") + e.what();
       }
+      for (const auto& e : expect->items) r.expected.push_back(Text(&e));
+      std::sort(r.expected.begin(), r.expected.end());
+      r.expected.erase(std::unique(r.expected.begin(), r.expected.end()), r.expected.end());
+      if (const Doc* st = c.Find("status")) r.expected_status = Text(st);
+      // Each case goes through the real reader, as a one-record JSON file in memory.
+      auto decode = [&](const Doc& n, std::vector<Envelope>* out, std::vector<Report>* bad) {
+        std::string json;
+        ToJson(n, &json);
+        ReadSubmissionText(file, json, false,
+                           [&](Envelope e) { e.file = file; e.line = r.line; out->push_back(std::move(e)); },
+                           [&](Report rep) { bad->push_back(std::move(rep)); });
+      };
+      std::vector<Envelope> subs, prevs;
+      std::vector<Report> bad;
+      decode(submission, &subs, &bad);
+      PreviousSet previous(program);
+      if (const Doc* p = c.Find("previous")) {
+        std::vector<Report> ignored;
+        decode(*p, &prevs, &ignored);
+        for (auto& pe : prevs) previous.Add(std::move(pe));
+      }
+      Report rep = !bad.empty() ? bad[0] : subs.empty() ? Report() : validator.Validate(subs[0], &previous);
+      std::set<std::string> codes;
+      for (auto& f : rep.findings) codes.insert(f.rule);
+      r.actual.assign(codes.begin(), codes.end());
+      r.actual_status = StatusName(rep.status);
+      r.passed = r.actual == r.expected && (r.expected_status.empty() || r.expected_status == r.actual_status);
       results.push_back(std::move(r));
     }
   }

@@ -96,20 +96,36 @@ TEST_CASE("reliability: YAML aliases cannot make a small file expand without bou
                      "y: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], z: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], w: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]}}\n";
   for (int i = 1; i < 40; ++i)
     yaml += "- {id: r" + std::to_string(i) + ", survey: t, period: '2021', division: '450102001003', data: {w: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}}\n";
+  // Aliases are charged to the record that uses them (250,000 nodes each) and, so that
+  // time stays bounded, to the file (1,000,000 + 4 per byte): later alias-heavy records
+  // are refused, never the plain records after them.
+  yaml += "- {id: plain, survey: t, period: '2021', division: '450102001003', data: {}}\n";
   auto r = Read(yaml, true);
-  REQUIRE(r.size() == 40);
+  REQUIRE(r.size() == 41);
   CHECK(r[0] == "r0: error unknown_field unknown_field unknown_field unknown_field");
-  CHECK(r[39] == "line 40 malformed: YAML aliases expand to more nodes than the file's size allows");
+  CHECK(r[8] == "r8: error unknown_field");
+  CHECK(r[39] == "line 40 malformed: YAML aliases in this file expand to more nodes than its size allows (1,000,000 + 4 per byte)");
+  CHECK(r[40] == "plain: pass");
+  // One record over 250,000 nodes: that record alone is refused.
+  std::string big = "- {id: big, survey: t, period: '2021', division: '450102001003', data: {x: &a [1,1,1,1,1,1,1,1,1,1], "
+                    "y: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], z: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], w: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c], "
+                    "v: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}}\n";
+  CHECK(Read(big + "- {id: after, survey: t, period: '2021', division: '450102001003', data: {}}\n", true) ==
+        V{"line 1 malformed: YAML aliases expand to over 250,000 nodes in one record", "after: pass"});
 }
 
 TEST_CASE("reliability: YAML that would make the YAML library loop for ever is refused", "[reliability]") {
+  const std::string rest = " (the rest of this document was not read; reading goes on at the next ---)";
   for (const char* text : {"\"\",\n", "{a: 1},\n", "[1] ,\n"}) {
     INFO(text);
-    CHECK(Read(text, true) == V{"line 1 malformed: malformed YAML: a stray ',' after a value at the top level"});
+    auto r = Read(text, true);
+    REQUIRE(r.size() == 2);  // the value itself, then the comma
+    CHECK(r[1] == "line 1 malformed: malformed YAML: a stray ',' after a value at the top level" + rest);
   }
   CHECK(Read("---\n---\n" + Env("a", "{}") + "\n", true) == V{"a: pass"});  // empty documents are fine
   // yaml-cpp garbles a NUL byte and the character after it: refused with its line.
-  CHECK(Read(std::string("- {id: a}\n- {id: b") + '\0' + "_}\n", true) == V{"line 2 malformed: a NUL byte, which YAML does not allow"});
+  CHECK(Read(std::string("- {id: a}\n- {id: b") + '\0' + "_}\n", true) ==
+        V{"line 1 malformed: missing envelope member 'survey'", "line 2 malformed: a NUL byte, which YAML does not allow" + rest});
 }
 
 TEST_CASE("reliability: limits on submissions", "[reliability]") {

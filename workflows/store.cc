@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "engine/refdata.h"
+#include "rules/yaml_reader.h"
 #include "workflows/store_impl.h"
 
 namespace gridstat {
@@ -88,6 +89,7 @@ Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang
     std::string line = std::to_string(1 + std::count(text->begin(), text->begin() + static_cast<long>(nul), '\n'));
     return Status::Invalid(file + ":" + line + (en ? ": a NUL byte, which YAML does not allow" : ": 含有 NUL 字节(YAML 不允许)"));
   }
+  if (Status st = CheckYamlText(file, *text, en); !st.ok()) return st;  // the guards every YAML input goes through
   YAML::Node root;
   try {
     root = YAML::Load(*text);

@@ -1,0 +1,854 @@
+// The guarded, streaming YAML reader (see yaml_reader.h for what it promises).
+#include "rules/yaml_reader.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <istream>
+#include <memory>
+#include <streambuf>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+#include "common/decimal.h"
+
+namespace gridstat {
+
+size_t MemorySource::Read(char* buf, size_t n) {
+  size_t k = std::min(n, text_.size() - pos_);
+  std::memcpy(buf, text_.data() + pos_, k);
+  pos_ += k;
+  return k;
+}
+
+bool MemorySource::Seek(uint64_t off) {
+  pos_ = static_cast<size_t>(std::min<uint64_t>(off, text_.size()));
+  return true;
+}
+
+size_t FileSource::Read(char* buf, size_t n) { return std::fread(buf, 1, n, f_); }
+bool FileSource::Seek(uint64_t off) { return fseeko(f_, static_cast<off_t>(off), SEEK_SET) == 0; }
+bool FileSource::error() const { return std::ferror(f_) != 0; }
+
+namespace {
+
+// Flow nesting the bytes may reach before yaml-cpp's scanner sees them: its scanner queues
+// every token of a nested flow collection until the outermost key is settled.
+constexpr int kMaxFlowDepth = 64;
+// yaml-cpp's parser gives up at 500 levels; a hostile document is stopped well before.
+constexpr int kMaxDocumentDepth = 400;
+// Anchors per document: yaml-cpp keeps each name until the document ends.
+constexpr size_t kMaxAnchors = 100000;
+// The events of anchored nodes kept per document, in bytes.
+constexpr size_t kMaxTapeBytes = size_t{32} << 20;
+constexpr size_t kSlack = 64u << 10;
+constexpr size_t kMaxFlowLineEntries = 100000;
+
+std::string Num(size_t n) {
+  std::string s = std::to_string(n), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+// A problem that ends the reading of the current document.
+struct Fatal {
+  uint64_t off;
+  int line;
+  std::string zh, en;
+};
+
+// Hands the source to yaml-cpp in small chunks, checking each byte first: NUL and
+// invalid UTF-8 stop the reading there (what comes before is still parsed), a lone CR
+// becomes a line feed, and flow nesting is bounded. It also keeps the text of the open
+// outermost flow collection, for the comma check.
+class GuardedBuf : public std::streambuf {
+ public:
+  GuardedBuf(ByteSource& src, uint64_t off, int line, size_t max_gap)
+      : src_(src), next_off_(off), next_line_(line), max_gap_(max_gap), kept_off_(off) {}
+
+  // The reader has seen an event at `off`: a long stretch without one is one huge token.
+  // Comments and blank lines do not count: only bytes that make tokens.
+  void Event(uint64_t) { gap_ = 0; }
+  // Keeps the delivered text from `off` (already delivered, within the current chunk or
+  // kept) until Release.
+  void Keep(uint64_t off) {
+    keeping_ = true;
+    overflow_ = false;
+    if (off >= kept_off_ && off - kept_off_ <= kept_.size()) {
+      kept_.erase(0, static_cast<size_t>(off - kept_off_));
+      kept_off_ = off;
+    } else {
+      overflow_ = true;
+    }
+  }
+  void Release() { keeping_ = false; }
+  bool kept_ok() const { return !overflow_; }
+  std::string_view kept() const { return kept_; }
+
+ protected:
+  // yaml-cpp asks for 2,048 bytes at a time: a short read keeps an error found ahead
+  // from surfacing before the parser has taken the bytes before it.
+  std::streamsize xsgetn(char* s, std::streamsize n) override {
+    if (gptr() == egptr() && traits_type::eq_int_type(underflow(), traits_type::eof())) return 0;
+    std::streamsize k = std::min<std::streamsize>(n, egptr() - gptr());
+    std::memcpy(s, gptr(), static_cast<size_t>(k));
+    gbump(static_cast<int>(k));
+    return k;
+  }
+
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (pending_) throw *pending_;
+    if (max_gap_ && gap_ > max_gap_ + kSlack) {
+      throw Fatal{next_off_, next_line_, "记录过大(超过 " + std::to_string(max_gap_ >> 20) + " MiB)",
+                  "record too large (over " + std::to_string(max_gap_ >> 20) + " MiB)"};
+    }
+    if (!Fill()) return traits_type::eof();
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  bool Fill() {
+    out_.clear();
+    while (out_.empty()) {
+      std::string in = std::move(carry_);
+      carry_.clear();
+      char raw[4096];
+      size_t n = eof_ ? 0 : src_.Read(raw, sizeof raw);
+      if (n == 0) eof_ = true;
+      in.append(raw, n);
+      if (in.empty()) return false;
+      Check(in);
+      if (out_.empty() && pending_) throw *pending_;
+    }
+    uint64_t off = next_off_;
+    next_off_ += out_.size();
+    next_line_ += static_cast<int>(std::count(out_.begin(), out_.end(), '\n'));
+    // Kept text: the open flow collection's, or else the last stretch, as long as one
+    // record may be (Keep looks back: the scanner reads a one-line flow record whole
+    // before the parser tells where it started).
+    const size_t window = (max_gap_ ? max_gap_ : size_t{64} << 20) + kSlack;
+    if (!keeping_ && kept_.size() > 2 * window) {
+      kept_off_ += kept_.size() - window;
+      kept_.erase(0, kept_.size() - window);
+    }
+    if (kept_off_ + kept_.size() != off) {  // a gap: start afresh
+      kept_.clear();
+      kept_off_ = off;
+    }
+    kept_ += out_;
+    if (keeping_ && kept_.size() > 2 * window) {
+      overflow_ = true;
+      keeping_ = false;
+    }
+    setg(out_.data(), out_.data(), out_.data() + out_.size());
+    return true;
+  }
+
+  // Moves the good bytes of `in` to out_, up to the first bad one.
+  void Check(const std::string& in) {
+    size_t i = 0;
+    while (i < in.size()) {
+      unsigned char c = static_cast<unsigned char>(in[i]);
+      if (c == 0) { Stop("YAML 中不能有 NUL 字节", "a NUL byte, which YAML does not allow"); return; }
+      if (c < 0x80) {
+        char ch = static_cast<char>(c);
+        if (ch == '\r') {
+          if (i + 1 >= in.size() && !eof_) { carry_ = "\r"; return; }
+          if (i + 1 >= in.size() || in[i + 1] != '\n') ch = '\n';  // a lone CR ends a line
+        }
+        if (!Flow(ch)) return;
+        out_ += ch;
+        ++i;
+        continue;
+      }
+      int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+      if (len && i + len > in.size() && !eof_) { carry_ = in.substr(i); return; }
+      if (!len || i + len > in.size() || !ValidUtf8(reinterpret_cast<const unsigned char*>(in.data() + i), len)) {
+        Stop("含有无效的 UTF-8 字节", "invalid UTF-8");
+        return;
+      }
+      if (!comment_) Flow('a');
+      out_.append(in, i, static_cast<size_t>(len));
+      i += static_cast<size_t>(len);
+    }
+  }
+
+  static bool ValidUtf8(const unsigned char* p, int len) {
+    for (int k = 1; k < len; ++k) if ((p[k] & 0xC0) != 0x80) return false;
+    if (len == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0))) return false;
+    if (len == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90))) return false;
+    return true;
+  }
+
+  void Stop(const std::string& zh, const std::string& en) {
+    int line = next_line_ + static_cast<int>(std::count(out_.begin(), out_.end(), '\n'));
+    pending_ = std::make_unique<Fatal>(Fatal{next_off_ + out_.size(), line, zh, en});
+  }
+
+  // Counts flow brackets that open a node (inside a flow collection, or where a block
+  // node starts), outside quoted text and comments. False stops the chunk.
+  bool Flow(char ch) {
+    if (quote_) {
+      ++gap_;
+      if (escape_) escape_ = false;
+      else if (quote_ == '"' && ch == '\\') escape_ = true;
+      else if (ch == quote_) quote_ = 0;  // '' inside '...' closes and reopens: the same state after
+      return true;
+    }
+    if (comment_) {
+      if (ch == '\n') comment_ = false;
+      return true;
+    }
+    ++gap_;
+    if (ch == ' ' || ch == '\t' || ch == '\n') {
+      if (ch == '\n') {
+        last_ = '\n';
+        line_entries_ = 0;
+      }
+      space_ = true;
+      return true;
+    }
+    bool node_start = depth_ > 0 ? (last_ == '[' || last_ == '{' || last_ == ',' || last_ == ':' || last_ == '?')
+                                 : (last_ == '\n' || last_ == '-' || last_ == '?' || last_ == ':');
+    if (ch == '#' && space_) {
+      comment_ = true;
+    } else if ((ch == '[' || ch == '{') && (depth_ > 0 || node_start)) {
+      if (++depth_ > kMaxFlowDepth) {
+        Stop("YAML 嵌套过深", "YAML nested too deeply");
+        return false;
+      }
+    } else if ((ch == ']' || ch == '}') && depth_ > 0) {
+      --depth_;
+    }
+    // yaml-cpp's scanner holds every token of a flow collection's line until the line
+    // ends (the collection might be a mapping key): entries on one line are bounded.
+    if (depth_ > 0 && (ch == ',' || ch == '[' || ch == '{') && ++line_entries_ > kMaxFlowLineEntries) {
+      Stop("YAML 一行中的流式集合条目超过 " + Num(kMaxFlowLineEntries) + " 个,请分行书写",
+           "over " + Num(kMaxFlowLineEntries) + " flow collection entries on one line; break it over several lines");
+      return false;
+    }
+    if (false) {
+    } else if ((ch == '"' || ch == '\'') && node_start) {
+      quote_ = ch;
+    }
+    if (!comment_) last_ = ch;
+    space_ = false;
+    return true;
+  }
+
+  ByteSource& src_;
+  uint64_t next_off_;  // offset and line just after the delivered bytes
+  int next_line_;
+  size_t max_gap_;
+  size_t gap_ = 0;  // token bytes since the reader's last event
+  std::string out_, carry_, kept_;
+  uint64_t kept_off_;
+  bool keeping_ = false, overflow_ = false, eof_ = false;
+  std::unique_ptr<Fatal> pending_;
+  int depth_ = 0;
+  size_t line_entries_ = 0;
+  char quote_ = 0, last_ = '\n';
+  bool escape_ = false, comment_ = false, space_ = true;
+};
+
+// Whether the text of a flow collection (from its opening bracket) has a comma with no
+// entry before or after it: [a, b,], [a,,b], [,a]. Sets `line` (0-based, within it).
+bool StrayFlowComma(std::string_view t, int* line) {
+  int depth = 0, nl = 0;
+  bool node_start = true, after_comma = false, after_open = false, space = true, comment = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (comment) {
+      if (c == '\n') { comment = false; ++nl; space = true; }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (c == '\n') ++nl;
+      space = true;
+      continue;
+    }
+    if (c == '#' && space) { comment = true; continue; }
+    space = false;
+    if ((c == '"' || c == '\'') && node_start) {
+      for (++i; i < t.size(); ++i) {
+        if (t[i] == '\n') ++nl;
+        if (c == '"' && t[i] == '\\') { ++i; continue; }
+        if (t[i] == c) {
+          if (c == '\'' && i + 1 < t.size() && t[i + 1] == '\'') { ++i; continue; }
+          break;
+        }
+      }
+      node_start = after_comma = after_open = false;
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      ++depth;
+      after_open = node_start = true;
+      after_comma = false;
+    } else if (c == ']' || c == '}') {
+      if (after_comma) { *line = nl; return true; }
+      if (--depth <= 0) return false;
+      node_start = after_open = false;
+    } else if (c == ',') {
+      if (after_comma || after_open) { *line = nl; return true; }
+      after_comma = node_start = true;
+    } else if (c == ':' || c == '?') {
+      node_start = true;
+      after_comma = after_open = false;
+    } else {
+      node_start = after_comma = after_open = false;
+    }
+  }
+  return false;
+}
+
+// An anchored node's events, replayed for each alias to it.
+struct Ev {
+  enum Type : uint8_t { kScalar, kNull, kSeq, kMap, kEnd, kAlias } type;
+  bool quoted = false;
+  int line = 0;
+  YAML::anchor_t alias = 0;
+  std::string text;
+};
+struct Tape {
+  std::vector<Ev> events;
+  bool open = true, dropped = false;
+  int depth = 0;  // the document depth the node opened at
+};
+
+struct Stuck {
+  uint64_t off;
+  int line;
+};
+
+class RecordReader : public YAML::EventHandler {
+ public:
+  RecordReader(const YamlLimits& limits, bool split, const std::function<void(Doc, int, size_t)>& on_record,
+               const std::function<void(YamlProblem)>& on_problem)
+      : limits_(limits), split_(split), on_record_(on_record), on_problem_(on_problem) {}
+
+  // A new parser starts at `off`, line `line` (1-based), reading through `buf`.
+  void Segment(GuardedBuf* buf, uint64_t off, int line) {
+    buf_ = buf;
+    base_off_ = off;
+    base_line_ = line;
+  }
+  void set_file_size(size_t n) {
+    file_size_ = n;
+    limits_.max_nodes += 4 * n;
+  }
+  bool documents_done() const { return done_; }
+
+  // Where the reading resumes after a failure: after the open record's first line.
+  // Else after the last node seen: yaml-cpp may report an unclosed flow collection
+  // only lines later, past a document marker.
+  uint64_t ResumeFrom(uint64_t err_off, int* line) const {
+    if (in_record_ && record_off_ < err_off) {
+      *line = record_line_;
+      return record_off_;
+    }
+    if (seen_node_ && current_off_ < err_off && current_off_ >= base_off_) {
+      *line = current_line_;
+      return current_off_;
+    }
+    return err_off;
+  }
+
+  // The parser failed: the open record, if any, gets the problem, at its own line.
+  void Abort(int line, const std::string& zh, const std::string& en) {
+    YamlProblem p;
+    p.line = line;
+    p.zh = zh;
+    p.en = en;
+    if (in_record_) {
+      p.id = Salvage();
+      if (split_ && record_line_ < line) {
+        p.line = record_line_;
+        p.zh = "第 " + std::to_string(line) + " 行: " + zh;
+        p.en = "at line " + std::to_string(line) + ": " + en;
+      }
+    }
+    ResetDocument();
+    on_problem_(std::move(p));
+  }
+
+  void OnDocumentStart(const YAML::Mark& m) override {
+    uint64_t off = Off(m);
+    if (doc_started_ && off == last_doc_off_) throw Stuck{off, Line(m)};
+    doc_started_ = true;
+    last_doc_off_ = off;
+    ResetDocument();
+  }
+  void OnDocumentEnd() override {
+    ResetDocument();
+    if (!split_) done_ = true;
+  }
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override {
+    Ev e{Ev::kNull, false, Line(m), 0, {}};
+    Node(m, a, std::move(e));
+  }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    Ev e{Ev::kAlias, false, Line(m), a, {}};
+    Node(m, 0, std::move(e));
+  }
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t a, const std::string& value) override {
+    Ev e{Ev::kScalar, tag == "!", Line(m), 0, value};
+    Node(m, a, std::move(e));
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value style) override {
+    Start(m, a, Ev::kSeq, style == YAML::EmitterStyle::Flow);
+  }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value style) override {
+    Start(m, a, Ev::kMap, style == YAML::EmitterStyle::Flow);
+  }
+  void OnSequenceEnd() override { End(); }
+  void OnMapEnd() override { End(); }
+
+ private:
+  uint64_t Off(const YAML::Mark& m) const { return base_off_ + static_cast<uint64_t>(std::max(m.pos, 0)); }
+  int Line(const YAML::Mark& m) const { return base_line_ + std::max(m.line, 0); }
+
+  void ResetDocument() {
+    tapes_.clear();
+    tapes_.emplace_back();  // anchor ids start at 1
+    tape_bytes_ = 0;
+    open_tapes_.clear();
+    depth_ = 0;
+    records_seq_ = false;
+    in_record_ = false;
+    flow_depth0_ = -1;
+    record_ = Doc();
+    stack_.clear();
+  }
+
+  // ---- the document's structure ----
+  void Start(const YAML::Mark& m, YAML::anchor_t a, Ev::Type type, bool flow) {
+    uint64_t off = Off(m);
+    if (depth_ == 0 && split_ && type == Ev::kSeq && !in_record_ && a == 0) {
+      records_seq_ = true;  // the sequence of records itself
+      ++depth_;
+      return;
+    }
+    Ev e{type, false, Line(m), 0, {}};
+    Node(m, a, std::move(e));
+    if (flow && flow_depth0_ < 0) {
+      flow_depth0_ = depth_;
+      flow_line_ = Line(m);
+      if (buf_) buf_->Keep(off);
+    }
+    if (++depth_ > kMaxDocumentDepth)
+      throw Fatal{off, Line(m), "YAML 嵌套过深", "YAML nested too deeply"};
+  }
+
+  void End() {
+    --depth_;
+    if (records_seq_ && depth_ == 0) {
+      records_seq_ = false;
+      return;
+    }
+    if (flow_depth0_ == depth_) {
+      flow_depth0_ = -1;
+      if (buf_) {
+        int line = 0;
+        if (in_record_ && !bad_ && buf_->kept_ok() && StrayFlowComma(buf_->kept(), &line))
+          Bad(flow_line_ + line, "YAML 格式错误: 流式集合中有多余的逗号(如 [a, b,])",
+              "malformed YAML: a comma with no entry next to it in a flow collection (as in [a, b,])");
+        buf_->Release();
+      }
+    }
+    Record(Ev{Ev::kEnd, false, 0, 0, {}});
+    if (!open_tapes_.empty() && tapes_[open_tapes_.back()].depth == depth_) {
+      tapes_[open_tapes_.back()].open = false;
+      open_tapes_.pop_back();
+    }
+    if (in_record_) {
+      if (!bad_) BuildEnd();
+      if (depth_ == record_depth0_) FinishRecord();
+    }
+  }
+
+  // A node starts (a collection) or comes whole (a scalar, a null, an alias).
+  void Node(const YAML::Mark& m, YAML::anchor_t anchor, Ev e) {
+    uint64_t off = Off(m);
+    current_off_ = off;
+    current_line_ = e.line;
+    seen_node_ = true;
+    if (buf_) buf_->Event(off);
+    bool record_here = !in_record_ && (depth_ == 0 || (records_seq_ && depth_ == 1));
+    if (record_here) {
+      if (depth_ == 0 && e.type == Ev::kNull && anchor == 0) return;  // an empty document
+      in_record_ = true;
+      bad_ = false;
+      used_alias_ = false;
+      record_depth0_ = depth_;
+      record_line_ = e.line;
+      record_off_ = off;
+      budget_ = limits_.max_nodes;
+      record_ = Doc();
+      stack_.clear();
+    }
+    if (in_record_ && !bad_ && limits_.max_record_bytes && off - record_off_ > limits_.max_record_bytes)
+      Bad(record_line_, "记录过大(超过 " + std::to_string(limits_.max_record_bytes >> 20) + " MiB)",
+          "record too large (over " + std::to_string(limits_.max_record_bytes >> 20) + " MiB)");
+    // Tapes first, so that an alias inside its own node is seen as open.
+    if (anchor) {
+      if (anchor > kMaxAnchors)
+        throw Fatal{off, e.line, "YAML 文档中的锚点超过 " + Num(kMaxAnchors) + " 个",
+                    "over " + Num(kMaxAnchors) + " anchors in one YAML document"};
+      if (tapes_.size() <= anchor) tapes_.resize(anchor + 1);
+      if (!open_tapes_.empty()) Record(Ev{Ev::kAlias, false, e.line, anchor, {}});
+      Tape& t = tapes_[anchor];
+      t = Tape();
+      t.depth = depth_;
+      open_tapes_.push_back(anchor);
+      Record(e);
+      if (e.type != Ev::kSeq && e.type != Ev::kMap) {
+        tapes_[anchor].open = false;
+        open_tapes_.pop_back();
+      }
+    } else {
+      Record(e);
+    }
+    if (in_record_) {
+      if (!bad_) {
+        if (e.type == Ev::kAlias) Replay(e.alias);
+        else Build(e);
+      }
+      if (e.type != Ev::kSeq && e.type != Ev::kMap && depth_ == record_depth0_) FinishRecord();
+    }
+  }
+
+  void Record(const Ev& e) {
+    if (open_tapes_.empty()) return;
+    Tape& t = tapes_[open_tapes_.back()];
+    if (t.dropped) return;
+    tape_bytes_ += sizeof(Ev) + e.text.size();
+    if (tape_bytes_ > kMaxTapeBytes) {
+      t.dropped = true;
+      t.events = {};
+      return;
+    }
+    t.events.push_back(e);
+  }
+
+  // ---- building the record ----
+  void Bad(int line, std::string zh, std::string en) {
+    if (bad_) return;
+    salvaged_ = Salvage();
+    bad_ = true;
+    problem_ = {line, std::move(zh), std::move(en), {}};
+    record_ = Doc();
+    stack_.clear();
+  }
+
+  std::optional<std::string> Salvage() const {
+    if (bad_) return salvaged_;
+    if (record_.kind != Doc::Kind::kObject) return std::nullopt;
+    const Doc* id = record_.Find("id");
+    if (id && (id->kind == Doc::Kind::kString || id->kind == Doc::Kind::kNumber) && !id->text.empty()) return id->text;
+    return std::nullopt;
+  }
+
+  struct Frame {
+    Doc* doc;
+    bool want_key = true;
+    std::string key;
+  };
+
+  void Build(const Ev& e) {
+    if (static_cast<int>(stack_.size()) >= limits_.max_depth) {
+      Bad(e.line, "嵌套超过 " + std::to_string(limits_.max_depth) + " 层", "nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+      return;
+    }
+    bool key = !stack_.empty() && stack_.back().doc->kind == Doc::Kind::kObject && stack_.back().want_key;
+    if (replaying_ && !key && ++alias_nodes_ > 1000000 + 4 * (limits_.nodes_per_file_byte ? file_size_ : current_off_)) {
+      Bad(record_line_, "YAML 别名在本文件中展开的节点超出了文件大小所允许的数量(100 万 + 每字节 4 个)",
+          "YAML aliases in this file expand to more nodes than its size allows (1,000,000 + 4 per byte)");
+      return;
+    }
+    if (key) {
+      // Keys are not nodes of the budget: they come with their value.
+    } else if (budget_ == 0) {
+      if (used_alias_)
+        Bad(record_line_, "YAML 别名展开后超过每条记录 " + Num(limits_.max_nodes) + " 个节点",
+            "YAML aliases expand to over " + Num(limits_.max_nodes) + " nodes in one record");
+      else
+        Bad(record_line_, "记录过大(超过 " + Num(limits_.max_nodes) + " 个节点)", "record too large (over " + Num(limits_.max_nodes) + " nodes)");
+      return;
+    } else {
+      --budget_;
+    }
+    Doc* target;
+    if (stack_.empty()) {
+      target = &record_;
+    } else if (stack_.back().doc->kind == Doc::Kind::kObject) {
+      Frame& f = stack_.back();
+      if (f.want_key) {
+        if (e.type != Ev::kScalar) {
+          Bad(e.line, "YAML 映射的键应为文本", "YAML mapping keys must be scalars");
+          return;
+        }
+        f.key = e.text;
+        f.want_key = false;
+        return;
+      }
+      f.doc->members.emplace_back(std::move(f.key), Doc());
+      f.want_key = true;
+      target = &f.doc->members.back().second;
+    } else {
+      stack_.back().doc->items.emplace_back();
+      target = &stack_.back().doc->items.back();
+    }
+    target->line = e.line;
+    switch (e.type) {
+      case Ev::kNull: target->kind = Doc::Kind::kNull; return;
+      case Ev::kScalar: Scalar(e, target); return;
+      case Ev::kSeq: target->kind = Doc::Kind::kArray; break;
+      case Ev::kMap: target->kind = Doc::Kind::kObject; break;
+      default: return;
+    }
+    stack_.push_back(Frame{target});
+  }
+
+  static void Scalar(const Ev& e, Doc* out) {
+    const std::string& s = e.text;
+    if (e.quoted) { out->kind = Doc::Kind::kString; out->text = s; return; }
+    if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") { out->kind = Doc::Kind::kNull; return; }
+    if (s == "true" || s == "false") { out->kind = Doc::Kind::kBool; out->boolean = s == "true"; return; }
+    out->kind = Decimal::Parse(s, true) ? Doc::Kind::kNumber : Doc::Kind::kString;
+    out->text = s;
+  }
+
+  void BuildEnd() {
+    if (!stack_.empty()) stack_.pop_back();
+  }
+
+  // Builds an alias's node from its anchor's events, charged to the record.
+  void Replay(YAML::anchor_t id) {
+    used_alias_ = true;
+    bool outer = !replaying_;
+    replaying_ = true;
+    ReplayTape(id);
+    if (outer) replaying_ = false;
+  }
+
+  void ReplayTape(YAML::anchor_t id) {
+    if (id == 0 || id >= tapes_.size() || tapes_[id].open) {
+      Bad(record_line_, "YAML 别名指向包含它自身的节点", "a YAML alias inside the node it names");
+      return;
+    }
+    const Tape& t = tapes_[id];
+    if (t.dropped) {
+      Bad(record_line_, "YAML 别名指向的锚点过大,未保留(每个文档的锚点内容限 " + std::to_string(kMaxTapeBytes >> 20) + " MiB)",
+          "a YAML alias to an anchor too large to keep (anchored content is limited to " + std::to_string(kMaxTapeBytes >> 20) +
+              " MiB per document)");
+      return;
+    }
+    for (const Ev& e : t.events) {
+      if (bad_) return;
+      if (e.type == Ev::kAlias) ReplayTape(e.alias);
+      else if (e.type == Ev::kEnd) BuildEnd();
+      else Build(e);
+    }
+  }
+
+  void FinishRecord() {
+    in_record_ = false;
+    if (bad_) {
+      YamlProblem p = problem_;
+      p.id = salvaged_;
+      bad_ = false;
+      on_problem_(std::move(p));
+      return;
+    }
+    Doc d = std::move(record_);
+    record_ = Doc();
+    stack_.clear();
+    on_record_(std::move(d), record_line_, limits_.max_nodes - budget_);
+  }
+
+  YamlLimits limits_;
+  bool split_;
+  const std::function<void(Doc, int, size_t)>& on_record_;
+  const std::function<void(YamlProblem)>& on_problem_;
+  GuardedBuf* buf_ = nullptr;
+  uint64_t base_off_ = 0;
+  int base_line_ = 1;
+  bool doc_started_ = false, done_ = false;
+  uint64_t last_doc_off_ = 0;
+  // The document.
+  int depth_ = 0;
+  bool records_seq_ = false;
+  int flow_depth0_ = -1, flow_line_ = 0;
+  std::vector<Tape> tapes_;
+  std::vector<YAML::anchor_t> open_tapes_;
+  size_t tape_bytes_ = 0;
+  // The record.
+  bool in_record_ = false, bad_ = false, used_alias_ = false, replaying_ = false;
+  size_t alias_nodes_ = 0, file_size_ = 0;  // nodes built from aliases in the whole file
+  uint64_t current_off_ = 0;
+  int current_line_ = 0;
+  bool seen_node_ = false;
+  int record_depth0_ = 0, record_line_ = 0;
+  uint64_t record_off_ = 0;
+  size_t budget_ = 0;
+  Doc record_;
+  std::vector<Frame> stack_;
+  YamlProblem problem_;
+  std::optional<std::string> salvaged_;
+};
+
+// From `off` (on line `line`), finds the next document after that line: a line starting
+// "---" (the document starts there) or "..." (it starts on the next line). False at the end.
+bool NextDocument(ByteSource& src, uint64_t* off, int* line) {
+  if (!src.Seek(*off)) return false;
+  char buf[4096];
+  std::string head;            // the first bytes of the current line
+  bool counting = false;       // the error's own line is skipped
+  bool after_dots = false;     // a "..." line ended: the document starts at the next byte
+  uint64_t pos = *off, line_off = *off;
+  int ln = *line;
+  char prev = 0;
+  auto is_marker = [&](const char* m) {
+    return head.size() >= 3 && head.compare(0, 3, m) == 0 && (head.size() == 3 || head[3] == ' ' || head[3] == '\t');
+  };
+  while (true) {
+    size_t n = src.Read(buf, sizeof buf);
+    if (n == 0) break;
+    for (size_t i = 0; i < n; ++i, ++pos) {
+      char c = buf[i];
+      bool crlf_tail = c == '\n' && prev == '\r';
+      prev = c;
+      if (crlf_tail) { line_off = pos + 1; continue; }
+      if (after_dots) {
+        *off = pos;
+        *line = ln;
+        return true;
+      }
+      if (c == '\n' || c == '\r') {
+        if (counting && is_marker("---")) { *off = line_off; *line = ln; return true; }
+        ++ln;
+        if (counting && is_marker("...")) after_dots = true;
+        head.clear();
+        counting = true;
+        line_off = pos + 1;
+        continue;
+      }
+      if (counting && head.size() < 4) {
+        head += c;
+        if (head.size() == 4 && is_marker("---")) { *off = line_off; *line = ln; return true; }
+      }
+    }
+  }
+  if (counting && is_marker("---")) { *off = line_off; *line = ln; return true; }
+  return false;
+}
+
+Status Run(ByteSource& src, const YamlLimits& limits, bool split, const std::function<void(Doc, int, size_t)>& on_record,
+           const std::function<void(YamlProblem)>& on_problem, size_t text_size) {
+  RecordReader reader(limits, split, on_record, on_problem);
+  if (limits.nodes_per_file_byte) reader.set_file_size(text_size);
+  uint64_t off = 0;
+  int line = 1;
+  {
+    char bom[3];
+    size_t n = src.Read(bom, 3);
+    if (n == 3 && std::memcmp(bom, "\xEF\xBB\xBF", 3) == 0) off = 3;
+  }
+  while (true) {
+    if (!src.Seek(off)) return Status::Io("cannot seek");
+    GuardedBuf buf(src, off, line, limits.max_record_bytes);
+    std::istream in(&buf);
+    in.exceptions(std::ios::badbit);  // the guard's exceptions come through
+    reader.Segment(&buf, off, line);
+    uint64_t err_off = off;
+    int err_line = line;
+    std::string zh, en;
+    try {
+      YAML::Parser parser(in);
+      while (!reader.documents_done() && parser.HandleNextDocument(reader)) {
+      }
+      if (src.error()) return Status::Io("read error");
+      return Status::Ok();
+    } catch (const Fatal& f) {
+      err_off = f.off;
+      err_line = f.line;
+      zh = f.zh;
+      en = f.en;
+    } catch (const Stuck& s) {
+      err_off = s.off;
+      err_line = s.line;
+      zh = "YAML 格式错误: 顶层的值后面有多余的逗号";
+      en = "malformed YAML: a stray ',' after a value at the top level";
+    } catch (const YAML::Exception& e) {
+      if (e.mark.pos >= 0) {
+        err_off = off + static_cast<uint64_t>(e.mark.pos);
+        err_line = line + e.mark.line;
+      }
+      zh = "YAML 格式错误: " + e.msg;
+      en = "malformed YAML: " + e.msg;
+    } catch (const std::exception& e) {
+      zh = std::string("YAML 格式错误: ") + e.what();
+      en = std::string("malformed YAML: ") + e.what();
+    }
+    if (src.error()) return Status::Io("read error");
+    if (split) {
+      zh += "(本文档其后的内容未读取,从下一个 --- 继续)";
+      en += " (the rest of this document was not read; reading goes on at the next ---)";
+    }
+    int next_line = err_line;
+    uint64_t next = reader.ResumeFrom(err_off, &next_line);
+    reader.Abort(err_line, zh, en);
+    if (!split) return Status::Ok();
+    if (!NextDocument(src, &next, &next_line) || next <= off) return Status::Ok();
+    off = next;
+    line = next_line;
+  }
+}
+
+}  // namespace
+
+Status ReadYamlRecords(ByteSource& src, const YamlLimits& limits, const std::function<void(Doc, int, size_t)>& on_record,
+                       const std::function<void(YamlProblem)>& on_problem) {
+  return Run(src, limits, true, on_record, on_problem, 0);
+}
+
+bool LoadYamlDocument(std::string_view text, Doc* out, YamlProblem* problem) {
+  MemorySource src(text);
+  YamlLimits limits;
+  limits.max_record_bytes = 0;
+  limits.nodes_per_file_byte = true;
+  bool got = false, failed = false;
+  *out = Doc();
+  Status st = Run(
+      src, limits, false, [&](Doc d, int, size_t) { if (!got && !failed) { *out = std::move(d); got = true; } },
+      [&](YamlProblem p) {
+        if (!failed && !got) *problem = std::move(p);
+        failed = true;
+      },
+      text.size());
+  if (!st.ok() && !failed) {
+    problem->line = 1;
+    problem->zh = problem->en = st.message();
+    failed = true;
+  }
+  return !failed;
+}
+
+Status CheckYamlText(const std::string& file, std::string_view text, bool english) {
+  Doc doc;
+  YamlProblem p;
+  if (LoadYamlDocument(text, &doc, &p)) return Status::Ok();
+  return Status::Invalid(file + ":" + std::to_string(p.line) + ": " + (english ? p.en : p.zh));
+}
+
+}  // namespace gridstat
