@@ -591,6 +591,10 @@ int Run(int argc, char** argv) {
   auto* publish = app.add_subcommand("publish", "record a definitions version and make it current");
   add_db(publish);
   publish->add_option("--defs", defs)->required();
+  publish->add_option("--as", as, "user (of the top tier)")->required();
+  bool skip_tests = false;
+  publish->add_flag("--skip-tests", skip_tests, "publish although rule tests fail (needs --comment; recorded)");
+  publish->add_option("--comment", comment, "why the rule tests are skipped");
   auto* migrate = app.add_subcommand("migrate", "move instances to the current definitions version");
   add_db(migrate);
   migrate->add_option("--as", as, "user (of the top tier)")->required();
@@ -603,6 +607,7 @@ int Run(int argc, char** argv) {
   auto* orgup = org->add_subcommand("update", "record changes to users and grids");
   add_db(orgup);
   orgup->add_option("--org", org_file)->required();
+  orgup->add_option("--as", as, "user (of the top tier)")->required();
 
   try {
     app.parse(argc, argv);
@@ -792,17 +797,24 @@ int Run(int argc, char** argv) {
     }
     if (*publish) {
       std::vector<Diagnostic> diags;
-      auto r = store->Publish(defs, &diags);
+      PublishRequest req;
+      req.actor = as;
+      req.defs_dir = defs;
+      req.skip_tests = skip_tests;
+      req.comment = comment;
+      std::string hash;
+      ActionResult r = store->Publish(req, &diags, &hash);
       PrintDiagnostics(diags, common);
-      if (!r.ok()) { std::cerr << EscapeControls(r.status().message()) << "\n"; return kExitCannotRun; }
-      std::cout << EscapeControls(*r) << "\n";
+      if (r.outcome != Outcome::kDone) return PrintResults({r}, common, false);
+      std::cout << EscapeControls(hash) << "\n";
       return kExitOk;
     }
     if (*migrate) return PrintResults(store->Migrate(as, instances), common, true);
     if (*orgup) {
-      auto r = store->OrgUpdate(org_file);
-      if (!r.ok()) return fail(r.status());
-      PrintDocs(*r, common, [](const Doc& d) { return S(d, "change") + "\t" + (json::GetStr(d, "id") ? S(d, "id") : S(d, "code")); });
+      std::vector<Doc> changes;
+      ActionResult r = store->OrgUpdate(as, org_file, &changes);
+      if (r.outcome != Outcome::kDone) return PrintResults({r}, common, false);
+      PrintDocs(changes, common, [](const Doc& d) { return S(d, "change") + "\t" + (json::GetStr(d, "id") ? S(d, "id") : S(d, "code")); });
       return kExitOk;
     }
   } catch (const std::exception& e) {

@@ -255,7 +255,8 @@ TEST_CASE("audit: an act guard is judged on the latest submitted revision, as th
                     {"jurisdiction", json::Str(kV)}, {"jurisdiction_before", json::Str(kV)}, {"version", json::Int(3)},
                     {"refused", json::Bool(false)}, {"actor", json::Str("town_t")}, {"role", json::Str("township_statistician")},
                     {"actor_division", json::Str("450123100000")}, {"request_id", json::Null()}, {"comment", json::Null()},
-                    {"target", json::Null()}, {"definitions", json::Str(defs_hash)}, {"at", json::Str("2022-01-10T02:00:00Z")}});
+                    {"target", json::Null()}, {"definitions", json::Str(defs_hash)}, {"at", json::Str("2022-01-10T02:00:00Z")},
+                    {"format", json::Int(2)}});
   });
   Exec(path, "UPDATE instances SET state = 'township_approved', version = 3 WHERE id = '" + kAgri + "'");
   Keep(path, "guard-act.db");

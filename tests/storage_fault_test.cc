@@ -282,14 +282,19 @@ std::vector<Command> Commands(const fs::path& dir) {
   cmds.push_back({"import (1,500 tasks)", [ledger](Store& s) { return AllDone(s.Import("region", "unit_task", "2024-06", ledger)); }});
   cmds.push_back({"publish", [defs2](Store& s) {
                     std::vector<Diagnostic> d;
-                    return s.Publish(defs2.string(), &d).ok();
+                    std::string h;
+                    return s.Publish(PublishRequest{"region", defs2.string(), false, ""}, &d, &h).outcome == Outcome::kDone;
                   }});
   cmds.push_back({"migrate 1,856 instances", [](Store& s) { return AllDone(s.Migrate("region", {})); },
                   [defs2](Store& s) {
                     std::vector<Diagnostic> d;
-                    REQUIRE(s.Publish(defs2.string(), &d).ok());
+                    std::string h;
+                    REQUIRE(s.Publish(PublishRequest{"region", defs2.string(), false, ""}, &d, &h).outcome == Outcome::kDone);
                   }});
-  cmds.push_back({"org update", [org](Store& s) { return s.OrgUpdate(org).ok(); }});
+  cmds.push_back({"org update", [org](Store& s) {
+                    std::vector<Doc> changes;
+                    return s.OrgUpdate("region", org, &changes).outcome == Outcome::kDone;
+                  }});
   cmds.push_back({"export --unmasked", [](Store& s) {
                     std::string csv;
                     ActionResult r = s.ExportUnmasked(Query{std::string("region"), "pop_change", "2023", "", ""}, &csv);

@@ -523,8 +523,10 @@ TEST_CASE("replay: unchanged definitions change nothing; a changed rule exactly 
   CHECK(*json::GetStr((*changed)[0], "id") == kAgri);
   CHECK((*changed)[0].Find("rules_added")->items[0].text == "AG-W01");
   // Publishing pins nothing that exists: instances move only by migrate.
-  auto hash = s->Publish(dir, &diags);
-  REQUIRE(hash.ok());
+  std::string published;
+  auto pr = s->Publish(PublishRequest{"region", dir, true, "规则调整,测试随后更新"}, &diags, &published);
+  REQUIRE(pr.outcome == Outcome::kDone);
+  auto hash = &published;
   auto shown = s->Show(kAgri, std::nullopt);
   CHECK(*json::GetStr(*shown, "definitions") != *hash);
   CHECK(s->Migrate("town_t", {kAgri})[0].code == "no_permission");  // only the top tier migrates
@@ -571,13 +573,15 @@ TEST_CASE("organisation changes are recorded", "[workflow]") {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   text += "  - {id: coord_new, name: 新人, role: coordinator, division: \"450123100203\"}\n";
   std::ofstream(org) << text;
-  auto changes = s->OrgUpdate(org);
-  REQUIRE(changes.ok());
+  std::vector<Doc> list;
+  auto changed = s->OrgUpdate("region", org, &list);
+  REQUIRE(changed.outcome == Outcome::kDone);
+  auto changes = &list;
   REQUIRE(changes->size() == 1);
   CHECK(*json::GetStr((*changes)[0], "change") == "user_added");
   CHECK(s->Verify().ok);
   std::ofstream(org) << "users:\n  - {id: x, name: y, role: mayor, division: \"450123100203\"}\n";
-  CHECK_FALSE(s->OrgUpdate(org).ok());
+  CHECK(s->OrgUpdate("region", org, &list).outcome == Outcome::kCannotRun);
 }
 
 TEST_CASE("backup: a copy taken while another process writes verifies with every event", "[workflow]") {
@@ -636,7 +640,8 @@ TEST_CASE("audit: a well-chained but unlawful event is caught", "[audit]") {
                         {"jurisdiction", json::Str(kV)}, {"jurisdiction_before", json::Str(kV)}, {"version", json::Int(2)},
                         {"refused", json::Bool(false)}, {"actor", json::Str("coord_v")}, {"role", json::Str("coordinator")},
                         {"actor_division", json::Str(kV)}, {"request_id", json::Null()}, {"comment", json::Null()}, {"target", json::Null()},
-                        {"definitions", *creation->Find("definitions")}, {"seq", json::Int(seq)}, {"at", json::Str("2022-01-10T02:00:00Z")}});
+                        {"definitions", *creation->Find("definitions")}, {"seq", json::Int(seq)}, {"at", json::Str("2022-01-10T02:00:00Z")},
+                        {"format", json::Int(2)}});
   std::string canonical = json::Canonical(body);
   std::string hash = engine::Sha256Hex(prev + "\n" + canonical);
   sqlite3_prepare_v2(db, "INSERT INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, '', ?, ?, ?)", -1, &st, nullptr);

@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "engine/refdata.h"
+#include "gridstat/rule_tests.h"
 #include "rules/eval.h"
 #include "workflows/store_impl.h"
 
@@ -779,26 +780,85 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
 }
 
 // ---- definitions versions, migration, organisation ----------------------------
-Result<std::string> StoreImpl::Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) {
-  auto compiled = CompileDirectory(defs_dir);
+std::optional<ActionResult> StoreImpl::RefuseUnlessTopTier(const std::string& kind, const std::string& actor, const User* user) {
+  if (TopTier(user)) return std::nullopt;
+  ActionResult r = Failure("", Outcome::kRefused, user ? "no_permission" : "no_user",
+                           user ? Msg("只有最上级的用户可以" + std::string(kind == "publish" ? "发布定义" : "更新组织机构"),
+                                      "only a user of the top tier may " + std::string(kind == "publish" ? "publish definitions" : "update the organisation"))
+                                : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
+  return r;  // the caller records it, with the members of its kind
+}
+
+ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnostic>* diags, std::string* definitions) {
+  auto compiled = CompileDirectory(req.defs_dir);
   *diags = compiled.diagnostics;
-  if (!compiled.program) return Status::Invalid(Msg("定义编译失败", "the definitions do not compile"));
-  if (compiled.program->division_tree < 0) return Status::Invalid(Msg("定义中没有区划树", "the definitions have no division tree"));
+  if (!compiled.program) return Failure("", Outcome::kCannotRun, "compile", Msg("定义编译失败", "the definitions do not compile"));
+  if (compiled.program->division_tree < 0)
+    return Failure("", Outcome::kCannotRun, "compile", Msg("定义中没有区划树", "the definitions have no division tree"));
+  if (req.skip_tests && req.comment.empty())
+    return Failure("", Outcome::kCannotRun, "usage", Msg("跳过规则测试须说明理由(--comment)", "skipping the rule tests needs a comment (--comment)"));
+  // The rule tests run before the write lock is taken: they may take a while.
+  int64_t passed = 0, failed = 0;
+  std::vector<std::string> failing;
+  auto tests = RunRuleTests(req.defs_dir, compiled.program);
+  if (!tests.ok()) {
+    failed = 1;
+    failing.push_back(tests.status().message());
+  } else {
+    for (auto& t : *tests) {
+      if (t.passed) { ++passed; continue; }
+      ++failed;
+      if (failing.size() < 5) failing.push_back(t.file + ":" + std::to_string(t.line) + " " + t.name);
+    }
+  }
+  const std::string hash = ProgramHash(*compiled.program);
   Status st = db_->Begin();
-  if (!st.ok()) return st;
-  auto hash = StoreDefinitions(compiled);
-  if (!hash.ok()) { db_->Rollback(); return hash.status(); }
+  if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
+  const User* user = org_.FindUser(req.actor);
+  Doc body = ActorFields(req.actor, user);
+  json::Set(&body, "kind", json::Str("publish"));
+  json::Set(&body, "tests", json::Obj({{"passed", json::Int(passed)}, {"failed", json::Int(failed)}}));
+  json::Set(&body, "skip_tests", json::Bool(req.skip_tests));
+  json::Set(&body, "comment", json::OptStr(req.comment));
+  ActionResult result;
+  std::optional<ActionResult> refusal = RefuseUnlessTopTier("publish", req.actor, user);
+  if (!refusal && failed > 0 && !req.skip_tests) {
+    std::string list;
+    for (auto& f : failing) list += (list.empty() ? "" : "; ") + f;
+    refusal = Failure("", Outcome::kRefused, "tests_failed",
+                      Msg("规则测试有 " + std::to_string(failed) + " 个未通过(" + list + "),未发布;请改正后再发布,或用 --skip-tests --comment 说明理由",
+                          std::to_string(failed) + " rule tests fail (" + list + "); nothing was published; fix them, or use --skip-tests --comment"));
+  }
+  std::vector<ActionResult> out;
+  if (refusal) {
+    json::Set(&body, "refused", json::Bool(true));
+    json::Set(&body, "reason", json::Str(refusal->code));
+    json::Set(&body, "message", json::Str(refusal->message));
+    json::Set(&body, "attempted", json::Str(hash));
+    json::Set(&body, "definitions", json::Str(current_hash_));
+    auto ev = AppendEvent(body);
+    out.push_back(ev.ok() ? *refusal : Failure("", Outcome::kCannotRun, "store", ev.status().message()));
+    FinishCommand(&out);
+    return out[0];
+  }
+  auto stored = StoreDefinitions(compiled);
+  if (!stored.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", stored.status().message()); }
   Stmt meta(db_.get(), "UPDATE meta SET value = ? WHERE key = 'current_definitions'");
-  meta.Bind(1, *hash);
-  auto ev = meta.Run().ok() ? AppendEvent(json::Obj({{"kind", json::Str("publish")}, {"definitions", json::Str(*hash)}}))
-                            : Result<Doc>(Status::Io(db_->Error()));
-  if (!ev.ok()) { db_->Rollback(); return ev.status(); }
+  meta.Bind(1, hash);
+  json::Set(&body, "refused", json::Bool(false));
+  json::Set(&body, "definitions", json::Str(hash));
+  auto ev = meta.Run().ok() ? AppendEvent(body) : Result<Doc>(db_->failure());
+  if (!ev.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", ev.status().message()); }
   Stmt pub(db_.get(), "UPDATE definitions SET published_seq = ? WHERE hash = ? AND published_seq = 0");
-  pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, *hash);
-  if (!(st = pub.Run()).ok() || !(st = CommitCommand()).ok()) { db_->Rollback(); return st; }
-  current_hash_ = *hash;
+  pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, hash);
+  if (!(st = pub.Run()).ok() || !(st = CommitCommand()).ok()) {
+    db_->Rollback();
+    return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "store", st.message());
+  }
+  current_hash_ = hash;
   current_ = compiled.program;
-  return *hash;
+  *definitions = hash;
+  return result;
 }
 
 Status StoreImpl::RecordRefusal(const std::string& actor, const std::string& action, const std::string& where,
@@ -917,9 +977,10 @@ std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std
   return out;
 }
 
-Result<std::vector<Doc>> StoreImpl::OrgUpdate(const std::string& org_file) {
+ActionResult StoreImpl::OrgUpdate(const std::string& actor, const std::string& org_file, std::vector<Doc>* out_changes) {
+  out_changes->clear();
   auto org = LoadOrg(org_file, *current_, lang_);
-  if (!org.ok()) return org.status();
+  if (!org.ok()) return Failure("", Outcome::kCannotRun, "usage", org.status().message());
   std::vector<Doc> changes;
   for (auto& u : org->users) {
     const User* old = org_.FindUser(u.id);
@@ -936,16 +997,42 @@ Result<std::vector<Doc>> StoreImpl::OrgUpdate(const std::string& org_file) {
   }
   for (auto& g : org_.grids)
     if (!org->FindGrid(g.code)) changes.push_back(json::Obj({{"change", json::Str("grid_removed")}, {"code", json::Str(g.code)}}));
-  if (changes.empty()) return changes;
   Status st = db_->Begin();
-  if (!st.ok()) return st;
+  if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
+  const User* user = org_.FindUser(actor);
+  Doc body = ActorFields(actor, user);
+  json::Set(&body, "kind", json::Str("org"));
+  std::vector<ActionResult> out;
+  if (auto refusal = RefuseUnlessTopTier("org", actor, user)) {
+    json::Set(&body, "refused", json::Bool(true));
+    json::Set(&body, "reason", json::Str(refusal->code));
+    json::Set(&body, "message", json::Str(refusal->message));
+    json::Set(&body, "definitions", json::Str(current_hash_));
+    auto ev = AppendEvent(body);
+    out.push_back(ev.ok() ? *refusal : Failure("", Outcome::kCannotRun, "store", ev.status().message()));
+    FinishCommand(&out);
+    return out[0];
+  }
+  if (changes.empty()) {  // nothing to record
+    db_->Rollback();
+    return ActionResult();
+  }
   Doc list = json::Arr();
   list.items = changes;
-  auto ev = AppendEvent(json::Obj({{"kind", json::Str("org")}, {"org", OrgToDoc(*org)}, {"changes", list}}));
-  if (!ev.ok()) { db_->Rollback(); return ev.status(); }
-  if (!(st = SaveOrg(*org)).ok() || !(st = CommitCommand()).ok()) { db_->Rollback(); return st; }
+  json::Set(&body, "refused", json::Bool(false));
+  json::Set(&body, "org", OrgToDoc(*org));
+  json::Set(&body, "changes", list);
+  auto ev = AppendEvent(body);
+  if (!ev.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", ev.status().message()); }
+  if (!(st = SaveOrg(*org)).ok() || !(st = CommitCommand()).ok()) {
+    db_->Rollback();
+    return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "store", st.message());
+  }
   org_ = *org;
-  return changes;
+  *out_changes = changes;
+  ActionResult r;
+  r.changed = true;
+  return r;
 }
 
 }  // namespace gridstat::store

@@ -151,6 +151,7 @@ class Verifier {
     std::vector<Doc> bodies(d_.events.size());
     Doc org;
     std::string current_defs;  // made current by the last publish event so far
+    int64_t format = 1;        // the format of the last event so far
     std::map<std::string, int64_t> first_publish;     // definitions hash -> the event that first published it
     std::string auto_checkpoint;                      // canonical config of the last config event, "" when none
     std::map<std::string, int64_t> latest_submitted;  // instance -> its latest non-draft revision so far
@@ -177,6 +178,23 @@ class Verifier {
       if (e.instance != (inst_id ? *inst_id : "")) return Fail(e.seq, "the instance column differs from the body");
       if (e.request_id != (req ? *req : "")) return Fail(e.seq, "the request_id column differs from the body");
       const std::string kind = json::GetStr(b, "kind") ? Str(b, "kind") : "";
+      // Events carry the format they were written in (absent: 1). It never goes back, so
+      // that an old-style event cannot be slipped in after new ones to dodge their checks.
+      int64_t event_format = b.Find("format") ? json::GetInt(b, "format") : 1;
+      if (event_format < format) return Fail(e.seq, "an event of format " + std::to_string(event_format) + " after one of format " + std::to_string(format));
+      format = event_format;
+      if (kind == "publish" || kind == "org") {
+        const Doc* refused = b.Find("refused");
+        if (refused && (refused->kind != Doc::Kind::kBool)) return Fail(e.seq, "event lacks refused");
+        if (refused && refused->boolean) continue;  // a refused change changed nothing
+        // From format 2 on, a change to the whole store names a user of the top tier; only
+        // the two events of `init`, before any user exists, name no one.
+        if (b.Find("actor")) {
+          if (std::string why = TopTierActor(b, current_defs); !why.empty()) return Fail(e.seq, kind + " " + why);
+        } else if (format >= 2 && e.seq > 2) {
+          return Fail(e.seq, kind + " names no user");
+        }
+      }
       if (kind == "publish") {
         const std::string* h = json::GetStr(b, "definitions");
         if (!h || !d_.definitions.count(*h)) return Fail(e.seq, "published definitions are not stored");
@@ -199,16 +217,8 @@ class Verifier {
         if (refused->boolean) continue;
         std::string defs = Str(b, "definitions");
         if (defs != current_defs) return Fail(e.seq, "names definitions " + defs + " that were not current");
-        auto prog = Program(defs);
-        if (!prog) return Fail(e.seq, "names definitions " + defs + " that are missing or altered");
-        std::string actor = Str(b, "actor"), role = Str(b, "role");
-        if (!users_.count({actor, role, Str(b, "actor_division")}))
-          return Fail(e.seq, "was taken by '" + actor + "', who was not a user with that role and division");
-        int r = prog->FindRole(role), top = 99;
-        for (auto& t : prog->tiers) top = std::min(top, t.level);
-        if (r < 0 || prog->roles[r].tier < 0 || prog->tiers[prog->roles[r].tier].level != top)
-          return Fail(e.seq, std::string(kind == "export" ? "an unmasked export" : "a configuration change") + " was granted to role " +
-                                 role + ", which is not of the top tier");
+        if (std::string why = TopTierActor(b, current_defs); !why.empty())
+          return Fail(e.seq, std::string(kind == "export" ? "an unmasked export " : "a configuration change ") + why);
         if (kind == "config") {
           const Doc* cfg = b.Find(kAutoCheckpointKey);
           if (!cfg) return Fail(e.seq, "a configuration event without its configuration");
@@ -398,6 +408,21 @@ class Verifier {
  private:
   // Why an allowed (not refused) action event is not a lawful step, or "" when it is.
   // The organisation in force, indexed: every allowed action is checked against it.
+  // Why the actor of event `b` is not a user of the top tier of `defs` at this point of the
+  // log, or "" when they are.
+  std::string TopTierActor(const Doc& b, const std::string& defs) {
+    auto prog = Program(defs);
+    if (!prog) return "names definitions " + defs + " that are missing or altered";
+    std::string actor = Str(b, "actor"), role = Str(b, "role");
+    if (!users_.count({actor, role, Str(b, "actor_division")}))
+      return "was taken by '" + actor + "', who was not a user with that role and division";
+    int r = prog->FindRole(role), top = 99;
+    for (auto& t : prog->tiers) top = std::min(top, t.level);
+    if (r < 0 || prog->roles[r].tier < 0 || prog->tiers[prog->roles[r].tier].level != top)
+      return "was granted to role " + role + ", which is not of the top tier";
+    return "";
+  }
+
   void IndexOrg(const Doc& org) {
     users_.clear();
     grid_village_.clear();

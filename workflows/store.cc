@@ -249,6 +249,7 @@ Result<Doc> StoreImpl::AppendEvent(Doc body) {
   }
   json::Set(&body, "seq", json::Int(seq));
   if (!body.Find("at")) json::Set(&body, "at", json::Str(Now()));
+  json::Set(&body, "format", json::Int(kEventFormat));
   if (const std::string* rid = json::GetStr(body, "request_id"); rid && !rid->empty() && !request_fp_.empty())
     json::Set(&body, "request", json::Str(request_fp_));
   std::string canonical = json::Canonical(body);

@@ -16,6 +16,9 @@
 namespace gridstat::store {
 
 constexpr int kSchemaVersion = 1;
+// The format of the events this build writes (doc/audit.md): 1 had no `format` member;
+// 2 adds it, and the user who publishes or changes the organisation.
+constexpr int64_t kEventFormat = 2;
 
 struct User {
   std::string id, name, role, division;
@@ -113,8 +116,8 @@ class StoreImpl : public Store {
   ActionResult ExportUnmasked(const Query& q, std::string* csv) override;
   Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where, const std::string& code,
                        const std::string& message) override;
-  Result<std::string> Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
-  Result<std::vector<Doc>> OrgUpdate(const std::string& org_file) override;
+  ActionResult Publish(const PublishRequest& req, std::vector<Diagnostic>* diags, std::string* definitions) override;
+  ActionResult OrgUpdate(const std::string& actor, const std::string& org_file, std::vector<Doc>* changes) override;
 
   // --- queries.cc ---
   Result<Doc> Show(const std::string& instance, const std::optional<std::string>& as) override;
@@ -161,6 +164,9 @@ class StoreImpl : public Store {
   std::optional<std::string> LostRace(const Instance& inst, const engine::WorkflowDef& wf, const engine::ActionDef& a,
                                       const std::string& actor);
   Doc ActorFields(const std::string& actor, const User* user) const;
+  // A change to the whole store (publish, org) is for a user of the top tier: the refusal
+  // to record, or nullopt when the user may go on.
+  std::optional<ActionResult> RefuseUnlessTopTier(const std::string& kind, const std::string& actor, const User* user);
   bool TopTier(const User* user) const;  // a user of the highest tier of the current definitions
   Status CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
                         const std::string& request_id, const Doc& extra);

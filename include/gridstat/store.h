@@ -44,6 +44,13 @@ struct ActRequest {
   std::optional<int64_t> if_version;
 };
 
+struct PublishRequest {
+  std::string actor;        // a user of the top tier
+  std::string defs_dir;
+  bool skip_tests = false;  // publish although rule tests fail (recorded with the comment)
+  std::string comment;
+};
+
 struct Query {
   std::optional<std::string> as;  // limit to what this user may see
   std::string survey, period, state, under;
@@ -125,13 +132,20 @@ class Store {
   virtual Result<std::vector<Doc>> Units(const std::string& uscc, const std::string& under) = 0;
   virtual Result<std::vector<Doc>> History(const std::string& instance) = 0;
 
-  virtual Result<std::string> Publish(const std::string& defs_dir, std::vector<Diagnostic>* diags) = 0;
+  // Compiles the definitions in req.defs_dir, runs the rule tests stored beside them and
+  // makes them the current version. Only a user of the top tier may. A failing rule test
+  // refuses it unless req.skip_tests, which needs a comment. Granted or refused, it is
+  // recorded with the user. A compile failure is kCannotRun (not recorded; `diags` says
+  // why). On success `definitions` gets the version's hash.
+  virtual ActionResult Publish(const PublishRequest& req, std::vector<Diagnostic>* diags, std::string* definitions) = 0;
   // Moves instances to the current definitions; only a user of the top tier may.
   virtual std::vector<ActionResult> Migrate(const std::string& actor, const std::vector<std::string>& instances) = 0;
   // Records a refused attempt that never reached an instance (an unreadable submission).
   virtual Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where,
                                const std::string& code, const std::string& message) = 0;
-  virtual Result<std::vector<Doc>> OrgUpdate(const std::string& org_file) = 0;
+  // Replaces the organisation with the one in `org_file`. Only a user of the top tier may;
+  // granted or refused, it is recorded with the user. `changes` lists what changed.
+  virtual ActionResult OrgUpdate(const std::string& actor, const std::string& org_file, std::vector<Doc>* changes) = 0;
   // Re-runs the latest submission of every instance under other definitions and
   // lists the instances whose findings or status would change.
   virtual Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) = 0;
