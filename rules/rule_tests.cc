@@ -143,7 +143,7 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
             for (const auto& [field, value] : v.members) {
               if (value.kind == Doc::Kind::kNull) {
                 auto& m = data->members;
-                m.erase(std::remove_if(m.begin(), m.end(), [&](const auto& kv) { return kv.first == field; }), m.end());
+                m.erase(std::remove_if(m.begin(), m.end(), [&name = field](const auto& kv) { return kv.first == name; }), m.end());
               } else {
                 Set(*data, field, value);
               }
