@@ -183,7 +183,7 @@ std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
 
 std::vector<ActionResult> StoreImpl::ActLocked(const ActRequest& req) {
   std::vector<ActionResult> out;
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) {
     for (auto& id : req.instances)
       out.push_back(Failure(id, db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message()));
@@ -229,6 +229,12 @@ Status StoreImpl::CommitCommand() {
   Status st = db_->Commit();
   if (st.ok()) AfterCommit();
   return st;
+}
+
+// Another user published new definitions between a command's checks and its transaction.
+std::vector<ActionResult> StoreImpl::DefinitionsChanged() {
+  db_->Rollback();
+  return {Failure("", Outcome::kConflict, "conflict", Msg("定义刚刚发布了新版本,未执行;请重试", "new definitions were just published; nothing was done; try again"))};
 }
 
 bool StoreImpl::StepFailed(const std::vector<ActionResult>& out) const {
@@ -388,6 +394,9 @@ Status StoreImpl::CreateInstance(const std::string& actor, const User* user, con
 std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std::string& survey, const std::string& period,
                                              const std::string& under, const std::string& request_id) {
   std::vector<ActionResult> out;
+  Status fresh = Refresh();
+  if (!fresh.ok()) { out.push_back(Failure("", Outcome::kCannotRun, "store", fresh.message())); return out; }
+  const auto prog = current_;  // what the checks below read; the transaction must see the same
   const WorkflowDef* wf = WorkflowFor(*current_, survey);
   const ActionDef* a = nullptr;
   if (wf) for (auto& x : wf->actions) if (x.creates == ActionDef::Creates::kVillages) a = &x;
@@ -402,8 +411,9 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
   RequestScope request(this, request_id.empty() ? "" : RequestFingerprint(json::Obj({
       {"command", json::Str("release")}, {"actor", json::Str(actor)}, {"survey", json::Str(survey)},
       {"period", json::Str(period)}, {"under", json::Str(under)}})));
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
+  if (current_ != prog) return DefinitionsChanged();
   std::string scope_id = wf->name + "/" + period + "/" + under;
   const User* user = org_.FindUser(actor);
   if (auto rep = Repeated(request_id, scope_id, actor, a->name)) {
@@ -465,6 +475,9 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
 std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std::string& workflow, const std::string& period,
                                             const std::string& file) {
   std::vector<ActionResult> out;
+  Status fresh = Refresh();
+  if (!fresh.ok()) { out.push_back(Failure("", Outcome::kCannotRun, "store", fresh.message())); return out; }
+  const auto prog = current_;  // what the checks below read; the transaction must see the same
   int w = current_->FindWorkflow(workflow);
   const ActionDef* a = nullptr;
   if (w >= 0) for (auto& x : current_->workflows[w].actions) if (x.creates == ActionDef::Creates::kRows) a = &x;
@@ -480,8 +493,9 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
   }
   auto text = engine::ReadFile(file, size_t{1} << 30);
   if (!text.ok()) { out.push_back(Failure("", Outcome::kCannotRun, "usage", text.status().message())); return out; }
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
+  if (current_ != prog) return DefinitionsChanged();
   const User* user = org_.FindUser(actor);
   size_t pos = 0;
   int line = 0;
@@ -568,7 +582,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
                                        {"instance", json::Str(instance_id)}, {"submissions", data}}));
   }
   RequestScope request(this, fp);
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) {
     out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message()));
     return out;
@@ -812,7 +826,7 @@ ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnosti
     }
   }
   const std::string hash = ProgramHash(*compiled.program);
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(req.actor);
   Doc body = ActorFields(req.actor, user);
@@ -848,7 +862,8 @@ ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnosti
   json::Set(&body, "refused", json::Bool(false));
   json::Set(&body, "definitions", json::Str(hash));
   auto ev = meta.Run().ok() ? AppendEvent(body) : Result<Doc>(db_->failure());
-  if (!ev.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", ev.status().message()); }
+  if (ev.ok()) st = MarkStateChange(json::GetInt(*ev, "seq"));
+  if (!ev.ok() || !st.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message()); }
   Stmt pub(db_.get(), "UPDATE definitions SET published_seq = ? WHERE hash = ? AND published_seq = 0");
   pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, hash);
   if (!(st = pub.Run()).ok() || !(st = CommitCommand()).ok()) {
@@ -863,7 +878,7 @@ ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnosti
 
 Status StoreImpl::RecordRefusal(const std::string& actor, const std::string& action, const std::string& where,
                                 const std::string& code, const std::string& message) {
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) return st;
   ActionResult r = Refuse(where, actor, org_.FindUser(actor), action, code, message, "", Outcome::kRefused, nullptr);
   if (r.outcome == Outcome::kCannotRun) { db_->Rollback(); return Status::Io(r.message); }
@@ -881,7 +896,7 @@ bool StoreImpl::TopTier(const User* user) const {
 
 ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
   const std::string actor = q.as.value_or("");
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
   Doc body = ActorFields(actor, user);
@@ -918,7 +933,7 @@ ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
 
 std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std::vector<std::string>& ids) {
   std::vector<ActionResult> out;
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
   const User* user = org_.FindUser(actor);
   if (!TopTier(user)) {
@@ -979,8 +994,15 @@ std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std
 
 ActionResult StoreImpl::OrgUpdate(const std::string& actor, const std::string& org_file, std::vector<Doc>* out_changes) {
   out_changes->clear();
+  Status fresh = Refresh();
+  if (!fresh.ok()) return Failure("", Outcome::kCannotRun, "store", fresh.message());
+  const auto prog = current_;  // the organisation is checked against these definitions
   auto org = LoadOrg(org_file, *current_, lang_);
   if (!org.ok()) return Failure("", Outcome::kCannotRun, "usage", org.status().message());
+  Status st = BeginCommand();
+  if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
+  if (current_ != prog) return DefinitionsChanged()[0];
+  // The changes against the organisation as it is now, inside the transaction.
   std::vector<Doc> changes;
   for (auto& u : org->users) {
     const User* old = org_.FindUser(u.id);
@@ -997,8 +1019,6 @@ ActionResult StoreImpl::OrgUpdate(const std::string& actor, const std::string& o
   }
   for (auto& g : org_.grids)
     if (!org->FindGrid(g.code)) changes.push_back(json::Obj({{"change", json::Str("grid_removed")}, {"code", json::Str(g.code)}}));
-  Status st = db_->Begin();
-  if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
   Doc body = ActorFields(actor, user);
   json::Set(&body, "kind", json::Str("org"));
@@ -1024,7 +1044,7 @@ ActionResult StoreImpl::OrgUpdate(const std::string& actor, const std::string& o
   json::Set(&body, "changes", list);
   auto ev = AppendEvent(body);
   if (!ev.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", ev.status().message()); }
-  if (!(st = SaveOrg(*org)).ok() || !(st = CommitCommand()).ok()) {
+  if (!(st = SaveOrg(*org)).ok() || !(st = MarkStateChange(json::GetInt(*ev, "seq"))).ok() || !(st = CommitCommand()).ok()) {
     db_->Rollback();
     return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "store", st.message());
   }

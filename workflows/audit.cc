@@ -152,6 +152,7 @@ class Verifier {
     Doc org;
     std::string current_defs;  // made current by the last publish event so far
     int64_t format = 1;        // the format of the last event so far
+    int64_t state_seq = 0;     // the last publish or org event that changed something
     std::map<std::string, int64_t> first_publish;     // definitions hash -> the event that first published it
     std::string auto_checkpoint;                      // canonical config of the last config event, "" when none
     std::map<std::string, int64_t> latest_submitted;  // instance -> its latest non-draft revision so far
@@ -187,6 +188,7 @@ class Verifier {
         const Doc* refused = b.Find("refused");
         if (refused && (refused->kind != Doc::Kind::kBool)) return Fail(e.seq, "event lacks refused");
         if (refused && refused->boolean) continue;  // a refused change changed nothing
+        state_seq = e.seq;
         // From format 2 on, a change to the whole store names a user of the top tier; only
         // the two events of `init`, before any user exists, name no one.
         if (b.Find("actor")) {
@@ -397,6 +399,8 @@ class Verifier {
     for (auto& [key, value] : d_.meta) {
       if (key == "current_definitions") continue;  // checked above
       if (key == "schema_version" && value == std::to_string(kSchemaVersion)) continue;
+      // The last publish or org event that changed something: how open stores notice it.
+      if (key == "state_seq" && value == std::to_string(state_seq)) continue;
       if (key == kAutoCheckpointKey && value == auto_checkpoint && !value.empty()) continue;
       return Fail(end_seq, "meta." + key + " is not what the events give");
     }
@@ -971,7 +975,7 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
                      Msg(dir + " 已存在且不是空目录,未导出", dir + " exists and is not an empty directory; nothing was exported"));
   }
   // The same rule as export --unmasked: the export holds every ID number in full.
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) return Result1("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
   Doc body = ActorFields(actor, user);
@@ -1071,7 +1075,7 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
                        {"pubkey", json::Str(PublicPem(key->get()))},
                        {"every_events", json::Int(config.every_events)}, {"every_minutes", json::Int(config.every_minutes)}});
   }
-  Status st = db_->Begin();
+  Status st = BeginCommand();
   if (!st.ok()) return Result1("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
   Doc body = ActorFields(actor, user);

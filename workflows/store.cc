@@ -176,6 +176,8 @@ Status StoreImpl::LoadState() {
   Stmt c(db_.get(), "SELECT value FROM meta WHERE key = 'current_definitions'");
   if (!c.Step()) return Status::Invalid("store has no current definitions");
   current_hash_ = c.Text(0);
+  Stmt ss(db_.get(), "SELECT value FROM meta WHERE key = 'state_seq'");
+  state_seq_ = ss.Step() ? ss.Text(0) : std::string();
   auto p = ProgramFor(current_hash_);
   if (!p.ok()) return p.status();
   current_ = *p;
@@ -185,6 +187,47 @@ Status StoreImpl::LoadState() {
   Stmt g(db_.get(), "SELECT code, village, name FROM grids ORDER BY code");
   while (g.Step()) org_.grids.push_back({g.Text(0), g.Text(1), g.Text(2)});
   return u.status().ok() ? g.status() : u.status();
+}
+
+Status StoreImpl::Refresh() {
+  Stmt m(db_.get(), "SELECT key, value FROM meta WHERE key IN ('current_definitions', 'state_seq')");
+  std::string defs, seq;
+  while (m.Step()) (m.Text(0) == "state_seq" ? seq : defs) = m.Text(1);
+  if (!m.status().ok()) return m.status();
+  if (defs.empty()) return Status::Invalid("store has no current definitions");
+  if (defs != current_hash_) {
+    auto p = ProgramFor(defs);
+    if (!p.ok()) return p.status();
+    current_ = *p;
+    current_hash_ = defs;
+  }
+  if (seq != state_seq_) {
+    Org org;
+    Stmt u(db_.get(), "SELECT id, name, role, division FROM users ORDER BY id");
+    while (u.Step()) org.users.push_back({u.Text(0), u.Text(1), u.Text(2), u.Text(3)});
+    Stmt g(db_.get(), "SELECT code, village, name FROM grids ORDER BY code");
+    while (g.Step()) org.grids.push_back({g.Text(0), g.Text(1), g.Text(2)});
+    if (!u.status().ok()) return u.status();
+    if (!g.status().ok()) return g.status();
+    org_ = std::move(org);
+    state_seq_ = seq;
+  }
+  return Status::Ok();
+}
+
+Status StoreImpl::BeginCommand() {
+  Status st = db_->Begin();
+  if (!st.ok()) return st;
+  if (!(st = Refresh()).ok()) db_->Rollback();
+  return st;
+}
+
+Status StoreImpl::MarkStateChange(int64_t seq) {
+  Stmt s(db_.get(), "INSERT INTO meta(key, value) VALUES('state_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  s.Bind(1, std::to_string(seq));
+  Status st = s.Run();
+  if (st.ok()) state_seq_ = std::to_string(seq);
+  return st;
 }
 
 Result<std::shared_ptr<const engine::Program>> StoreImpl::ProgramFor(const std::string& hash) {

@@ -76,6 +76,15 @@ class StoreImpl : public Store {
 
   Status InitSchema();
   Status LoadState();  // the current definitions and the organisation
+  // Reads the current definitions version and, when another connection changed it since
+  // (meta.state_seq, the seq of the last publish or org event), the organisation. Every
+  // command calls it, so that a Store held open for days acts on the world as it is.
+  Status Refresh();
+  // BEGIN IMMEDIATE, then Refresh inside the transaction: a write command acts on the
+  // definitions and organisation current when it commits.
+  Status BeginCommand();
+  // Records `seq` as the last change to the definitions or organisation (meta.state_seq).
+  Status MarkStateChange(int64_t seq);
 
   // --- store.cc ---
   Result<std::shared_ptr<const engine::Program>> ProgramFor(const std::string& hash);
@@ -153,6 +162,7 @@ class StoreImpl : public Store {
                       const ActRequest& req);
   // True when the last step could not be stored, or the transaction has failed.
   bool StepFailed(const std::vector<ActionResult>& out) const;
+  std::vector<ActionResult> DefinitionsChanged();
   Status CommitCommand();  // commits, then AfterCommit()
   // Commits the command's transaction, or rolls it back and marks every result not done.
   void FinishCommand(std::vector<ActionResult>* out);
@@ -184,6 +194,7 @@ class StoreImpl : public Store {
   std::unique_ptr<Db> db_;
   Lang lang_;
   std::string current_hash_;
+  std::string state_seq_;  // meta.state_seq when the definitions and organisation were read
   std::shared_ptr<const engine::Program> current_;
   std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
   Org org_;
