@@ -173,6 +173,14 @@ TEST_CASE("audit history: the same labels, names and local times as show", "[sho
   CHECK(Str(h->back(), "to_label") == "县级已验收");
   CHECK(Str(h->back(), "actor_name") == "己");
   CHECK(Str(h->back(), "at_local") == "2022-01-10 10:00:00 +08:00");
+  // An actor the organisation does not hold has no name, and the id is still there.
+  CHECK(Act1(*s, "ghost", kAgri, "reopen", "再核").outcome != Outcome::kDone);
+  auto after = s->History(kAgri);
+  REQUIRE(after.ok());
+  REQUIRE(after->size() == h->size() + 1);
+  CHECK(Str(after->back(), "actor") == "ghost");
+  CHECK(after->back().Find("actor_name")->kind == Doc::Kind::kNull);
+  CHECK(Str(after->back(), "action_label") == "重新打开");
   // A refusal on an instance that never existed is still labelled from its workflow.
   CHECK(Act1(*s, "county_c", "agri_report/2021/450123100299", "accept").outcome != Outcome::kDone);
   auto none = s->History("agri_report/2021/450123100299");
