@@ -118,8 +118,8 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
   json::Set(&d, "division_name", json::Str(DivisionName(inst->division)));
   auto pinned = ProgramFor(inst->definitions);
   const engine::Program* pp = pinned.ok() ? pinned->get() : nullptr;
-  const engine::WorkflowDef* wf = nullptr;
-  if (pp && pp->FindWorkflow(inst->workflow) >= 0) wf = &pp->workflows[pp->FindWorkflow(inst->workflow)];
+  int w = pp ? pp->FindWorkflow(inst->workflow) : -1;
+  const engine::WorkflowDef* wf = w >= 0 ? &pp->workflows[w] : nullptr;
   int st = wf ? wf->FindState(inst->state) : -1;
   const engine::SurveyDef* sd = pp ? pp->FindSurvey(inst->survey) : nullptr;
   json::Set(&d, "workflow_label", wf && !wf->label.empty() ? json::Str(wf->label) : json::Null());
