@@ -358,25 +358,79 @@ std::string S(const Doc& d, const char* k) {
   return v ? EscapeControls(*v) : std::string("-");
 }
 
+// A string member's label when the definitions give one, else the member itself.
+std::string Labelled(const Doc& d, const char* label, const char* name) {
+  return json::GetStr(d, label) ? S(d, label) : S(d, name);
+}
+
+// An event's time in Asia/Shanghai, or as recorded when it is not a time gridstat can read.
+std::string LocalAt(const Doc& e) { return Labelled(e, "at_local", "at"); }
+
+// `韦海涛 county-450123(县级统计员)`: the name in force when the event was recorded, the id, the role.
+std::string Who(const Doc& e) {
+  std::string who = json::GetStr(e, "actor_name") ? S(e, "actor_name") + " " : "";
+  return who + S(e, "actor") + "(" + Labelled(e, "role_label", "role") + ")";
+}
+
+// A submitted value as a reader sees it: `1 家庭户`, `3000.0 亩`, or `-` when missing.
+std::string Cell(const Doc& c, const Doc* unit) {
+  const Doc* v = c.Find("value");
+  if (!v || v->kind == Doc::Kind::kNull) return "-";
+  std::string out = v->kind == Doc::Kind::kString || v->kind == Doc::Kind::kNumber ? EscapeControls(v->text) : EscapeControls(json::Canonical(*v));
+  if (json::GetStr(c, "code_label")) out += " " + S(c, "code_label");
+  if (unit && unit->kind == Doc::Kind::kString) out += " " + EscapeControls(unit->text);
+  return out;
+}
+
 std::string ShowText(const Doc& d, Lang lang) {
   bool en = lang == Lang::kEn;
   std::string out = S(d, "id") + "\n";
-  out += (en ? "  workflow: " : "  流程: ") + S(d, "workflow") + (en ? "  survey: " : "  调查表: ") + S(d, "survey") +
-         (en ? "  period: " : "  报告期: ") + S(d, "period") + "\n";
+  auto titled = [&](const char* name, const char* label) {
+    return S(d, name) + (json::GetStr(d, label) ? " " + S(d, label) : "");
+  };
+  out += (en ? "  workflow: " : "  流程: ") + titled("workflow", "workflow_label") + (en ? "  survey: " : "  调查表: ") +
+         titled("survey", "survey_label") + (en ? "  period: " : "  报告期: ") + S(d, "period") + "\n";
   out += (en ? "  jurisdiction: " : "  所在区划: ") + S(d, "division") + " " + S(d, "division_name") + (en ? "  state: " : "  状态: ") +
-         S(d, "state") + (en ? "  version: " : "  版本: ") + S(d, "version") + "\n";
+         Labelled(d, "state_label", "state") + (en ? "  version: " : "  版本: ") + S(d, "version") + "\n";
   if (const Doc* sub = d.Find("submission"); sub && sub->kind == Doc::Kind::kObject) {
     out += (en ? "  latest submission: revision " : "  最新报表: 第 ") + S(*sub, "revision") + (en ? ", " : " 版,") + S(*sub, "status") +
            (sub->Find("draft") && sub->Find("draft")->boolean ? (en ? " (draft)" : "(草稿)") : "") + "\n";
     if (const Doc* fs = sub->Find("findings"))
-      for (auto& f : fs->items) out += "    " + S(f, "severity") + " " + S(f, "rule") + "  " + S(f, "message") + "\n";
+      for (auto& f : fs->items) {
+        out += "    " + S(f, "severity") + " " + S(f, "rule") + "  " + S(f, "message") + "\n";
+        if (json::GetStr(f, "explanation")) out += (en ? "      explanation: " : "      说明: ") + S(f, "explanation") + "\n";
+      }
+    const Doc* figures = sub->Find("figures");
+    const Doc* rosters = sub->Find("rosters");
+    if (figures && figures->kind == Doc::Kind::kArray) {
+      out += en ? "  figures:\n" : "  填报数据:\n";
+      for (auto& f : figures->items) out += "    " + Labelled(f, "label", "name") + ": " + Cell(f, f.Find("unit")) + "\n";
+    }
+    if (rosters && rosters->kind == Doc::Kind::kArray)
+      for (auto& r : rosters->items) {
+        const Doc* cols = r.Find("columns");
+        const Doc* rows = r.Find("rows");
+        if (!cols || !rows) continue;
+        out += "    " + Labelled(r, "label", "name") + (en ? " (" : "(") + std::to_string(rows->items.size()) + (en ? " rows):\n" : " 行):\n");
+        std::string head = "      ";
+        for (size_t k = 0; k < cols->items.size(); ++k) {
+          const Doc& c = cols->items[k];
+          head += (k ? " | " : "") + Labelled(c, "label", "name") + (json::GetStr(c, "unit") ? "(" + S(c, "unit") + ")" : "");
+        }
+        out += head + "\n";
+        for (auto& row : rows->items) {
+          std::string line = "      ";
+          for (size_t k = 0; k < row.items.size(); ++k) line += (k ? " | " : "") + Cell(row.items[k], nullptr);
+          out += line + "\n";
+        }
+      }
   }
   out += en ? "  history:\n" : "  历史:\n";
   if (const Doc* evs = d.Find("events"))
     for (auto& e : evs->items) {
       bool refused = e.Find("refused") && e.Find("refused")->boolean;
-      out += "    #" + S(e, "seq") + " " + S(e, "at") + " " + S(e, "actor") + "(" + S(e, "role") + ") " + S(e, "action") + " ";
-      out += refused ? (en ? "REFUSED: " : "被拒绝: ") + S(e, "message") : S(e, "from") + " → " + S(e, "to");
+      out += "    #" + S(e, "seq") + " " + LocalAt(e) + " " + Who(e) + " " + Labelled(e, "action_label", "action") + " ";
+      out += refused ? (en ? "REFUSED: " : "被拒绝: ") + S(e, "message") : Labelled(e, "from_label", "from") + " → " + Labelled(e, "to_label", "to");
       if (json::GetStr(e, "comment")) out += (en ? "  comment: " : "  意见: ") + S(e, "comment");
       out += "\n";
     }
@@ -770,8 +824,9 @@ int Run(int argc, char** argv) {
       if (r->empty()) { std::cerr << (en ? "no events for " : "没有该实例的事件: ") << EscapeControls(workflow_name) << "\n"; return kExitFindings; }
       PrintDocs(*r, common, [&](const Doc& e) {
         bool refused = e.Find("refused") && e.Find("refused")->boolean;
-        std::string line = "#" + S(e, "seq") + "  " + S(e, "at") + "  " + S(e, "actor") + " (" + S(e, "role") + ")  " + S(e, "action") + "  ";
-        line += refused ? (en ? "REFUSED [" : "被拒绝 [") + S(e, "reason") + "] " + S(e, "message") : S(e, "from") + " → " + S(e, "to") + "  @" + S(e, "jurisdiction");
+        std::string line = "#" + S(e, "seq") + "  " + LocalAt(e) + "  " + Who(e) + "  " + Labelled(e, "action_label", "action") + "  ";
+        line += refused ? (en ? "REFUSED [" : "被拒绝 [") + S(e, "reason") + "] " + S(e, "message")
+                        : Labelled(e, "from_label", "from") + " → " + Labelled(e, "to_label", "to") + "  @" + S(e, "jurisdiction");
         if (json::GetStr(e, "comment")) line += (en ? "  comment: " : "  意见: ") + S(e, "comment");
         return line;
       });

@@ -6,6 +6,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "workflows/store_impl.h"
+#include "workflows/views.h"
 
 namespace gridstat::store {
 
@@ -115,6 +116,15 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
   if (!inst) return Status::NotFound(Msg("实例「" + id + "」不存在或不在您的辖区内", "instance '" + id + "' does not exist or is outside your jurisdiction"));
   Doc d = InstanceDoc(*inst);
   json::Set(&d, "division_name", json::Str(DivisionName(inst->division)));
+  auto pinned = ProgramFor(inst->definitions);
+  const engine::Program* pp = pinned.ok() ? pinned->get() : nullptr;
+  int w = pp ? pp->FindWorkflow(inst->workflow) : -1;
+  const engine::WorkflowDef* wf = w >= 0 ? &pp->workflows[w] : nullptr;
+  int st = wf ? wf->FindState(inst->state) : -1;
+  const engine::SurveyDef* sd = pp ? pp->FindSurvey(inst->survey) : nullptr;
+  json::Set(&d, "workflow_label", wf && !wf->label.empty() ? json::Str(wf->label) : json::Null());
+  json::Set(&d, "state_label", st >= 0 && !wf->states[st].label.empty() ? json::Str(wf->states[st].label) : json::Null());
+  json::Set(&d, "survey_label", sd && !sd->label.empty() ? json::Str(sd->label) : json::Null());
   if (!inst->task.empty()) {
     auto t = ParseJsonDocument(inst->task);
     if (t.ok()) {
@@ -137,8 +147,26 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
   }
   if (rev) {
     auto f = ParseJsonDocument(rev->findings);
+    auto env = ParseJsonDocument(rev->envelope);
     Doc sub = json::Obj({{"revision", json::Int(rev->revision)}, {"draft", json::Bool(rev->draft)}, {"status", json::Str(rev->status)}});
-    if (f.ok() && f->Find("findings")) json::Set(&sub, "findings", *f->Find("findings"));
+    if (f.ok() && f->Find("findings")) {
+      Doc findings = *f->Find("findings");
+      AttachExplanations(&findings, env.ok() ? env->Find("explanations") : nullptr);
+      json::Set(&sub, "findings", findings);
+    }
+    // The figures as submitted, under the labels of the definitions the revision was validated under.
+    auto revp = ProgramFor(rev->definitions);
+    const engine::Program* rp = revp.ok() ? revp->get() : pp;
+    const engine::SurveyDef* rs = rp ? rp->FindSurvey(inst->survey) : nullptr;
+    const Doc* data = env.ok() ? env->Find("data") : nullptr;
+    if (rs && data) {
+      Doc masked = *data;
+      MaskRecord(&masked, rs);
+      MaskForReader(*this, *inst, &masked);
+      Doc rosters;
+      json::Set(&sub, "figures", FiguresDoc(*rp, *rs, masked, &rosters));
+      json::Set(&sub, "rosters", rosters);
+    }
     json::Set(&d, "submission", sub);
   } else {
     json::Set(&d, "submission", json::Null());
@@ -155,9 +183,16 @@ Result<std::vector<Doc>> StoreImpl::History(const std::string& id) {
   Stmt s(db_.get(), "SELECT body FROM events WHERE instance = ? ORDER BY seq");
   s.Bind(1, id);
   std::vector<Doc> out;
+  // Instance ids are WORKFLOW/PERIOD/KEY: the workflow of an id whose instance was never
+  // created (a refused first step) is its first part.
+  auto inst = GetInstance(id);
+  EventLabeller labels(*this, inst ? inst->workflow : id.substr(0, id.find('/')), inst ? inst->definitions : "");
   while (s.Step()) {
     auto b = ParseJsonDocument(s.Text(0));
-    if (b.ok()) out.push_back(EventView(*b));
+    if (!b.ok()) continue;
+    Doc v = EventView(*b);
+    labels.Label(*b, &v);
+    out.push_back(std::move(v));
   }
   if (!s.status().ok()) return s.status();
   return out;

@@ -102,6 +102,26 @@ check wf_show_as_other 1 "$G" show --db "$DB" ${A}202 --as coord-450123100201
 check wf_list 0 "$G" list --db "$DB" --state accepted --format json
 check wf_progress 0 "$G" progress --db "$DB" --survey agri_village --period 2021 --under 450123100000 --as-of 2022-03-01 --format json
 check wf_history 0 "$G" audit history --db "$DB" ${A}202
+check wf_show_text 0 "$G" show --db "$DB" ${A}202
+# What a reviewer reads (in a store of its own, so that the counts above stay): figures with units,
+# a roster as a table with code labels and masked ID numbers, a warning with its explanation.
+HH="$TMP/read.db"
+expect_exit read_init 0 "$G" init --db "$HH" --defs $DEFS --org examples/org.yaml
+# The file's second household has errors (exit 1); the first is stored.
+expect_exit read_submit_household 1 "$G" submit --db "$HH" --as coord-450102001003 $EX/pop_change_2023.yaml
+check wf_show_household 0 "$G" show --db "$HH" household_survey/2023/450102001003001-001
+expect_exit read_release 0 "$G" release --db "$HH" --as region-45 --survey agri_village --period 2021 --under 450123100000
+expect_exit read_submit_explained 0 "$G" submit --db "$HH" --as coord-450123100203 $W/agri-450123100203-explained.json
+check wf_show_explained 0 "$G" show --db "$HH" ${A}203
+# Figures and explanations typed into a draft reach a reader's terminal escaped.
+sed -e 's/"3000.0"/"3\\u001b[2J\\u0007"/' -e 's/今年遭受洪涝/\\u001b]0;x\\u0007/' $W/agri-450123100203-explained.json \
+  | sed -e 's/450123100203/450123100204/g' >"$TMP/hostile-draft.json"
+expect_exit read_save_hostile 0 "$G" submit --db "$HH" --as coord-450123100204 --draft "$TMP/hostile-draft.json"
+if "$G" show --db "$HH" ${A}204 2>&1 | LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')"; then
+  echo "FAIL escape: raw control characters in: gridstat show of a hostile draft"; failed=$((failed+1))
+elif ! "$G" show --db "$HH" ${A}204 2>&1 | grep -q '耕地面积: 3\\u001b'; then
+  echo "FAIL escape: the hostile figure is not shown escaped"; failed=$((failed+1))
+else passed=$((passed+1)); fi
 check wf_export_csv 0 "$G" export --db "$DB" --survey agri_village --period 2021 --format csv
 check wf_import 0 "$G" import --db "$DB" --as region-45 --workflow unit_task --period 2024-06 $W/tasks-2024-06.jsonl
 check wf_move_out 0 "$G" act --db "$DB" --as town-450123100 unit_task/2024-06/T-0001 move_out --to 450123101000 --comment "不在本镇"
