@@ -108,6 +108,7 @@ Result<std::vector<Instance>> StoreImpl::SelectInstances(const Query& q) {
 }
 
 Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::string>& as) {
+  if (Status st = Refresh(); !st.ok()) return st;  // who may see what: the organisation as it is now
   auto inst = GetInstance(id);
   if (inst && as) {
     const User* u = org_.FindUser(*as);
@@ -199,6 +200,7 @@ Result<std::vector<Doc>> StoreImpl::History(const std::string& id) {
 }
 
 Result<std::vector<Doc>> StoreImpl::List(const Query& q) {
+  if (Status st = Refresh(); !st.ok()) return st;  // who may see what: the organisation as it is now
   auto insts = SelectInstances(q);
   if (!insts.ok()) return insts.status();
   std::vector<Doc> out;
@@ -207,6 +209,7 @@ Result<std::vector<Doc>> StoreImpl::List(const Query& q) {
 }
 
 Result<std::vector<Doc>> StoreImpl::Inbox(const std::string& user_id) {
+  if (Status st = Refresh(); !st.ok()) return st;  // who may see what: the organisation as it is now
   const User* u = org_.FindUser(user_id);
   if (!u) return Status::NotFound(Msg("用户「" + user_id + "」不存在", "no user '" + user_id + "'"));
   Query q;
@@ -237,6 +240,7 @@ Result<std::vector<Doc>> StoreImpl::Inbox(const std::string& user_id) {
 }
 
 Result<Doc> StoreImpl::Progress(const Query& q, int level, const std::string& as_of) {
+  if (Status st = Refresh(); !st.ok()) return st;  // who may see what: the organisation as it is now
   auto insts = SelectInstances(q);
   if (!insts.ok()) return insts.status();
   if (level <= 0) level = q.under.empty() ? 3 : std::min(Level(q.under) + 1, 5);
@@ -297,6 +301,7 @@ Result<Doc> StoreImpl::Progress(const Query& q, int level, const std::string& as
 }
 
 Result<std::string> StoreImpl::ExportCsv(const Query& q) {
+  if (Status st = Refresh(); !st.ok()) return st;  // who may see what: the organisation as it is now
   int64_t rows = 0;
   return ExportCsvRows(q, false, &rows);
 }
