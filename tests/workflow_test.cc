@@ -107,6 +107,8 @@ std::unique_ptr<Store> AgriIn(const std::string& state) {
   if (state == "township_approved") return s;
   REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
   if (state == "accepted") return s;
+  REQUIRE(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
+  if (state == "confirmed") return s;
   REQUIRE(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   REQUIRE(state == "archived");
   return s;
@@ -153,17 +155,21 @@ TEST_CASE("workflow: agri_report runs end to end", "[workflow]") {
   CHECK(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
   CHECK(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
   CHECK(Act1(*s, "city_c", kAgri, "reopen").code == "missing_comment");
+  // Archived only after the region has confirmed (附件3 四).
+  CHECK(Act1(*s, "town_t", kAgri, "archive").code == "wrong_state");
+  CHECK(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
+  CHECK(StateOf(*s, kAgri) == "confirmed");
   CHECK(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   CHECK(StateOf(*s, kAgri) == "archived");
   auto shown = s->Show(kAgri, std::nullopt);
   REQUIRE(shown.ok());
-  CHECK(json::GetInt(*shown, "version") == 7);
+  CHECK(json::GetInt(*shown, "version") == 8);
   const Doc* events = shown->Find("events");
   REQUIRE(events);
-  CHECK(events->items.size() == 10);  // two refusals among them
+  CHECK(events->items.size() == 12);  // four refusals among them
   int refused = 0;
   for (auto& e : events->items) refused += e.Find("refused")->boolean;
-  CHECK(refused == 3);
+  CHECK(refused == 4);
   auto v = s->Verify();
   CHECK(v.ok);
   INFO(v.problem);
@@ -188,8 +194,9 @@ TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]")
       {"return", {{"township_statistician", "county_statistician"}, {"submitted", "township_approved"}}},
       {"approve", {{"township_statistician"}, {"submitted"}}},
       {"accept", {{"county_statistician"}, {"township_approved"}}},
-      {"reopen", {{"county_statistician", "city_statistician"}, {"accepted", "archived"}}},
-      {"archive", {{"township_statistician"}, {"accepted"}}},
+      {"confirm", {{"region_statistician"}, {"accepted"}}},
+      {"reopen", {{"county_statistician", "city_statistician"}, {"accepted", "confirmed", "archived"}}},
+      {"archive", {{"township_statistician"}, {"confirmed"}}},
   };
   // user -> (role, relation of the user's division to V)
   const std::map<std::string, std::pair<std::string, std::string>> users = {
@@ -199,7 +206,7 @@ TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]")
       {"county_other", {"county_statistician", "unrelated"}}, {"city_c", {"city_statistician", "ancestor"}},
       {"city_other", {"city_statistician", "unrelated"}},     {"region", {"region_statistician", "ancestor"}},
   };
-  const std::vector<std::string> states = {"released", "submitted", "returned", "township_approved", "accepted", "archived"};
+  const std::vector<std::string> states = {"released", "submitted", "returned", "township_approved", "accepted", "confirmed", "archived"};
   int allowed = 0, refused_n = 0;
   for (const auto& state : states) {
     auto s = AgriIn(state);
@@ -235,9 +242,10 @@ TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]")
     }
     CHECK(s->Verify().ok);
   }
-  // released 3 (submit, 2 saves), submitted 3, returned 3, township_approved 3, accepted 3, archived 2
-  CHECK(allowed == 17);
-  CHECK(refused_n == 6 * (5 + 2) * 10 - 17);
+  // released 3 (submit, 2 saves), submitted 3, returned 3, township_approved 3, accepted 3 (2 reopens,
+  // confirm), confirmed 3 (2 reopens, archive), archived 2
+  CHECK(allowed == 20);
+  CHECK(refused_n == 7 * (6 + 2) * 10 - 20);
 }
 
 TEST_CASE("workflow: a coordinator can neither see nor touch another village", "[workflow][authz]") {

@@ -9,6 +9,7 @@ workflow agri_report "村级农业生产情况报表" for agri_village {
   state returned          "已退回"
   state township_approved "乡镇已审核"
   state accepted          "县级已验收"
+  state confirmed         "自治区已审核确认"
   state archived          "已归档" final
 
   deadline submit 45 days after period
@@ -43,15 +44,20 @@ workflow agri_report "村级农业生产情况报表" for agri_village {
     from township_approved
     to accepted
   }
+  action confirm "自治区审核确认" {
+    by region_statistician
+    from accepted
+    to confirmed
+  }
   action reopen "重新打开" {
     by county_statistician, city_statistician
-    from accepted, archived
+    from accepted, confirmed, archived
     to returned
     needs comment
   }
   action archive "归档" {
     by township_statistician
-    from accepted
+    from confirmed
     to archived
   }
 }
