@@ -255,6 +255,9 @@ struct ActionDef {
 struct StateDef {
   std::string name, label;
   bool initial = false, final = false;
+  // Its data counts: cross-period rules read it, `export` and progress count it, and a
+  // registering action's record stays in the registry. Declared with the state flag `accepted`.
+  bool accepted = false;
 };
 
 struct WorkflowDef {
@@ -267,6 +270,13 @@ struct WorkflowDef {
     int days = 0;  // after the end of the period, Asia/Shanghai
   };
   std::vector<Deadline> deadlines;
+  // False for definitions written before states were declared accepted: the compiler then
+  // applied the compatibility rule of doc/language.md (section 9) to `StateDef::accepted`.
+  bool accepted_declared = false;
+  bool IsAccepted(std::string_view state) const {
+    int i = FindState(state);
+    return i >= 0 && states[i].accepted;
+  }
   int FindAction(std::string_view n) const {
     for (size_t i = 0; i < actions.size(); ++i) if (actions[i].name == n) return static_cast<int>(i);
     return -1;

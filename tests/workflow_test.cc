@@ -6,9 +6,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <atomic>
 #include <set>
@@ -16,6 +19,7 @@
 
 #include "common/json.h"
 #include "engine/refdata.h"
+#include "gridstat/engine.h"
 #include "gridstat/store.h"
 
 using namespace gridstat;
@@ -882,4 +886,137 @@ TEST_CASE("audit: verify reads one snapshot while others change instances", "[au
   CHECK(verifies > 0);
   CHECK(steps == 100);
   CHECK(s->Verify().ok);
+}
+
+namespace {
+
+// The shipped definitions with workflows.gs rewritten by `edit`, in a folder of their own.
+std::string DefsVariant(const std::function<std::string(std::string)>& edit) {
+  std::string dir = TempPath("defs");
+  fs::copy(kDefs, dir, fs::copy_options::recursive);
+  std::ifstream in(dir + "/workflows.gs");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::ofstream(dir + "/workflows.gs", std::ios::trunc) << edit(text);
+  return dir;
+}
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t i = s.find(from); i != std::string::npos; i = s.find(from, i + to.size())) s.replace(i, from.size(), to);
+  return s;
+}
+
+// Every workflow's state `accepted` renamed `county_accepted`; `keep_flags` false also drops
+// the `accepted` flags, as definitions written before the flag had none.
+std::string CountyAccepted(std::string s, bool keep_flags) {
+  s = ReplaceAll(s, "state accepted ", "state county_accepted ");
+  s = ReplaceAll(s, "to accepted\n", "to county_accepted\n");
+  s = ReplaceAll(s, "from accepted", "from county_accepted");
+  if (!keep_flags) s = ReplaceAll(s, "\" accepted\n", "\"\n"), s = ReplaceAll(s, " final accepted\n", " final\n");
+  return s;
+}
+
+std::unique_ptr<Store> StoreWith(const std::string& defs) {
+  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
+  auto s = Store::Create(TempPath("store.db"), defs, kSrc + "/tests/data/org.yaml");
+  INFO((s.ok() ? std::string() : s.status().message()));
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+// V's 2020 report, taken to the state `accept` leads to; AG-W04 then fires on V's 2021 report.
+void AcceptedPrevious(Store& s) {
+  s.Release("region", "agri_village", "2020", "450123100000", "");
+  auto prev = AgriV();
+  prev[0].period = "2020";
+  prev[0].id = "AG-2020";
+  for (auto& m : prev[0].data.members) {
+    if (m.first == "rice_output") m.second.text = "300.00";
+    if (m.first == "corn_output") m.second.text = "0.00";
+    if (m.first == "grain_output") m.second.text = "515.25";
+  }
+  REQUIRE(s.Submit("coord_v", prev, "", false, "")[0].outcome == Outcome::kDone);
+  std::string p = "agri_report/2020/" + kV;
+  REQUIRE(Act1(s, "town_t", p, "approve").outcome == Outcome::kDone);
+  REQUIRE(Act1(s, "county_c", p, "accept").outcome == Outcome::kDone);
+}
+
+bool FiresW04(Store& s) {
+  s.Release("region", "agri_village", "2021", "450123100000", "");
+  auto r = s.Submit("coord_v", AgriV(), "", true, "");
+  REQUIRE(r[0].report);
+  bool w04 = false;
+  for (auto& f : r[0].report->findings) w04 |= f.rule == "AG-W04";
+  return w04;
+}
+
+int CsvRows(const std::string& csv) { return static_cast<int>(std::count(csv.begin(), csv.end(), '\n')) - 1; }
+
+}  // namespace
+
+TEST_CASE("workflow: the states a workflow declares accepted are what the store reads, whatever their names", "[workflow][accepted]") {
+  auto s = StoreWith(DefsVariant([](std::string t) { return CountyAccepted(t, true); }));
+  AcceptedPrevious(*s);
+  CHECK(StateOf(*s, "agri_report/2020/" + kV) == "county_accepted");
+  CHECK(FiresW04(*s));  // the cross-period warning reads the report in `county_accepted`
+  Query q;
+  q.survey = "agri_village";
+  q.period = "2020";
+  auto csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+  CHECK(csv->find("agri_report/2020/" + kV) != std::string::npos);
+  // The region confirms: `confirmed` is declared accepted too, and still exported.
+  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+  auto v = s->Verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+}
+
+TEST_CASE("workflow: a state not declared accepted is not read, even when it is named so", "[workflow][accepted]") {
+  // `accepted` is a name like any other once a workflow declares its accepted states.
+  auto s = StoreWith(DefsVariant([](std::string t) {
+    return ReplaceAll(t, "state accepted          \"县级已验收\" accepted\n", "state accepted          \"县级已验收\"\n");
+  }));
+  AcceptedPrevious(*s);
+  CHECK_FALSE(FiresW04(*s));
+  Query q;
+  q.survey = "agri_village";
+  q.period = "2020";
+  auto csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 0);
+  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+}
+
+TEST_CASE("workflow: definitions without the accepted flag keep their old meaning", "[workflow][accepted]") {
+  // As stored by earlier releases: no flags; the states named accepted and archived count.
+  std::string defs = DefsVariant([](std::string t) {
+    t = ReplaceAll(t, "\" accepted\n", "\"\n");
+    return ReplaceAll(t, " final accepted\n", " final\n");
+  });
+  auto compiled = CompileDirectory(defs);
+  int warned = 0;
+  for (auto& d : compiled.diagnostics) warned += d.code == "no-accepted-state";
+  CHECK(warned == 3);
+  auto s = StoreWith(defs);
+  AcceptedPrevious(*s);
+  CHECK(FiresW04(*s));
+  Query q;
+  q.survey = "agri_village";
+  q.period = "2020";
+  auto csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+  // `confirmed` is not among the old names: a confirmed report is not read.
+  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 0);
 }

@@ -707,10 +707,9 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     int64_t prev_revision = 0;
     if (sdef.uses_prev) {
       auto pp = Validator(*prog_r).PreviousPeriod(cur.survey, cur.period);
-      Stmt ps(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ? AND state IN ('accepted', 'archived')");
-      ps.Bind(1, wf.name).Bind(2, pp ? *pp : "").Bind(3, cur.record_key);
-      if (pp && ps.Step()) {
-        auto pr = LatestRevision(ps.Text(0), false);
+      std::string prev_id = pp ? AcceptedInstance(wf.name, *pp, cur.record_key) : std::string();
+      if (!prev_id.empty()) {
+        auto pr = LatestRevision(prev_id, false);
         if (pr) {
           Envelope pe;
           auto pd = ParseJsonDocument(pr->envelope);

@@ -323,7 +323,7 @@ Result<std::string> StoreImpl::ExportCsvRows(const Query& q, bool unmasked, int6
     return "";
   };
   for (auto& i : *insts) {
-    if (i.state != "accepted" && i.state != "archived") continue;
+    if (!IsAccepted(i)) continue;
     auto rev = LatestRevision(i.id, false);
     if (!rev) continue;
     auto env = ParseJsonDocument(rev->envelope);
