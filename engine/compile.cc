@@ -825,12 +825,34 @@ class Compiler {
         } else if (word == "effect") {
           for (auto& v : cl.values)
             if (one_of(v, {"register_unit"}, "effect")) ad.registers_unit = true;
+        } else if (word == "registers") {
+          if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause", "registers 后面只能写一个字段", "`registers` takes one field");
+          const ast::Named& f = cl.values[0];
+          auto fit = survey.by_name.find(f.name);
+          if (fit == survey.by_name.end()) {
+            std::vector<std::string> names;
+            for (auto& fd : survey.fields) names.push_back(fd.name);
+            std::string c = Closest(f.name, names);
+            Err(f.pos, "unknown-field", "调查表「" + survey.name + "」没有字段「" + f.name + "」",
+                "survey '" + survey.name + "' has no field '" + f.name + "'", c.empty() ? "" : "是不是「" + c + "」?",
+                c.empty() ? "" : "did you mean '" + c + "'?");
+          } else {
+            ad.registers_unit = true;
+            ad.register_key = f.name;
+          }
         } else {
-          std::string c = Closest(word, {"by", "from", "to", "needs", "moves", "target", "creates", "effect", "guard"});
+          std::string c = Closest(word, {"by", "from", "to", "needs", "moves", "target", "creates", "effect", "registers", "guard"});
           Err(cl.word.pos, "bad-clause", "动作里不能写「" + word + "」", "unknown action clause '" + word + "'",
-              c.empty() ? "可用: by、from、to、needs、moves、target、creates、effect、guard" : "是不是「" + c + "」?",
-              c.empty() ? "use by, from, to, needs, moves, target, creates, effect or guard" : "did you mean '" + c + "'?");
+              c.empty() ? "可用: by、from、to、needs、moves、target、creates、effect、registers、guard" : "是不是「" + c + "」?",
+              c.empty() ? "use by, from, to, needs, moves, target, creates, effect, registers or guard" : "did you mean '" + c + "'?");
         }
+      }
+      if (ad.registers_unit && ad.register_key.empty()) {
+        // `effect register_unit` alone: the registry is keyed by the survey's own key field.
+        ad.register_key = survey.KeyField();
+        if (ad.register_key.empty())
+          Err(a.name.pos, "bad-action", "登记到名录库需要写 registers 字段(用哪个字段作名录库的键)",
+              "registering a unit needs `registers FIELD` (the field that keys the registry)");
       }
       if (!has_to) Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 to(结果状态)", "action '" + ad.name + "' needs `to STATE`");
       if (!has_by)

@@ -216,6 +216,11 @@ struct SurveyDef {
   int max_bindings = 0;
   bool uses_prev = false;
   std::vector<int> field_when_order;  // fields with skip logic, in declaration order
+  // The first field of the key (`key uscc`), or "" when the key is the division only.
+  std::string KeyField() const {
+    for (auto& k : key) if (!k.division && k.slot >= 0) return fields[k.slot].name;
+    return "";
+  }
 };
 
 // ---- organisation and workflows ------------------------------------------
@@ -247,6 +252,9 @@ struct ActionDef {
   enum class TargetRule : uint8_t { kAny, kChild, kSameLevel } target_rule = TargetRule::kAny;
   enum class Creates : uint8_t { kNone, kVillages, kRows } creates = Creates::kNone;
   bool registers_unit = false;
+  // The field of the workflow's survey whose value keys the unit registry: `registers FIELD`;
+  // for `effect register_unit` alone (definitions written before `registers`), the survey's key field.
+  std::string register_key;
   bool is_save = false;  // stores a draft; changes no state
   std::vector<GuardDef> guards;
   int line = 0;

@@ -1020,3 +1020,64 @@ TEST_CASE("workflow: definitions without the accepted flag keep their old meanin
   REQUIRE(csv.ok());
   CHECK(CsvRows(*csv) == 0);
 }
+
+namespace {
+
+// Task T-0002 (at V) submitted, approved and accepted; returns its instance id.
+std::string AcceptedTask(Store& s) {
+  auto imported = s.Import("region", "unit_task", "2024-06", kSrc + "/examples/workflow/tasks-2024-06.jsonl");
+  REQUIRE(imported.size() == 2);
+  std::string t2 = "unit_task/2024-06/T-0002";
+  auto sub = Load(kSrc + "/examples/submissions/basic_unit_2024-06.json");
+  sub.resize(1);
+  sub[0].division = kV;
+  for (auto& m : sub[0].data.members) if (m.first == "division_code") m.second.text = kV;
+  auto r = s.Submit("coord_v", sub, t2, false, "");
+  INFO(r[0].message);
+  REQUIRE(r[0].outcome == Outcome::kDone);
+  REQUIRE(Act1(s, "town_t", t2, "approve").outcome == Outcome::kDone);
+  REQUIRE(Act1(s, "county_c", t2, "accept").outcome == Outcome::kDone);
+  return t2;
+}
+
+}  // namespace
+
+TEST_CASE("workflow: the registry is fed by the action and field the definitions name", "[workflow][accepted]") {
+  for (bool legacy : {false, true}) {
+    // `registers uscc`, and final states named county_accepted; or, as older definitions have it,
+    // `effect register_unit` alone, which registers by the survey's key.
+    auto s = StoreWith(DefsVariant([&](std::string t) {
+      t = CountyAccepted(t, true);
+      return legacy ? ReplaceAll(t, "    registers uscc\n", "    effect register_unit\n") : t;
+    }));
+    INFO(legacy);
+    std::string t2 = AcceptedTask(*s);
+    CHECK(StateOf(*s, t2) == "county_accepted");
+    auto units = s->Units("", "");
+    REQUIRE(units.ok());
+    REQUIRE(units->size() == 1);
+    CHECK(*json::GetStr((*units)[0], "uscc") == "91450102MA5L0001XM");
+    auto shown = s->Show(t2, std::nullopt);
+    REQUIRE(shown.ok());
+    REQUIRE(shown->Find("registry"));
+    Query q;
+    q.survey = "basic_unit";
+    q.period = "2024-06";
+    auto csv = s->ExportCsv(q);
+    REQUIRE(csv.ok());
+    CHECK(CsvRows(*csv) == 1);
+    auto v = s->Verify();
+    INFO(v.problem);
+    CHECK(v.ok);
+  }
+}
+
+TEST_CASE("check: registers names a field of the workflow's survey", "[accepted][diagnostics]") {
+  auto compiled = CompileDirectory(DefsVariant([](std::string t) { return ReplaceAll(t, "registers uscc", "registers uscd"); }));
+  REQUIRE(!compiled.diagnostics.empty());
+  auto& d = compiled.diagnostics[0];
+  CHECK(d.code == "unknown-field");
+  CHECK(fs::path(d.file).filename() == "workflows.gs");
+  CHECK(d.message(Lang::kZh) == "调查表「basic_unit」没有字段「uscd」");
+  CHECK(d.hint(Lang::kEn) == "did you mean 'uscc'?");
+}

@@ -122,7 +122,7 @@ workflow unit_task "基本单位核查任务" for basic_unit {
     by county_statistician
     from township_approved
     to accepted
-    effect register_unit
+    registers uscc
   }
 }
 
