@@ -47,7 +47,7 @@ workflowItem: 'state' ident STRING? stateFlag*                     # stateItem
             | 'deadline' ident NUMBER 'days' 'after' 'period'      # deadlineItem
             | 'action' ident STRING? '{' actionClause* '}'          # actionItem
             ;
-stateFlag   : 'initial' | 'final' ;
+stateFlag   : 'initial' | 'final' | 'accepted' ;
 // Clauses are a word and its values (`from released, returned`), checked by the compiler.
 actionClause: 'guard' expr STRING                                  # guardClause
             | ident ident (',' ident)*                             # listClause
@@ -87,6 +87,7 @@ arg         : expr ('where' expr)? ;
 // Words that are keywords in one place but may name a field or function elsewhere.
 ident       : ID | 'period' | 'key' | 'unit' | 'min' | 'max' | 'length' | 'pattern'
             | 'rows' | 'masked' | 'range' | 'level' | 'at' | 'state' | 'initial' | 'final'
+            | 'accepted'
             | 'days' | 'after' ;
 
 // ---- tokens --------------------------------------------------------------

@@ -169,7 +169,7 @@ struct RoleDecl {
 struct StateDecl {
   Named name;
   std::string label;
-  bool initial = false, final = false;
+  bool initial = false, final = false, accepted = false;
 };
 
 struct ActionClause {

@@ -180,7 +180,8 @@ class Builder {
         if (st->STRING()) sd.label = Unescape(st->STRING()->getText());
         for (auto* f : st->stateFlag()) {
           if (f->getText() == "initial") sd.initial = true;
-          else sd.final = true;
+          else if (f->getText() == "final") sd.final = true;
+          else sd.accepted = true;
         }
         w.states.push_back(std::move(sd));
       } else if (auto* dl = dynamic_cast<G::DeadlineItemContext*>(item)) {

@@ -109,6 +109,9 @@ const FnSpec kFunctions[] = {
 // Row cursors an evaluation keeps (EvalContext::rows): `for each` plus nested aggregates.
 constexpr int kMaxBindings = 16;
 
+// The states that counted as accepted in definitions that declare none (written before the flag).
+const std::string kUndeclaredAccepted[] = {"accepted", "archived"};
+
 const char* const kAggregates[] = {"count", "sum", "min", "max", "all", "any", "exactly_one", "the"};
 
 class Compiler {
@@ -677,6 +680,21 @@ class Compiler {
       prog_->roles.push_back(std::move(rd));
     }
     for (auto& w : module.workflows) CompileWorkflow(w);
+    // prev() reads the previous period's accepted data: in a store that is what a workflow
+    // declares accepted, so a survey carried by workflows that accept nothing has no previous data.
+    for (auto& [survey, pos] : prev_use_) {
+      bool carried = false, accepts = false;
+      for (auto& wd : prog_->workflows) {
+        if (wd.survey < 0 || prog_->surveys[wd.survey].name != survey) continue;
+        carried = true;
+        for (auto& st : wd.states) accepts = accepts || st.accepted;
+      }
+      if (carried && !accepts)
+        Err(pos, "prev-without-accepted", "规则用了 prev(),但调查表「" + survey + "」的流程没有声明 accepted 状态,上期数据永远读不到",
+            "rules use prev(), but no workflow for survey '" + survey + "' declares an accepted state, so there is never a previous period",
+            "在流程的验收状态后写 accepted,例如 state accepted \"县级已验收\" accepted",
+            "flag the workflow's accepted states, e.g. state accepted \"county accepted\" accepted");
+    }
   }
 
   void CompileWorkflow(const ast::WorkflowDecl& w) {
@@ -704,9 +722,21 @@ class Compiler {
         Err(st.name.pos, "duplicate", "状态「" + st.name.name + "」重复定义", "state '" + st.name.name + "' is defined twice");
         continue;
       }
-      wd.states.push_back({st.name.name, st.label, st.initial, st.final});
+      wd.states.push_back({st.name.name, st.label, st.initial, st.final, st.accepted});
       state_pos.push_back(st.name.pos);
     }
+    wd.accepted_declared = std::any_of(wd.states.begin(), wd.states.end(), [](const StateDef& s) { return s.accepted; });
+    if (!wd.accepted_declared) {
+      // Definitions written before the `accepted` flag meant the states of these names; stores keep
+      // such definitions, and their instances must keep that meaning (doc/language.md, section 9).
+      for (auto& st : wd.states)
+        st.accepted = std::find(std::begin(kUndeclaredAccepted), std::end(kUndeclaredAccepted), st.name) != std::end(kUndeclaredAccepted);
+      Warn(w.name.pos, "no-accepted-state", "流程「" + wd.name + "」没有声明哪些状态的数据算已验收(在状态后写 accepted)",
+           "workflow '" + wd.name + "' declares no accepted state (add the flag `accepted` to a state)");
+    }
+    if (!w.states.empty() && std::none_of(wd.states.begin(), wd.states.end(), [](const StateDef& s) { return s.final; }))
+      Warn(w.name.pos, "no-final-state", "流程「" + wd.name + "」没有终态(在状态后写 final)",
+           "workflow '" + wd.name + "' has no final state (add the flag `final` to a state)");
     std::vector<std::string> state_names, role_names = {"holder"};
     for (auto& st : wd.states) state_names.push_back(st.name);
     for (auto& r : prog_->roles) role_names.push_back(r.name);
@@ -795,12 +825,34 @@ class Compiler {
         } else if (word == "effect") {
           for (auto& v : cl.values)
             if (one_of(v, {"register_unit"}, "effect")) ad.registers_unit = true;
+        } else if (word == "registers") {
+          if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause", "registers 后面只能写一个字段", "`registers` takes one field");
+          const ast::Named& f = cl.values[0];
+          auto fit = survey.by_name.find(f.name);
+          if (fit == survey.by_name.end()) {
+            std::vector<std::string> names;
+            for (auto& fd : survey.fields) names.push_back(fd.name);
+            std::string c = Closest(f.name, names);
+            Err(f.pos, "unknown-field", "调查表「" + survey.name + "」没有字段「" + f.name + "」",
+                "survey '" + survey.name + "' has no field '" + f.name + "'", c.empty() ? "" : "是不是「" + c + "」?",
+                c.empty() ? "" : "did you mean '" + c + "'?");
+          } else {
+            ad.registers_unit = true;
+            ad.register_key = f.name;
+          }
         } else {
-          std::string c = Closest(word, {"by", "from", "to", "needs", "moves", "target", "creates", "effect", "guard"});
+          std::string c = Closest(word, {"by", "from", "to", "needs", "moves", "target", "creates", "effect", "registers", "guard"});
           Err(cl.word.pos, "bad-clause", "动作里不能写「" + word + "」", "unknown action clause '" + word + "'",
-              c.empty() ? "可用: by、from、to、needs、moves、target、creates、effect、guard" : "是不是「" + c + "」?",
-              c.empty() ? "use by, from, to, needs, moves, target, creates, effect or guard" : "did you mean '" + c + "'?");
+              c.empty() ? "可用: by、from、to、needs、moves、target、creates、effect、registers、guard" : "是不是「" + c + "」?",
+              c.empty() ? "use by, from, to, needs, moves, target, creates, effect, registers or guard" : "did you mean '" + c + "'?");
         }
+      }
+      if (ad.registers_unit && ad.register_key.empty()) {
+        // `effect register_unit` alone: the registry is keyed by the survey's own key field.
+        ad.register_key = survey.KeyField();
+        if (ad.register_key.empty())
+          Err(a.name.pos, "bad-action", "登记到名录库需要写 registers 字段(用哪个字段作名录库的键)",
+              "registering a unit needs `registers FIELD` (the field that keys the registry)");
       }
       if (!has_to) Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 to(结果状态)", "action '" + ad.name + "' needs `to STATE`");
       if (!has_by)
@@ -1184,6 +1236,7 @@ class Compiler {
         return Fail();
       }
       def.uses_prev = true;
+      prev_use_.emplace(def.name, e.pos);
       Node n; n.op = Op::kPrevField; n.slot = f->second;
       return {Emit(n, e), def.fields[f->second].StaticType()};
     }
@@ -1402,6 +1455,7 @@ class Compiler {
   std::unique_ptr<Program> prog_;
   SurveyDef* cur_ = nullptr;
   std::vector<std::string> hash_parts_;
+  std::map<std::string, Pos> prev_use_;  // survey -> its first prev(), for WorkflowPass
 };
 
 }  // namespace

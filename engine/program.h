@@ -216,6 +216,11 @@ struct SurveyDef {
   int max_bindings = 0;
   bool uses_prev = false;
   std::vector<int> field_when_order;  // fields with skip logic, in declaration order
+  // The first field of the key (`key uscc`), or "" when the key is the division only.
+  std::string KeyField() const {
+    for (auto& k : key) if (!k.division && k.slot >= 0) return fields[k.slot].name;
+    return "";
+  }
 };
 
 // ---- organisation and workflows ------------------------------------------
@@ -247,6 +252,9 @@ struct ActionDef {
   enum class TargetRule : uint8_t { kAny, kChild, kSameLevel } target_rule = TargetRule::kAny;
   enum class Creates : uint8_t { kNone, kVillages, kRows } creates = Creates::kNone;
   bool registers_unit = false;
+  // The field of the workflow's survey whose value keys the unit registry: `registers FIELD`;
+  // for `effect register_unit` alone (definitions written before `registers`), the survey's key field.
+  std::string register_key;
   bool is_save = false;  // stores a draft; changes no state
   std::vector<GuardDef> guards;
   int line = 0;
@@ -255,6 +263,9 @@ struct ActionDef {
 struct StateDef {
   std::string name, label;
   bool initial = false, final = false;
+  // Its data counts: cross-period rules read it, `export` and progress count it, and a
+  // registering action's record stays in the registry. Declared with the state flag `accepted`.
+  bool accepted = false;
 };
 
 struct WorkflowDef {
@@ -267,6 +278,13 @@ struct WorkflowDef {
     int days = 0;  // after the end of the period, Asia/Shanghai
   };
   std::vector<Deadline> deadlines;
+  // False for definitions written before states were declared accepted: the compiler then
+  // applied the compatibility rule of doc/language.md (section 9) to `StateDef::accepted`.
+  bool accepted_declared = false;
+  bool IsAccepted(std::string_view state) const {
+    int i = FindState(state);
+    return i >= 0 && states[i].accepted;
+  }
   int FindAction(std::string_view n) const {
     for (size_t i = 0; i < actions.size(); ++i) if (actions[i].name == n) return static_cast<int>(i);
     return -1;

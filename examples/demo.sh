@@ -52,11 +52,14 @@ say "8. 改正后重新上报"
 "$G" submit --db $DB --as coord-450123100202 $W/agri-450123100202-fixed.json
 "$G" submit --db $DB --as coord-450123100203 $W/agri-450123100203-explained.json
 
-say "9. 乡镇退回一份、审核通过其余 (gridstat act);县级验收"
+say "9. 乡镇退回一份、审核通过其余 (gridstat act);县级验收,自治区审核确认"
 A=agri_report/2021/450123100
 "$G" act --db $DB --as town-450123100 ${A}204 return --comment "生猪出栏与存栏之比偏高,请再核实"
 "$G" act --db $DB --as town-450123100 ${A}201 ${A}202 ${A}203 ${A}205 ${A}206 approve
 "$G" act --db $DB --as county-450123 ${A}201 ${A}202 ${A}203 ${A}205 ${A}206 accept
+echo "-- 自治区审核确认,乡镇归档一份 (附件3 四):"
+"$G" act --db $DB --as region-45 ${A}201 ${A}202 confirm
+"$G" act --db $DB --as town-450123100 ${A}201 archive
 echo "-- 其他乡镇的统计员试图验收(越权,被拒绝并记录):"
 "$G" act --db $DB --as town-450123101 ${A}204 approve
 echo "-- 被退回报表的完整记录 (gridstat show):"

@@ -574,9 +574,10 @@ TEST_CASE("audit: automatic checkpoints are written after commits, recorded, and
   fs::remove_all(dir);
   REQUIRE(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
   REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  REQUIRE(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
   REQUIRE(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   auto w = s->TakeWarnings();
-  CHECK(w.size() == 3);
+  CHECK(w.size() == 4);
   CHECK(s->Verify().ok);
   v = s->Verify(o);
   CHECK(v.ok);

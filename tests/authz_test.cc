@@ -327,12 +327,13 @@ TEST_CASE("authz: agri_report, every role x action x relation x state", "[authz]
       {"return", Kind::kAct, kStats, false, {"submitted", "township_approved"}, "returned"},
       {"approve", Kind::kAct, {"township_statistician"}, false, {"submitted"}, "township_approved"},
       {"accept", Kind::kAct, {"county_statistician"}, false, {"township_approved"}, "accepted"},
-      {"reopen", Kind::kAct, {"county_statistician", "city_statistician"}, false, {"accepted", "archived"}, "returned"},
-      {"archive", Kind::kAct, {"township_statistician"}, false, {"accepted"}, "archived"},
+      {"confirm", Kind::kAct, {"region_statistician"}, false, {"accepted"}, "confirmed"},
+      {"reopen", Kind::kAct, {"county_statistician", "city_statistician"}, false, {"accepted", "confirmed", "archived"}, "returned"},
+      {"archive", Kind::kAct, {"township_statistician"}, false, {"confirmed"}, "archived"},
   };
   // Released under V itself, and under its township (18 villages, V among them).
   const std::vector<Pos> positions = {{"none", kV},     {"none", kTown},     {"released", kV}, {"submitted", kV},
-                                      {"returned", kV}, {"township_approved", kV}, {"accepted", kV}, {"archived", kV}};
+                                      {"returned", kV}, {"township_approved", kV}, {"accepted", kV}, {"confirmed", kV}, {"archived", kV}};
   auto s = NewStore();
   const Envelope agri = LoadFirst(kSrc + "/examples/workflow/agri-" + kV + ".json");
   auto report = [&](const std::string& period) {
@@ -349,8 +350,10 @@ TEST_CASE("authz: agri_report, every role x action x relation x state", "[authz]
     Done(One(s->Release("region", "agri_village", p, kV, "")));
     if (pos.state != "released") Done(One(s->Submit("coord_v", {report(p)}, id, false, "")));
     if (pos.state == "returned") Done(Act1(*s, "town_t", id, "return", "请核实"));
-    if (pos.state == "township_approved" || pos.state == "accepted" || pos.state == "archived") Done(Act1(*s, "town_t", id, "approve"));
-    if (pos.state == "accepted" || pos.state == "archived") Done(Act1(*s, "county_c", id, "accept"));
+    const std::set<std::string> approved = {"township_approved", "accepted", "confirmed", "archived"};
+    if (approved.count(pos.state)) Done(Act1(*s, "town_t", id, "approve"));
+    if (approved.count(pos.state) && pos.state != "township_approved") Done(Act1(*s, "county_c", id, "accept"));
+    if (pos.state == "confirmed" || pos.state == "archived") Done(Act1(*s, "region", id, "confirm"));
     if (pos.state == "archived") Done(Act1(*s, "town_t", id, "archive"));
     REQUIRE(LookAt(*s, id).state == pos.state);
     return {id, id};
@@ -373,9 +376,9 @@ TEST_CASE("authz: agri_report, every role x action x relation x state", "[authz]
   RunMatrix(*s, "agri_report", rows, positions, fresh, attempt, &c);
   WARN(Summary("agri_report", c));  // the matrix size, printed
   // release 2 (under V and under T, by the region); submit 2, save 4 (V's coordinator and grid
-  // worker, from released and returned); return 4; approve 1; accept 1; reopen 4; archive 1.
-  CHECK(c.allowed == 19);
-  CHECK(c.refused == 616 - 19);
+  // worker, from released and returned); return 4; approve 1; accept 1; confirm 1; reopen 6; archive 1.
+  CHECK(c.allowed == 22);
+  CHECK(c.refused == 812 - 22);  // 14 users x (2 creating positions x release + 7 states x 8 rows)
   CHECK(c.relations.size() == 15);
   auto v = s->Verify();
   INFO(v.problem);

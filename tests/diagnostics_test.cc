@@ -17,6 +17,11 @@ const char* kSurvey =
     "}\n"
     "codes kinds \"类别\" { \"1\" \"甲\" \"2\" \"乙\" }\n";
 
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t i = s.find(from); i != std::string::npos; i = s.find(from, i + to.size())) s.replace(i, from.size(), to);
+  return s;
+}
+
 std::vector<Diagnostic> Check(const std::string& rules, const std::string& survey = kSurvey) {
   auto r = CompileSources({{"s.gs", survey}, {"t.gs", rules}}, std::string(GRIDSTAT_SOURCE_DIR) + "/definitions/guangxi");
   return r.diagnostics;
@@ -189,7 +194,7 @@ TEST_CASE("diagnostics: workflows are checked like rules", "[diagnostics]") {
   };
   const std::string base =
       "  state open \"待填\" initial\n"
-      "  state done \"完成\" final\n"
+      "  state done \"完成\" final accepted\n"
       "  action submit \"上报\" {\n    by coordinator\n    from none\n    to open\n    needs submission\n  }\n";
   CHECK(wf(base + "  action approve \"通过\" {\n    by township_statistician\n    from open\n    to done\n  }\n").empty());
   struct Case { std::string body; std::string expected; };
@@ -213,6 +218,28 @@ TEST_CASE("diagnostics: workflows are checked like rules", "[diagnostics]") {
     INFO(c.body);
     CHECK(First(wf(c.body)) == c.expected);
   }
+  // What the data means is declared: a workflow without accepted states, or without a final one.
+  const std::string approve = "  action approve \"通过\" {\n    by township_statistician\n    from open\n    to done\n  }\n";
+  std::string undeclared = ReplaceAll(base, " final accepted\n", " final\n") + approve;
+  CHECK(First(wf(undeclared)) == "t.gs:5:10: warning[no-accepted-state]: 流程「w」没有声明哪些状态的数据算已验收(在状态后写 accepted)");
+  CHECK(First(wf(undeclared), Lang::kEn) == "t.gs:5:10: warning[no-accepted-state]: workflow 'w' declares no accepted state (add the flag `accepted` to a state)");
+  std::string endless = ReplaceAll(base, " final accepted\n", " accepted\n") + approve;
+  CHECK(First(wf(endless)) == "t.gs:5:10: warning[no-final-state]: 流程「w」没有终态(在状态后写 final)");
+  CHECK(First(wf(endless), Lang::kEn) == "t.gs:5:10: warning[no-final-state]: workflow 'w' has no final state (add the flag `final` to a state)");
+  // prev() with no accepted state to read: an error at the prev(); the old names count, with a warning.
+  const std::string prev_rule = "rules for s {\n  warning S-W01 \"x\": rice_area <= prev(rice_area) * 2\n}\n";
+  auto d = Check(org + "workflow w \"流程\" for s {\n" + undeclared + "}\n" + prev_rule);
+  std::vector<Diagnostic> errors;
+  for (auto& x : d) if (x.severity == Diagnostic::Severity::kError) errors.push_back(x);
+  REQUIRE(errors.size() == 1);
+  CHECK(First(errors) == "t.gs:21:35: error[prev-without-accepted]: 规则用了 prev(),但调查表「s」的流程没有声明 accepted 状态,"
+                         "上期数据永远读不到 | 在流程的验收状态后写 accepted,例如 state accepted \"县级已验收\" accepted");
+  CHECK(First(errors, Lang::kEn) == "t.gs:21:35: error[prev-without-accepted]: rules use prev(), but no workflow for survey 's' "
+                                    "declares an accepted state, so there is never a previous period | flag the workflow's "
+                                    "accepted states, e.g. state accepted \"county accepted\" accepted");
+  d = Check(org + "workflow w \"流程\" for s {\n" + ReplaceAll(undeclared, "done", "accepted") + "}\n" + prev_rule);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].code == "no-accepted-state");
   CHECK(First(Check(org + "workflow w \"流程\" for nope {\n}\n")) == "t.gs:5:21: error[unknown-survey]: 没有名为「nope」的调查表");
   CHECK(First(Check("rules for s {\n  error S-E01 \"x\": errors() = 0\n}")) == "t.gs:2:20: error[guard-only]: errors() 只能用在流程的 guard 里");
 }

@@ -6,9 +6,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <atomic>
 #include <set>
@@ -16,6 +19,7 @@
 
 #include "common/json.h"
 #include "engine/refdata.h"
+#include "gridstat/engine.h"
 #include "gridstat/store.h"
 
 using namespace gridstat;
@@ -107,6 +111,8 @@ std::unique_ptr<Store> AgriIn(const std::string& state) {
   if (state == "township_approved") return s;
   REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
   if (state == "accepted") return s;
+  REQUIRE(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
+  if (state == "confirmed") return s;
   REQUIRE(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   REQUIRE(state == "archived");
   return s;
@@ -153,17 +159,21 @@ TEST_CASE("workflow: agri_report runs end to end", "[workflow]") {
   CHECK(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
   CHECK(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
   CHECK(Act1(*s, "city_c", kAgri, "reopen").code == "missing_comment");
+  // Archived only after the region has confirmed (附件3 四).
+  CHECK(Act1(*s, "town_t", kAgri, "archive").code == "wrong_state");
+  CHECK(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
+  CHECK(StateOf(*s, kAgri) == "confirmed");
   CHECK(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   CHECK(StateOf(*s, kAgri) == "archived");
   auto shown = s->Show(kAgri, std::nullopt);
   REQUIRE(shown.ok());
-  CHECK(json::GetInt(*shown, "version") == 7);
+  CHECK(json::GetInt(*shown, "version") == 8);
   const Doc* events = shown->Find("events");
   REQUIRE(events);
-  CHECK(events->items.size() == 10);  // two refusals among them
+  CHECK(events->items.size() == 12);  // four refusals among them
   int refused = 0;
   for (auto& e : events->items) refused += e.Find("refused")->boolean;
-  CHECK(refused == 3);
+  CHECK(refused == 4);
   auto v = s->Verify();
   CHECK(v.ok);
   INFO(v.problem);
@@ -188,8 +198,9 @@ TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]")
       {"return", {{"township_statistician", "county_statistician"}, {"submitted", "township_approved"}}},
       {"approve", {{"township_statistician"}, {"submitted"}}},
       {"accept", {{"county_statistician"}, {"township_approved"}}},
-      {"reopen", {{"county_statistician", "city_statistician"}, {"accepted", "archived"}}},
-      {"archive", {{"township_statistician"}, {"accepted"}}},
+      {"confirm", {{"region_statistician"}, {"accepted"}}},
+      {"reopen", {{"county_statistician", "city_statistician"}, {"accepted", "confirmed", "archived"}}},
+      {"archive", {{"township_statistician"}, {"confirmed"}}},
   };
   // user -> (role, relation of the user's division to V)
   const std::map<std::string, std::pair<std::string, std::string>> users = {
@@ -199,7 +210,7 @@ TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]")
       {"county_other", {"county_statistician", "unrelated"}}, {"city_c", {"city_statistician", "ancestor"}},
       {"city_other", {"city_statistician", "unrelated"}},     {"region", {"region_statistician", "ancestor"}},
   };
-  const std::vector<std::string> states = {"released", "submitted", "returned", "township_approved", "accepted", "archived"};
+  const std::vector<std::string> states = {"released", "submitted", "returned", "township_approved", "accepted", "confirmed", "archived"};
   int allowed = 0, refused_n = 0;
   for (const auto& state : states) {
     auto s = AgriIn(state);
@@ -235,9 +246,10 @@ TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]")
     }
     CHECK(s->Verify().ok);
   }
-  // released 3 (submit, 2 saves), submitted 3, returned 3, township_approved 3, accepted 3, archived 2
-  CHECK(allowed == 17);
-  CHECK(refused_n == 6 * (5 + 2) * 10 - 17);
+  // released 3 (submit, 2 saves), submitted 3, returned 3, township_approved 3, accepted 3 (2 reopens,
+  // confirm), confirmed 3 (2 reopens, archive), archived 2
+  CHECK(allowed == 20);
+  CHECK(refused_n == 7 * (6 + 2) * 10 - 20);
 }
 
 TEST_CASE("workflow: a coordinator can neither see nor touch another village", "[workflow][authz]") {
@@ -874,4 +886,198 @@ TEST_CASE("audit: verify reads one snapshot while others change instances", "[au
   CHECK(verifies > 0);
   CHECK(steps == 100);
   CHECK(s->Verify().ok);
+}
+
+namespace {
+
+// The shipped definitions with workflows.gs rewritten by `edit`, in a folder of their own.
+std::string DefsVariant(const std::function<std::string(std::string)>& edit) {
+  std::string dir = TempPath("defs");
+  fs::copy(kDefs, dir, fs::copy_options::recursive);
+  std::ifstream in(dir + "/workflows.gs");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::ofstream(dir + "/workflows.gs", std::ios::trunc) << edit(text);
+  return dir;
+}
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t i = s.find(from); i != std::string::npos; i = s.find(from, i + to.size())) s.replace(i, from.size(), to);
+  return s;
+}
+
+// Every workflow's state `accepted` renamed `county_accepted`; `keep_flags` false also drops
+// the `accepted` flags, as definitions written before the flag had none.
+std::string CountyAccepted(std::string s, bool keep_flags) {
+  s = ReplaceAll(s, "state accepted ", "state county_accepted ");
+  s = ReplaceAll(s, "to accepted\n", "to county_accepted\n");
+  s = ReplaceAll(s, "from accepted", "from county_accepted");
+  if (!keep_flags) s = ReplaceAll(s, "\" accepted\n", "\"\n"), s = ReplaceAll(s, " final accepted\n", " final\n");
+  return s;
+}
+
+std::unique_ptr<Store> StoreWith(const std::string& defs) {
+  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
+  auto s = Store::Create(TempPath("store.db"), defs, kSrc + "/tests/data/org.yaml");
+  INFO((s.ok() ? std::string() : s.status().message()));
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+// V's 2020 report, taken to the state `accept` leads to; AG-W04 then fires on V's 2021 report.
+void AcceptedPrevious(Store& s) {
+  s.Release("region", "agri_village", "2020", "450123100000", "");
+  auto prev = AgriV();
+  prev[0].period = "2020";
+  prev[0].id = "AG-2020";
+  for (auto& m : prev[0].data.members) {
+    if (m.first == "rice_output") m.second.text = "300.00";
+    if (m.first == "corn_output") m.second.text = "0.00";
+    if (m.first == "grain_output") m.second.text = "515.25";
+  }
+  REQUIRE(s.Submit("coord_v", prev, "", false, "")[0].outcome == Outcome::kDone);
+  std::string p = "agri_report/2020/" + kV;
+  REQUIRE(Act1(s, "town_t", p, "approve").outcome == Outcome::kDone);
+  REQUIRE(Act1(s, "county_c", p, "accept").outcome == Outcome::kDone);
+}
+
+bool FiresW04(Store& s) {
+  s.Release("region", "agri_village", "2021", "450123100000", "");
+  auto r = s.Submit("coord_v", AgriV(), "", true, "");
+  REQUIRE(r[0].report);
+  bool w04 = false;
+  for (auto& f : r[0].report->findings) w04 |= f.rule == "AG-W04";
+  return w04;
+}
+
+int CsvRows(const std::string& csv) { return static_cast<int>(std::count(csv.begin(), csv.end(), '\n')) - 1; }
+
+}  // namespace
+
+TEST_CASE("workflow: the states a workflow declares accepted are what the store reads, whatever their names", "[workflow][accepted]") {
+  auto s = StoreWith(DefsVariant([](std::string t) { return CountyAccepted(t, true); }));
+  AcceptedPrevious(*s);
+  CHECK(StateOf(*s, "agri_report/2020/" + kV) == "county_accepted");
+  CHECK(FiresW04(*s));  // the cross-period warning reads the report in `county_accepted`
+  Query q;
+  q.survey = "agri_village";
+  q.period = "2020";
+  auto csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+  CHECK(csv->find("agri_report/2020/" + kV) != std::string::npos);
+  // The region confirms: `confirmed` is declared accepted too, and still exported.
+  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+  auto v = s->Verify();
+  INFO(v.problem);
+  CHECK(v.ok);
+}
+
+TEST_CASE("workflow: a state not declared accepted is not read, even when it is named so", "[workflow][accepted]") {
+  // `accepted` is a name like any other once a workflow declares its accepted states.
+  auto s = StoreWith(DefsVariant([](std::string t) {
+    return ReplaceAll(t, "state accepted          \"县级已验收\" accepted\n", "state accepted          \"县级已验收\"\n");
+  }));
+  AcceptedPrevious(*s);
+  CHECK_FALSE(FiresW04(*s));
+  Query q;
+  q.survey = "agri_village";
+  q.period = "2020";
+  auto csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 0);
+  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+}
+
+TEST_CASE("workflow: definitions without the accepted flag keep their old meaning", "[workflow][accepted]") {
+  // As stored by earlier releases: no flags; the states named accepted and archived count.
+  std::string defs = DefsVariant([](std::string t) {
+    t = ReplaceAll(t, "\" accepted\n", "\"\n");
+    return ReplaceAll(t, " final accepted\n", " final\n");
+  });
+  auto compiled = CompileDirectory(defs);
+  int warned = 0;
+  for (auto& d : compiled.diagnostics) warned += d.code == "no-accepted-state";
+  CHECK(warned == 3);
+  auto s = StoreWith(defs);
+  AcceptedPrevious(*s);
+  CHECK(FiresW04(*s));
+  Query q;
+  q.survey = "agri_village";
+  q.period = "2020";
+  auto csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 1);
+  // `confirmed` is not among the old names: a confirmed report is not read.
+  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  csv = s->ExportCsv(q);
+  REQUIRE(csv.ok());
+  CHECK(CsvRows(*csv) == 0);
+}
+
+namespace {
+
+// Task T-0002 (at V) submitted, approved and accepted; returns its instance id.
+std::string AcceptedTask(Store& s) {
+  auto imported = s.Import("region", "unit_task", "2024-06", kSrc + "/examples/workflow/tasks-2024-06.jsonl");
+  REQUIRE(imported.size() == 2);
+  std::string t2 = "unit_task/2024-06/T-0002";
+  auto sub = Load(kSrc + "/examples/submissions/basic_unit_2024-06.json");
+  sub.resize(1);
+  sub[0].division = kV;
+  for (auto& m : sub[0].data.members) if (m.first == "division_code") m.second.text = kV;
+  auto r = s.Submit("coord_v", sub, t2, false, "");
+  INFO(r[0].message);
+  REQUIRE(r[0].outcome == Outcome::kDone);
+  REQUIRE(Act1(s, "town_t", t2, "approve").outcome == Outcome::kDone);
+  REQUIRE(Act1(s, "county_c", t2, "accept").outcome == Outcome::kDone);
+  return t2;
+}
+
+}  // namespace
+
+TEST_CASE("workflow: the registry is fed by the action and field the definitions name", "[workflow][accepted]") {
+  for (bool legacy : {false, true}) {
+    // `registers uscc`, and final states named county_accepted; or, as older definitions have it,
+    // `effect register_unit` alone, which registers by the survey's key.
+    auto s = StoreWith(DefsVariant([&](std::string t) {
+      t = CountyAccepted(t, true);
+      return legacy ? ReplaceAll(t, "    registers uscc\n", "    effect register_unit\n") : t;
+    }));
+    INFO(legacy);
+    std::string t2 = AcceptedTask(*s);
+    CHECK(StateOf(*s, t2) == "county_accepted");
+    auto units = s->Units("", "");
+    REQUIRE(units.ok());
+    REQUIRE(units->size() == 1);
+    CHECK(*json::GetStr((*units)[0], "uscc") == "91450102MA5L0001XM");
+    auto shown = s->Show(t2, std::nullopt);
+    REQUIRE(shown.ok());
+    REQUIRE(shown->Find("registry"));
+    Query q;
+    q.survey = "basic_unit";
+    q.period = "2024-06";
+    auto csv = s->ExportCsv(q);
+    REQUIRE(csv.ok());
+    CHECK(CsvRows(*csv) == 1);
+    auto v = s->Verify();
+    INFO(v.problem);
+    CHECK(v.ok);
+  }
+}
+
+TEST_CASE("check: registers names a field of the workflow's survey", "[accepted][diagnostics]") {
+  auto compiled = CompileDirectory(DefsVariant([](std::string t) { return ReplaceAll(t, "registers uscc", "registers uscd"); }));
+  REQUIRE(!compiled.diagnostics.empty());
+  auto& d = compiled.diagnostics[0];
+  CHECK(d.code == "unknown-field");
+  CHECK(fs::path(d.file).filename() == "workflows.gs");
+  CHECK(d.message(Lang::kZh) == "调查表「basic_unit」没有字段「uscd」");
+  CHECK(d.hint(Lang::kEn) == "did you mean 'uscc'?");
 }

@@ -341,8 +341,9 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
     if (!rev) return refuse("guard", "没有已提交的核查记录,不能验收", "no submitted record to accept");
     auto doc = ParseJsonDocument(rev->envelope);
     const Doc* data = doc.ok() ? doc->Find("data") : nullptr;
-    const std::string* uscc = data ? json::GetStr(*data, "uscc") : nullptr;
-    if (!uscc) return refuse("guard", "核查记录没有统一社会信用代码,不能登记到名录库", "the record has no uscc to register");
+    const std::string* uscc = data ? json::GetStr(*data, a.register_key) : nullptr;
+    if (!uscc || uscc->empty())
+      return refuse("guard", "核查记录没有「" + a.register_key + "」,不能登记到名录库", "the record has no " + a.register_key + " to register");
     json::Set(&body, "unit", json::Obj({{"uscc", json::Str(*uscc)}, {"revision", json::Int(rev->revision)}}));
     auto ev = AppendEvent(body);
     if (!ev.ok()) return Failure(inst.id, Outcome::kCannotRun, "store", ev.status().message());
@@ -543,7 +544,8 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
                            "", Outcome::kRefused, nullptr));
       continue;
     }
-    const std::string* uscc = json::GetStr(*data, "uscc");
+    const std::string key_field = current_->surveys[wf.survey].KeyField();
+    const std::string* uscc = key_field.empty() ? nullptr : json::GetStr(*data, key_field);
     inst.workflow = wf.name;
     inst.survey = survey;
     inst.period = period;
@@ -707,10 +709,9 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     int64_t prev_revision = 0;
     if (sdef.uses_prev) {
       auto pp = Validator(*prog_r).PreviousPeriod(cur.survey, cur.period);
-      Stmt ps(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ? AND state IN ('accepted', 'archived')");
-      ps.Bind(1, wf.name).Bind(2, pp ? *pp : "").Bind(3, cur.record_key);
-      if (pp && ps.Step()) {
-        auto pr = LatestRevision(ps.Text(0), false);
+      std::string prev_id = pp ? AcceptedInstance(wf.name, *pp, cur.record_key) : std::string();
+      if (!prev_id.empty()) {
+        auto pr = LatestRevision(prev_id, false);
         if (pr) {
           Envelope pe;
           auto pd = ParseJsonDocument(pr->envelope);

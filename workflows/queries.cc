@@ -136,12 +136,15 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
   }
   // A unit task shows the unit's current entry in the registry, when it has one.
   auto rev = LatestRevision(id, true);
-  if (inst->survey == "basic_unit") {
+  std::string register_key;
+  if (wf)
+    for (auto& a : wf->actions) if (a.registers_unit) register_key = a.register_key;
+  if (!register_key.empty()) {
     std::string uscc = inst->record_key;
     if (rev) {
       auto env = ParseJsonDocument(rev->envelope);
       const Doc* data = env.ok() ? env->Find("data") : nullptr;
-      if (const std::string* u = data ? json::GetStr(*data, "uscc") : nullptr) uscc = *u;
+      if (const std::string* u = data ? json::GetStr(*data, register_key) : nullptr) uscc = *u;
     }
     auto unit = Units(uscc, "");  // masked there
     if (unit.ok() && !unit->empty()) json::Set(&d, "registry", (*unit)[0]);
@@ -328,7 +331,7 @@ Result<std::string> StoreImpl::ExportCsvRows(const Query& q, bool unmasked, int6
     return "";
   };
   for (auto& i : *insts) {
-    if (i.state != "accepted" && i.state != "archived") continue;
+    if (!IsAccepted(i)) continue;
     auto rev = LatestRevision(i.id, false);
     if (!rev) continue;
     auto env = ParseJsonDocument(rev->envelope);

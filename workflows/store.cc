@@ -340,6 +340,23 @@ const char* kRevisionCols = "instance, revision, draft, envelope, data_hash, fin
                             "previous_instance, previous_revision, seq";
 }  // namespace
 
+bool StoreImpl::IsAccepted(const Instance& inst) {
+  auto p = ProgramFor(inst.definitions);
+  if (!p.ok()) return false;
+  int w = (*p)->FindWorkflow(inst.workflow);
+  return w >= 0 && (*p)->workflows[w].IsAccepted(inst.state);
+}
+
+std::string StoreImpl::AcceptedInstance(const std::string& workflow, const std::string& period, const std::string& record_key) {
+  Stmt s(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ? ORDER BY id");
+  s.Bind(1, workflow).Bind(2, period).Bind(3, record_key);
+  std::vector<std::string> ids;
+  while (s.Step()) ids.push_back(s.Text(0));
+  for (auto& id : ids)
+    if (auto inst = GetInstance(id); inst && IsAccepted(*inst)) return id;
+  return "";
+}
+
 std::optional<Revision> StoreImpl::LatestRevision(const std::string& instance, bool include_drafts) {
   std::string sql = std::string("SELECT ") + kRevisionCols + " FROM submissions WHERE instance = ?" +
                     (include_drafts ? "" : " AND draft = 0") + " ORDER BY revision DESC LIMIT 1";

@@ -94,6 +94,10 @@ class StoreImpl : public Store {
   std::optional<Instance> GetInstance(const std::string& id);
   Status PutInstance(const Instance& inst, bool insert);
   std::optional<Revision> LatestRevision(const std::string& instance, bool include_drafts);
+  // Whether the instance's state is one its pinned definitions declare accepted.
+  bool IsAccepted(const Instance& inst);
+  // The instance of `workflow` for `period` and `record_key` in an accepted state, or "".
+  std::string AcceptedInstance(const std::string& workflow, const std::string& period, const std::string& record_key);
   std::optional<Revision> GetRevision(const std::string& instance, int64_t revision);
   Status PutRevision(const Revision& r);
   const engine::Program& current() const { return *current_; }

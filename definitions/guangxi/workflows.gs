@@ -2,14 +2,16 @@
 #   by 角色       该角色的用户,在自己的辖区内(协管员:本村;网格员:网格所在村;统计员:本级及下级)
 #   by holder     实例当前所在区划的用户(村级为该村协管员)
 #   from none     新建实例;needs submission 表示随报表提交
+#   accepted      该状态的数据算已验收:跨期规则读它,导出和汇总计它
 
 workflow agri_report "村级农业生产情况报表" for agri_village {
   state released          "已下发" initial
   state submitted         "已上报"
   state returned          "已退回"
   state township_approved "乡镇已审核"
-  state accepted          "县级已验收"
-  state archived          "已归档" final
+  state accepted          "县级已验收" accepted
+  state confirmed         "自治区已审核确认" accepted
+  state archived          "已归档" final accepted
 
   deadline submit 45 days after period
 
@@ -43,15 +45,20 @@ workflow agri_report "村级农业生产情况报表" for agri_village {
     from township_approved
     to accepted
   }
+  action confirm "自治区审核确认" {
+    by region_statistician
+    from accepted
+    to confirmed
+  }
   action reopen "重新打开" {
     by county_statistician, city_statistician
-    from accepted, archived
+    from accepted, confirmed, archived
     to returned
     needs comment
   }
   action archive "归档" {
     by township_statistician
-    from accepted
+    from confirmed
     to archived
   }
 }
@@ -61,7 +68,7 @@ workflow unit_task "基本单位核查任务" for basic_unit {
   state surveyed          "已核查上报"
   state rejected          "已驳回"
   state township_approved "乡镇已审核"
-  state accepted          "县级已验收" final
+  state accepted          "县级已验收" final accepted
 
   action import "导入任务底册" {
     by region_statistician
@@ -115,7 +122,7 @@ workflow unit_task "基本单位核查任务" for basic_unit {
     by county_statistician
     from township_approved
     to accepted
-    effect register_unit
+    registers uscc
   }
 }
 
@@ -124,7 +131,7 @@ workflow household_survey "人口变动调查住户" for pop_change {
   state rechecked         "已复查"
   state returned          "已退回"
   state township_approved "乡镇已审核"
-  state accepted          "县级已验收" final
+  state accepted          "县级已验收" final accepted
 
   deadline submit 15 days after period
 

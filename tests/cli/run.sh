@@ -96,7 +96,8 @@ expect_exit wf_act_stale 3 "$G" act --db "$DB" --as town-450123100 ${A}202 appro
 expect_exit wf_act 0 "$G" act --db "$DB" --as town-450123100 ${A}202 approve --request-id a-1
 expect_exit wf_act_repeat 0 "$G" act --db "$DB" --as town-450123100 ${A}202 approve --request-id a-1
 check wf_act_bulk 1 "$G" act --db "$DB" --as county-450123 ${A}202 ${A}201 accept
-check wf_inbox 0 "$G" inbox --db "$DB" --as town-450123100
+# After the county accepts, the region confirms (附件3 四): the accepted report is in its inbox.
+check wf_inbox 0 "$G" inbox --db "$DB" --as region-45
 check wf_show_json 0 "$G" show --db "$DB" ${A}202 --format json
 check wf_show_as_other 1 "$G" show --db "$DB" ${A}202 --as coord-450123100201
 check wf_list 0 "$G" list --db "$DB" --state accepted --format json
