@@ -633,9 +633,14 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
     };
     const bool array = s[pos] == '[';
     size_t i = array ? pos + 1 : pos;
-    RecordPlace place = PlaceOf(s, pos + (array ? 1 : 0));
-    auto resync = [&](size_t after) {  // where reading goes on after a fault at `after`
-      size_t next = NextRecordStart(s, after, place);
+    size_t first = i;
+    while (first < s.size() && IsSpace(s[first])) ++first;
+    RecordPlace place = PlaceOf(s, std::min(first, s.size()));
+    // Where reading goes on after a fault at `after`, in a record that started at `own`.
+    auto resync = [&](size_t after, RecordPlace own) {
+      own.indent = std::max(own.indent, place.indent);
+      own.col = std::max(own.col, place.col);
+      size_t next = NextRecordStart(s, after, own);
       if (next == std::string_view::npos && array) {
         size_t close = s.find_last_not_of(" \t\r\n");
         if (close != std::string_view::npos && s[close] == ']' && close > after) next = close;
@@ -662,10 +667,16 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
         i = next;
         continue;
       }
-      if (s[i] == '{') place = PlaceOf(s, i);
-      RecordScan scan = ScanRecord(s, i, place);
+      RecordPlace own = s[i] == '{' ? PlaceOf(s, i) : place;
+      RecordScan scan = ScanRecord(s, i, own);
+      if (scan.sound() && s[i] == '{') {
+        // The deepest place a sound record started at: a resync then takes no record for
+        // nested text; at worst it splits a broken record in more pieces.
+        place.indent = std::max(place.indent, own.indent);
+        place.col = std::max(place.col, own.col);
+      }
       if (!scan.sound()) {
-        size_t next = resync(i);
+        size_t next = resync(i, own);
         size_t e = next;
         while (e > i && IsSpace(s[e - 1])) --e;
         RawRecord r;
@@ -690,7 +701,7 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
       else
         bad(i, {"JSON 格式错误: 对象之间有多余的字符「" + std::string(1, s[i]) + "」",
                 "malformed JSON: unexpected '" + std::string(1, s[i]) + "' between objects"});
-      i = resync(i == 0 ? 0 : i - 1);
+      i = resync(i - 1, place);
     }
     return Status::Ok();
   }
