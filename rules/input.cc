@@ -343,7 +343,7 @@ namespace {
 
 // Salvages the id and survey of a record that is otherwise unreadable, if its text shows them.
 Report UnreadableRecord(const std::string& path, int line, std::string_view text, const Problem& p, Lang lang) {
-  static const RE2 kId("\"id\"\\s*:\\s*\"([^\"\\\\]{1,200})\"");
+  static const RE2 kId("\"id\"\\s*:\\s*\"([^\"\\\\\\r\\n]{1,200})\"");
   static const RE2 kSurvey("\"survey\"\\s*:\\s*\"([a-zA-Z0-9_]{1,100})\"");
   std::string id, survey;
   re2::StringPiece rec(text.data(), std::min<size_t>(text.size(), 1 << 16));
