@@ -70,9 +70,27 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
   bool en = c.L() == Lang::kEn;
   int exit = kExitOk;
   PreviousSet previous(program);
+  Validator keys(program);
+  int conflicts = 0;
+  // Two different records for one survey, key and period: either could be the accepted
+  // one, so cross-period rules could not be trusted. The run is refused, naming both.
+  auto add_previous = [&](Envelope e) {
+    std::string file = e.file, key = keys.RecordKey(e).value_or(""), survey = e.survey, period = e.period;
+    int line = e.line;
+    const Envelope* held = previous.Add(std::move(e));
+    if (!held) return;
+    if (++conflicts > 20) return;
+    std::string there = EscapeControls(held->file) + ":" + std::to_string(held->line);
+    std::string here = EscapeControls(file) + ":" + std::to_string(line);
+    std::string what = EscapeControls(survey) + " " + EscapeControls(period) + " " + EscapeControls(key);
+    if (en)
+      std::cerr << "ambiguous previous-period data: two different records for " << what << ": " << there << " and " << here << "\n";
+    else
+      std::cerr << "上期数据有歧义: " << what << " 有两份不同的记录: " << there << " 与 " << here << "\n";
+  };
   for (const auto& pf : previous_files) {
     // Earlier submissions are taken as accepted, as they stand: not validated.
-    Status st = ReadSubmissions(pf, [&](Envelope e) { previous.Add(std::move(e)); },
+    Status st = ReadSubmissions(pf, add_previous,
                                 [&](Report r) {  // not fatal, but never silent: AG-W04 cannot use it
                                   std::cerr << (en ? "previous-period record skipped: " : "上期记录无法使用,已跳过: ") << EscapeControls(r.file)
                                             << ":" << r.line << " " << (r.findings.empty() ? "" : EscapeControls(r.findings[0].message)) << "\n";
@@ -81,6 +99,12 @@ int RunValidate(const std::string& defs, const std::vector<std::string>& previou
       std::cerr << (en ? "cannot read previous-period file: " : "无法读取上期数据文件: ") << EscapeControls(pf) << " (" << EscapeControls(st.message()) << ")\n";
       exit = kExitCannotRun;
     }
+  }
+  if (conflicts > 0) {
+    if (conflicts > 20) std::cerr << (en ? "… and " : "……另有 ") << conflicts - 20 << (en ? " more\n" : " 处\n");
+    std::cerr << (en ? "nothing was validated: keep one record per survey, key and period in the --previous files\n"
+                     : "未执行审核:--previous 文件中每个调查表、记录键和报告期只能有一份记录\n");
+    return kExitCannotRun;
   }
   Validator validator(program, c.L());
   size_t counts[3] = {0, 0, 0};

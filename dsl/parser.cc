@@ -640,16 +640,33 @@ bool ParseSource(ast::Module* module, const std::string& path, std::string text,
     if (sf.text[i] == '\n') sf.line_starts.push_back(i + 1);
   module->files.push_back(std::move(sf));
   const std::string& src = module->files[file].text;
+  const auto& starts = module->files[file].line_starts;
 
   size_t bad = FindInvalidUtf8(src);
   if (bad != std::string::npos) {
-    auto& starts = module->files[file].line_starts;
     int line = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), bad) - starts.begin());
     int col = static_cast<int>(CodePointCount(std::string_view(src).substr(starts[line - 1], bad - starts[line - 1]))) + 1;
     diags->push_back(MakeDiag(*module, Pos{file, line, col}, "invalid-utf8", "文件不是有效的 UTF-8 编码",
                               "the file is not valid UTF-8", "请以 UTF-8 编码保存文件", "save the file as UTF-8"));
     return false;
   }
+  // Control characters are refused wherever they stand, strings and comments included: the
+  // lexer would take them into a label or message, and a NUL would end it in C strings.
+  int controls = 0;
+  for (size_t i = 0; i < src.size() && controls < limits.max_syntax_errors; ++i) {
+    unsigned char c = static_cast<unsigned char>(src[i]);
+    if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') continue;
+    int line = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), i) - starts.begin());
+    int col = static_cast<int>(CodePointCount(std::string_view(src).substr(starts[line - 1], i - starts[line - 1]))) + 1;
+    std::string shown(1, static_cast<char>(c));
+    diags->push_back(MakeDiag(*module, Pos{file, line, col}, "bad-character", "此处不能出现字符「" + shown + "」",
+                              "unexpected character '" + shown + "'",
+                              "定义文件中不能有控制字符(制表符、换行除外),字符串和注释里也不行",
+                              "control characters (other than tab and line ends) may not appear in a definition, "
+                              "not even in a string or a comment"));
+    ++controls;
+  }
+  if (controls > 0) return false;
   return RunParser(module, file, src, 0, 0, diags, limits,
                    [&](GridstatParser& parser, Builder& builder, ErrorCollector& errors) {
                      auto* tree = parser.file();

@@ -272,6 +272,13 @@ class Compiler {
       AddTable(std::move(t));
       return;
     }
+    if (size_t nul = data->find('\0'); nul != std::string::npos) {
+      int line = 1 + static_cast<int>(std::count(data->begin(), data->begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+      Err(file_pos, "bad-data-file", "参照数据文件「" + file + "」第 " + std::to_string(line) + " 行含有 NUL 字节",
+          "'" + file + "' line " + std::to_string(line) + " holds a NUL byte");
+      AddTable(std::move(t));
+      return;
+    }
     auto csv = ParseCsv(*data);
     if (!csv.ok()) {
       Err(file_pos, "bad-data-file", "参照数据文件「" + file + "」格式错误: " + csv.status().message(),
@@ -294,6 +301,7 @@ class Compiler {
     int ci = column("code", true), li = column("label", false), vi = column("level", false), pi = column("parent", false);
     if (ci < 0) { AddTable(std::move(t)); return; }
     std::set<std::string> seen_codes;
+    std::vector<int> entry_lines;  // the CSV line of each entry
     for (size_t n = 0; n < csv->rows.size(); ++n) {
       auto& row = csv->rows[n];
       if (row.size() != csv->header.size()) {
@@ -324,7 +332,9 @@ class Compiler {
         continue;
       }
       t.entries.push_back(std::move(e));
+      entry_lines.push_back(csv->row_lines[n]);
     }
+    CheckParentCycles(t, file, file_pos, entry_lines);
     if (tree) {
       if (prog_->division_tree >= 0)
         Err(r.name.pos, "duplicate", "只能有一个区划树(divisions)", "only one reference table may be the division tree");
@@ -337,6 +347,52 @@ class Compiler {
       prog_->division_tree = static_cast<int>(prog_->tables.size());
     }
     AddTable(std::move(t));
+  }
+
+  // A code that is its own ancestor would send every walk up the tree (within(), the
+  // store's jurisdictions, progress by level) round in a circle. Each cycle is reported
+  // once, at the row of its first line in the file.
+  void CheckParentCycles(const Table& t, const std::string& file, const Pos& file_pos, const std::vector<int>& lines) {
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < t.entries.size(); ++i) index.emplace(t.entries[i].code, i);
+    auto parent_of = [&](size_t i) -> long {
+      const std::string& p = t.entries[i].parent;
+      if (p.empty()) return -1;
+      auto it = index.find(p);
+      return it == index.end() ? -1 : static_cast<long>(it->second);
+    };
+    // 0: not seen; 1: on the current walk; 2: done.
+    std::vector<int> state(t.entries.size(), 0);
+    int reported = 0;
+    for (size_t start = 0; start < t.entries.size(); ++start) {
+      if (state[start] != 0) continue;
+      std::vector<size_t> path;
+      long at = static_cast<long>(start);
+      while (at >= 0 && state[at] == 0) {
+        state[at] = 1;
+        path.push_back(static_cast<size_t>(at));
+        at = parent_of(static_cast<size_t>(at));
+      }
+      if (at >= 0 && state[at] == 1 && reported < 10) {
+        // `at` begins the cycle: the path from it to its end goes round once.
+        auto from = std::find(path.begin(), path.end(), static_cast<size_t>(at));
+        std::vector<size_t> cycle(from, path.end());
+        size_t first = *std::min_element(cycle.begin(), cycle.end(), [&](size_t a, size_t b) { return lines[a] < lines[b]; });
+        std::string chain;
+        size_t k = static_cast<size_t>(std::find(cycle.begin(), cycle.end(), first) - cycle.begin());
+        for (size_t n = 0; n <= cycle.size() && n <= 8; ++n) {
+          if (n == 8 && n < cycle.size()) { chain += " → …"; break; }
+          chain += (n ? " → " : "") + t.entries[cycle[(k + n) % cycle.size()]].code;
+        }
+        std::string where = std::to_string(lines[first]);
+        Err(file_pos, "parent-cycle",
+            "文件「" + file + "」第 " + where + " 行:上级关系成环(" + chain + ")",
+            "'" + file + "' line " + where + ": the parents form a cycle (" + chain + ")",
+            "每个代码的上级链必须终止于没有上级的代码", "every chain of parents must end at a code without a parent");
+        ++reported;
+      }
+      for (size_t i : path) state[i] = 2;
+    }
   }
 
   // ---- 3. SurveyPass -------------------------------------------------------

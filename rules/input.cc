@@ -343,7 +343,7 @@ namespace {
 
 // Salvages the id and survey of a record that is otherwise unreadable, if its text shows them.
 Report UnreadableRecord(const std::string& path, int line, std::string_view text, const Problem& p, Lang lang) {
-  static const RE2 kId("\"id\"\\s*:\\s*\"([^\"\\\\]{1,200})\"");
+  static const RE2 kId("\"id\"\\s*:\\s*\"([^\"\\\\\\r\\n]{1,200})\"");
   static const RE2 kSurvey("\"survey\"\\s*:\\s*\"([a-zA-Z0-9_]{1,100})\"");
   std::string id, survey;
   re2::StringPiece rec(text.data(), std::min<size_t>(text.size(), 1 << 16));
@@ -409,6 +409,134 @@ std::string Padded(std::string_view text) {
 }
 constexpr size_t kMaxDocumentBytes = size_t{1} << 30;
 
+// ---- records in a multi-line JSON document -----------------------------------
+// In a pretty-printed array, or pretty-printed objects one after another, a broken record
+// must not take the next ones with it. The rule, also in doc/language.md §7:
+//  - a record is sound when its brackets match, none of its strings runs past the end of
+//    a line (JSON strings cannot hold a raw line end), and, when its lines are indented
+//    deeper than its first, no line within it opens a record (as below) at its own
+//    indentation; a sound record ends where its brackets close, as in any JSON;
+//  - a broken record ends where the next record plausibly starts: the first later line
+//    whose first character other than blanks and `,` `}` `]` is `{`, indented no deeper
+//    than the line where the broken record starts (or with that `{` at no greater column
+//    than the broken record's own). Pretty printers indent the objects within a record
+//    deeper than the record, so those lines are never taken for a record's start.
+// Stray text between records is skipped up to the next such line in the same way.
+
+// Where a record starts: its line's indentation and its own column, in bytes.
+struct RecordPlace {
+  size_t indent = 0, col = 0;
+};
+
+RecordPlace PlaceOf(std::string_view s, size_t at) {
+  size_t line = at == 0 ? std::string_view::npos : s.find_last_of("\r\n", at - 1);
+  line = line == std::string_view::npos ? 0 : line + 1;
+  RecordPlace p;
+  while (line + p.indent < at && (s[line + p.indent] == ' ' || s[line + p.indent] == '\t')) ++p.indent;
+  p.col = at - line;
+  return p;
+}
+
+// The first record start after `after` (see above), or npos.
+size_t NextRecordStart(std::string_view s, size_t after, const RecordPlace& place) {
+  size_t line = s.find_last_of("\r\n", after);
+  line = line == std::string_view::npos ? 0 : line + 1;
+  while (line < s.size()) {
+    size_t i = line, indent = 0;
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) { ++i; ++indent; }
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == ',' || s[i] == '}' || s[i] == ']')) ++i;
+    if (i < s.size() && s[i] == '{' && i > after && (indent <= place.indent || i - line <= place.col)) return i;
+    size_t eol = s.find_first_of("\r\n", i);
+    if (eol == std::string_view::npos) break;
+    line = eol + 1;
+  }
+  return std::string_view::npos;
+}
+
+struct RecordScan {
+  enum class Fault { kNone, kString, kMismatch, kNextRecord, kOpen };
+  size_t end = std::string_view::npos;  // one past the record, when sound
+  Fault fault = Fault::kNone;
+  size_t at = 0;                        // where the fault was seen
+  bool sound() const { return fault == Fault::kNone; }
+};
+
+// Scans the value at `pos`, which starts at `place`, for its end, checking what a split
+// must trust: brackets match; strings end on their line; and, when the record's own lines
+// are indented deeper than its first (as pretty printers do), no line within it opens a
+// record at the record's own indentation (its closing bracket went missing, or an opening
+// one came in). Brackets nested deeper than kTracked are only counted (the decoder refuses
+// such depth anyway), so memory stays small.
+RecordScan ScanRecord(std::string_view s, size_t pos, const RecordPlace& place) {
+  constexpr size_t kTracked = 1024;
+  RecordScan r;
+  char c = s[pos];
+  if (c != '{' && c != '[' && c != '"') {
+    r.end = ScanValueEnd(s, pos);
+    return r;
+  }
+  std::string open;
+  size_t depth = 0, string_start = 0, line_start = std::string_view::npos;
+  bool in_string = false;
+  int indented = -1;  // unknown until the record's second line
+  for (size_t i = pos; i < s.size(); ++i) {
+    char ch = s[i];
+    if (in_string) {
+      if (ch == '\\' && i + 1 < s.size() && s[i + 1] != '\n' && s[i + 1] != '\r') ++i;
+      else if (ch == '"') {
+        in_string = false;
+        if (depth == 0) { r.end = i + 1; return r; }
+      } else if (ch == '\n' || ch == '\r') {
+        r.fault = RecordScan::Fault::kString;
+        r.at = string_start;
+        return r;
+      }
+      continue;
+    }
+    if (ch == '\n' || ch == '\r') {
+      line_start = i + 1;
+      if (indented < 0) {
+        size_t j = i + 1, n = 0;
+        while (j < s.size() && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r')) {
+          n = (s[j] == '\n' || s[j] == '\r') ? 0 : n + 1;
+          ++j;
+        }
+        indented = n > place.indent ? 1 : 0;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+      string_start = i;
+    } else if (ch == '{' || ch == '[') {
+      if (ch == '{' && indented == 1 && line_start != std::string_view::npos) {
+        size_t k = line_start, indent = 0;
+        while (k < i && (s[k] == ' ' || s[k] == '\t')) { ++k; ++indent; }
+        while (k < i && (s[k] == ' ' || s[k] == '\t' || s[k] == ',' || s[k] == '}' || s[k] == ']')) ++k;
+        if (k == i && indent <= place.indent) {
+          r.fault = RecordScan::Fault::kNextRecord;
+          r.at = i;
+          return r;
+        }
+      }
+      if (open.size() < kTracked) open.push_back(ch);
+      ++depth;
+    } else if (ch == '}' || ch == ']') {
+      if (depth == open.size()) {
+        if (open.back() != (ch == '}' ? '{' : '[')) {
+          r.fault = RecordScan::Fault::kMismatch;
+          r.at = i;
+          return r;
+        }
+        open.pop_back();
+      }
+      if (--depth == 0) { r.end = i + 1; return r; }
+    }
+  }
+  r.fault = RecordScan::Fault::kOpen;
+  r.at = pos;
+  return r;
+}
+
+
 // Splits JSON input into raw records. JSON Lines is streamed: memory stays bounded
 // by the largest record, whatever the size of the file.
 using TextSink = std::function<void(std::string_view, int)>;
@@ -443,6 +571,18 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
     size_t end = ScanValueEnd(buf, pos);
     while (end == std::string_view::npos && buf.size() - pos <= kMaxRecordBytes && fill()) end = ScanValueEnd(buf, pos);
     document = end != std::string_view::npos && LineEnd(buf, pos, true) < end;
+    // A line holding only '{' is never a JSON Lines record: it opens a pretty-printed
+    // object, even a broken one that never ends (and single-line objects read the same
+    // in a document). The first 64 KiB are looked at.
+    for (size_t b = pos; !document && b < std::min(buf.size(), pos + (size_t{1} << 16));) {
+      size_t eol = buf.find_first_of("\r\n", b);
+      if (eol == std::string::npos) eol = buf.size();
+      std::string_view l(buf.data() + b, eol - b);
+      while (!l.empty() && IsSpace(l.back())) l.remove_suffix(1);
+      while (!l.empty() && IsSpace(l.front())) l.remove_prefix(1);
+      document = l == "{";
+      b = eol + 1;
+    }
   }
   if (document) {
     // A whole document (an array, or pretty-printed objects): read it all, within a bound.
@@ -465,43 +605,103 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
       r.malformed = MalformedReport(path, r.line, std::nullopt, "", p, lang);
       on_raw(std::move(r));
     };
-    if (s[pos] == '[') {
-      size_t i = pos + 1;
-      while (true) {
-        while (i < s.size() && IsSpace(s[i])) ++i;
-        if (i >= s.size()) { bad(s.size() - 1, {"数组没有以「]」结束", "the array is not closed with ']'"}); break; }
-        if (s[i] == ']') break;
-        size_t end = ScanValueEnd(s, i);
-        if (end == std::string_view::npos) { bad(i, {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}); break; }
-        if (end == i) end = i + 1;  // a stray character is one malformed element; always move on
-        emit(i, end);
-        i = end;
-        while (i < s.size() && IsSpace(s[i])) ++i;
-        if (i < s.size() && s[i] == ',') { ++i; continue; }
-        if (i < s.size() && s[i] == ']') {
-          // Nothing may follow the array: content after it would otherwise be lost unseen.
-          size_t j = i + 1;
-          while (j < s.size() && IsSpace(s[j])) ++j;
-          if (j < s.size()) bad(j, {"JSON 格式错误: 数组结束后还有内容(未读取)", "malformed JSON: content after the array (not read)"});
+    // Records one after another: inside an array (separated by commas) or bare. A record
+    // whose brackets or strings break (ScanRecord) ends where the next record plausibly
+    // starts (NextRecordStart); so does stray text between records. Each is reported on
+    // its own, and every other record is still read.
+    auto broken = [&](const RecordScan& scan, size_t next) {
+      std::string at = std::to_string(line_of(scan.at));
+      Problem p;
+      if (scan.fault == RecordScan::Fault::kString)
+        p = {"第 " + at + " 行的字符串没有闭合", "a string on line " + at + " is not closed"};
+      else if (scan.fault == RecordScan::Fault::kNextRecord)
+        p = {"第 " + at + " 行开始了下一份记录,这份还没有结束", "the next record begins on line " + at + " before this one ends"};
+      else if (scan.fault == RecordScan::Fault::kMismatch)
+        p = {"第 " + at + " 行的「" + std::string(1, s[scan.at]) + "」与前面的括号不匹配",
+             "'" + std::string(1, s[scan.at]) + "' on line " + at + " does not match its opening bracket"};
+      else
+        p = {"记录没有结束", "the record does not end"};
+      if (next < s.size() && s[next] == '{') {
+        std::string n = std::to_string(line_of(next));
+        p.zh = "JSON 格式错误: " + p.zh + ";这份记录到第 " + n + " 行下一份记录之前为止";
+        p.en = "malformed JSON: " + p.en + "; the record is taken to end before the next one, on line " + n;
+      } else {
+        p.zh = "JSON 格式错误: " + p.zh;
+        p.en = "malformed JSON: " + p.en;
+      }
+      return p;
+    };
+    const bool array = s[pos] == '[';
+    size_t i = array ? pos + 1 : pos;
+    size_t first = i;
+    while (first < s.size() && IsSpace(s[first])) ++first;
+    RecordPlace place = PlaceOf(s, std::min(first, s.size()));
+    // Where reading goes on after a fault at `after`, in a record that started at `own`.
+    auto resync = [&](size_t after, RecordPlace own) {
+      own.indent = std::max(own.indent, place.indent);
+      own.col = std::max(own.col, place.col);
+      size_t next = NextRecordStart(s, after, own);
+      if (next == std::string_view::npos && array) {
+        size_t close = s.find_last_not_of(" \t\r\n");
+        if (close != std::string_view::npos && s[close] == ']' && close > after) next = close;
+      }
+      return next == std::string_view::npos ? s.size() : next;
+    };
+    while (true) {
+      while (i < s.size() && IsSpace(s[i])) ++i;
+      if (i >= s.size()) {
+        if (array) bad(s.size() - 1, {"数组没有以「]」结束", "the array is not closed with ']'"});
+        break;
+      }
+      if (array && s[i] == ']') {
+        // Nothing may follow the array: content after it would otherwise be lost unseen.
+        size_t j = i + 1;
+        while (j < s.size() && IsSpace(s[j])) ++j;
+        if (j >= s.size()) break;
+        size_t next = NextRecordStart(s, j - 1, place);
+        if (next == std::string_view::npos) {
+          bad(j, {"JSON 格式错误: 数组结束后还有内容(未读取)", "malformed JSON: content after the array (not read)"});
           break;
         }
-        bad(i, {"JSON 格式错误: 数组元素之间缺少逗号", "malformed JSON: expected ',' or ']'"});
-        break;
+        bad(j, {"JSON 格式错误: 数组结束后还有内容", "malformed JSON: content after the array"});
+        i = next;
+        continue;
       }
-      return Status::Ok();
-    }
-    size_t i = pos;
-    while (i < s.size()) {
-      if (s[i] != '{') {  // between objects only white space may stand
-        bad(i, {"JSON 格式错误: 对象之间有多余的字符「" + std::string(1, s[i]) + "」(其后的内容未读取)",
-                "malformed JSON: unexpected '" + std::string(1, s[i]) + "' between objects (the rest was not read)"});
-        break;
+      RecordPlace own = s[i] == '{' ? PlaceOf(s, i) : place;
+      RecordScan scan = ScanRecord(s, i, own);
+      if (scan.sound() && s[i] == '{') {
+        // The deepest place a sound record started at: a resync then takes no record for
+        // nested text; at worst it splits a broken record in more pieces.
+        place.indent = std::max(place.indent, own.indent);
+        place.col = std::max(place.col, own.col);
       }
-      size_t end = ScanValueEnd(s, i);
-      if (end == std::string_view::npos) { bad(i, {"JSON 格式错误: 记录没有结束", "malformed JSON: the record does not end"}); break; }
+      if (!scan.sound()) {
+        size_t next = resync(i, own);
+        size_t e = next;
+        while (e > i && IsSpace(s[e - 1])) --e;
+        RawRecord r;
+        r.line = line_of(i);
+        r.malformed = UnreadableRecord(path, r.line, s.substr(i, e - i), broken(scan, next), lang);
+        on_raw(std::move(r));
+        i = next;
+        continue;
+      }
+      size_t end = scan.end == i ? i + 1 : scan.end;  // a stray character is one malformed element; always move on
       emit(i, end);
       i = end;
       while (i < s.size() && IsSpace(s[i])) ++i;
+      if (i >= s.size()) continue;
+      if (array && s[i] == ',') { ++i; continue; }
+      if (array && s[i] == ']') continue;
+      if (!array && s[i] == '{') continue;
+      // Stray text, or a missing comma: reported where it stands; reading goes on at the
+      // next record (which may start right here).
+      if (array)
+        bad(i, {"JSON 格式错误: 数组元素之间缺少逗号,或有多余的内容", "malformed JSON: expected ',' or ']'"});
+      else
+        bad(i, {"JSON 格式错误: 对象之间有多余的字符「" + std::string(1, s[i]) + "」",
+                "malformed JSON: unexpected '" + std::string(1, s[i]) + "' between objects"});
+      i = resync(i - 1, place);
     }
     return Status::Ok();
   }

@@ -178,7 +178,13 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
       if (const Doc* p = c.Find("previous")) {
         std::vector<Report> ignored;
         decode(*p, &prevs, &ignored);
-        for (auto& pe : prevs) previous.Add(std::move(pe));
+        bool ambiguous = false;
+        for (auto& pe : prevs) ambiguous = previous.Add(std::move(pe)) != nullptr || ambiguous;
+        if (ambiguous) {
+          r.problem = "previous 中同一调查表、记录键和报告期有两份不同的记录 (two different previous records for one survey, key and period)";
+          results.push_back(r);
+          continue;
+        }
       }
       Report rep = !bad.empty() ? bad[0] : subs.empty() ? Report() : validator.Validate(subs[0], &previous);
       std::set<std::string> codes;

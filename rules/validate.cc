@@ -776,11 +776,34 @@ std::optional<std::string> FailingGuard(const Program& prog, const SurveyDef& s,
 
 }  // namespace engine
 
-void PreviousSet::Add(Envelope e) {
+namespace {
+
+bool SameDoc(const Doc& a, const Doc& b) {
+  if (a.kind != b.kind || a.boolean != b.boolean || a.text != b.text || a.items.size() != b.items.size() ||
+      a.members.size() != b.members.size())
+    return false;
+  for (size_t i = 0; i < a.items.size(); ++i)
+    if (!SameDoc(a.items[i], b.items[i])) return false;
+  for (size_t i = 0; i < a.members.size(); ++i)
+    if (a.members[i].first != b.members[i].first || !SameDoc(a.members[i].second, b.members[i].second)) return false;
+  return true;
+}
+
+}  // namespace
+
+const Envelope* PreviousSet::Add(Envelope e) {
   Validator v(program_);
   auto key = v.RecordKey(e);
-  if (!key) return;
-  by_key_[e.survey + "\n" + *key + "\n" + e.period] = std::move(e);
+  if (!key) return nullptr;
+  auto [it, added] = by_key_.try_emplace(e.survey + "\n" + *key + "\n" + e.period);
+  if (added) {
+    it->second = std::move(e);
+    return nullptr;
+  }
+  const Envelope& held = it->second;
+  bool same = held.id == e.id && held.division == e.division && held.explanations == e.explanations &&
+              SameDoc(held.data, e.data);
+  return same ? nullptr : &held;
 }
 
 const Envelope* PreviousSet::Find(const std::string& survey, const std::string& key, const std::string& period) const {

@@ -308,11 +308,14 @@ TEST_CASE("input: hostile layouts never loop, never lose records unseen", "[inpu
                                [&](Report r) { bad.push_back(r); }).ok());
   };
   const std::string rec = R"({"id":"a","survey":"t","period":"2021","division":"450102001003","data":{}})";
-  // Pretty-printed objects separated by a comma: one report, then stop (no endless loop).
+  // Pretty-printed objects separated by a comma: the comma is reported, and reading goes
+  // on with the next object (no endless loop).
   read("{\n  \"id\":\"a\",\"survey\":\"t\",\"period\":\"2021\",\"division\":\"450102001003\",\"data\":{}\n},\n{ \"id\":\"b\" }\n");
   CHECK(ids == std::vector<std::string>{"a"});
-  REQUIRE(bad.size() == 1);
+  REQUIRE(bad.size() == 2);
   CHECK(bad[0].line == 3);
+  CHECK(bad[1].line == 4);
+  CHECK(bad[1].id == std::optional<std::string>("b"));
   // Content after an array is reported, not dropped.
   read("[" + rec + "]\n[" + rec + "]\n");
   CHECK(ids.size() == 1);

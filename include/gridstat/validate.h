@@ -69,7 +69,13 @@ class PreviousSource {
 class PreviousSet : public PreviousSource {
  public:
   explicit PreviousSet(std::shared_ptr<const Program> program) : program_(std::move(program)) {}
-  void Add(Envelope e);
+  // Adds `e` as the accepted submission for its survey, record key and period, and returns
+  // null. When another envelope already holds that place and differs from `e` (in its id,
+  // division, data or explanations, as written), which of the two is meant cannot be told:
+  // `e` is not added and the one held is returned, for the caller to refuse the run. An
+  // identical repeat (the same file given twice) changes nothing. An envelope without a
+  // record key is dropped.
+  const Envelope* Add(Envelope e);
   const Envelope* Find(const std::string& survey, const std::string& key, const std::string& period) const override;
 
  private:
