@@ -36,7 +36,7 @@ test-sanitize: deps
 	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 	@cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target unit_tests gridstat_cli c_api_test
-	@cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@cd $(SANITIZE_BUILD) && GRIDSTAT_FAULT_QUICK=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -E "bench_smoke|crash_consistency|concurrency|disk_full|input_yaml_memory"
 
 # Benchmarks (bench/): QUICK=1 for a few-minute version. Results: build/bench/results.json.
