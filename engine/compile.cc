@@ -584,6 +584,10 @@ class Compiler {
   }
 
   // ---- 4. RulePass ---------------------------------------------------------
+  // How deep lets may build on lets, and how deep an expression may nest once its lets
+  // are expanded (doc/language.md §10).
+  static constexpr size_t kMaxLetDepth = 64;
+  static constexpr int kMaxExpandedDepth = 512;
   struct Scope {
     SurveyDef* survey;
     std::vector<std::pair<int, int>> rows;  // (roster, binding), innermost last
@@ -591,10 +595,12 @@ class Compiler {
     bool guard = false;                     // a workflow guard: errors() and friends allowed
     std::vector<FieldRef>* refs = nullptr;
     std::vector<std::string> let_stack;
+    int depth = 0;  // Compile calls in progress
   };
 
   std::unordered_map<std::string, std::unordered_map<std::string, const ast::LetDecl*>> lets_;
   std::set<std::string> used_lets_;  // "survey\nlet" expanded at least once
+  bool too_deep_reported_ = false;
 
   void RulePass() {
     std::unordered_map<std::string, Pos> codes;
@@ -990,6 +996,21 @@ class Compiler {
 
   Typed Compile(const Expr& e, Scope& sc) {
     cur_ = sc.survey;
+    // The parser bounds how deep one expression nests, but lets expand in place, so a chain
+    // of deep lets nests deeper: bound the whole, one native stack frame or so per level.
+    struct Depth {
+      int& d;
+      explicit Depth(int& x) : d(x) { ++d; }
+      ~Depth() { --d; }
+    } depth(sc.depth);
+    if (sc.depth > kMaxExpandedDepth) {
+      if (!too_deep_reported_)
+        Err(e.pos, "too-deep", "展开 let 后表达式嵌套过深(超过 " + std::to_string(kMaxExpandedDepth) + " 层)",
+            "expression nests too deep once lets are expanded (over " + std::to_string(kMaxExpandedDepth) + " levels)",
+            "把中间结果合并成较少、较浅的 let", "fold intermediate results into fewer, shallower lets");
+      too_deep_reported_ = true;
+      return Fail();
+    }
     switch (e.kind) {
       case ExprKind::kNumber: {
         auto d = Decimal::Parse(e.text);
@@ -1115,6 +1136,14 @@ class Compiler {
       }
       if (std::find(sc.let_stack.begin(), sc.let_stack.end(), e.text) != sc.let_stack.end()) {
         Err(e.pos, "let-cycle", "let「" + e.text + "」引用了自身", "let '" + e.text + "' refers to itself");
+        return Fail();
+      }
+      // Expanding a let compiles its expression in place, one native stack frame per level:
+      // a long chain of lets built on lets must stop with a diagnostic, not a stack overflow.
+      if (sc.let_stack.size() >= kMaxLetDepth) {
+        Err(e.pos, "too-deep", "let 层层引用过深(超过 " + std::to_string(kMaxLetDepth) + " 层)",
+            "lets built on lets nest too deep (over " + std::to_string(kMaxLetDepth) + " levels)",
+            "把中间结果合并成较少的 let", "fold intermediate results into fewer lets");
         return Fail();
       }
       used_lets_.insert(def.name + "\n" + e.text);

@@ -77,3 +77,33 @@ TEST_CASE("definitions: parent cycles in a reference table are refused", "[relia
   // A NUL byte in the data file is refused with its line.
   CHECK(Diags(ref("1,ro" + std::string(1, '\0') + "ot,1,\n", false)) == V{"bad-data-file r.gs:2:8 'r.csv' line 2 holds a NUL byte"});
 }
+
+// A long chain of lets built on lets used to overflow the native stack while the compiler
+// expanded them (5,000 lets: a segfault in `gridstat check`).
+TEST_CASE("definitions: lets built on lets stop with a diagnostic, never a stack overflow", "[reliability]") {
+  auto chain = [](int n, int nesting) {
+    std::string s = "rules for t {\n  let l0 = n + 1\n";
+    for (int i = 1; i < n; ++i) {
+      s += "  let l" + std::to_string(i) + " = ";
+      for (int k = 0; k < nesting; ++k) s += "1 + (";
+      s += "l" + std::to_string(i - 1);
+      s += std::string(static_cast<size_t>(nesting), ')') + "\n";
+    }
+    return s + "  error T-E1 \"x\": l" + std::to_string(n - 1) + " > 0\n}\n";
+  };
+  // 5,000 plain lets: more than 64 levels of lets on lets.
+  auto r = CompileFiles({{"a.gs", kSurvey + chain(5000, 0)}});
+  CHECK_FALSE(r.program);
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(r.diagnostics[0].code == "too-deep");
+  CHECK(r.diagnostics[0].message_en.find("lets built on lets nest too deep (over 64 levels)") != std::string::npos);
+  // Fewer lets, each nested deep: the expanded expression is bounded as a whole.
+  r = CompileFiles({{"a.gs", kSurvey + chain(64, 60)}});
+  CHECK_FALSE(r.program);
+  REQUIRE_FALSE(r.diagnostics.empty());
+  CHECK(r.diagnostics[0].code == "too-deep");
+  CHECK(r.diagnostics[0].message_en.find("once lets are expanded (over 512 levels)") != std::string::npos);
+  // Within the bounds, lets on lets compile.
+  r = CompileFiles({{"a.gs", kSurvey + chain(60, 5)}});
+  CHECK(r.program);
+}
