@@ -93,6 +93,15 @@ class GuardedBuf : public std::streambuf {
   bool kept_ok() const { return !overflow_; }
   std::string_view kept() const { return kept_; }
 
+ public:
+  // yaml-cpp's parser reads up to 4 bytes in its constructor to detect the encoding, and
+  // leaks a buffer if that read throws. So the first bytes are made ready before the parser
+  // exists, and a problem among them is thrown from here instead.
+  void Prime() {
+    if (gptr() == egptr() && !Fill()) return;
+    if (pending_ && egptr() - gptr() < 4) throw *pending_;
+  }
+
  protected:
   // yaml-cpp asks for 2,048 bytes at a time: a short read keeps an error found ahead
   // from surfacing before the parser has taken the bytes before it.
@@ -117,6 +126,9 @@ class GuardedBuf : public std::streambuf {
 
  private:
   bool Fill() {
+    // The get area (view_) is left as it is when nothing new comes, and keeps the last bytes
+    // delivered in front of new ones: yaml-cpp puts back the (up to 4) bytes it read to
+    // detect the encoding, and must still find them.
     out_.clear();
     while (out_.empty()) {
       std::string in = std::move(carry_);
@@ -149,7 +161,11 @@ class GuardedBuf : public std::streambuf {
       overflow_ = true;
       keeping_ = false;
     }
-    setg(out_.data(), out_.data(), out_.data() + out_.size());
+    size_t back = eback() ? std::min<size_t>(4, static_cast<size_t>(egptr() - eback())) : 0;
+    std::string view(egptr() - back, egptr());
+    view += out_;
+    view_.swap(view);
+    setg(view_.data(), view_.data() + back, view_.data() + view_.size());
     return true;
   }
 
@@ -251,6 +267,7 @@ class GuardedBuf : public std::streambuf {
   size_t max_gap_;
   size_t gap_ = 0;  // token bytes since the reader's last event
   std::string out_, carry_, kept_;
+  std::string view_;  // the get area: up to 4 bytes delivered before, then out_
   uint64_t kept_off_;
   bool keeping_ = false, overflow_ = false, eof_ = false;
   std::unique_ptr<Fatal> pending_;
@@ -774,6 +791,7 @@ Status Run(ByteSource& src, const YamlLimits& limits, bool split, const std::fun
     int err_line = line;
     std::string zh, en;
     try {
+      buf.Prime();
       YAML::Parser parser(in);
       while (!reader.documents_done() && parser.HandleNextDocument(reader)) {
       }
