@@ -25,12 +25,7 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
 }
 
 ActionResult Failure(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
-  ActionResult r;
-  r.instance = instance;
-  r.outcome = o;
-  r.code = code;
-  r.message = message;
-  return r;
+  return MakeResult(instance, o, code, message);
 }
 
 // The workflow that carries `survey` in program `p`.

@@ -887,15 +887,6 @@ VerifyResult CheckCheckpoints(const AuditData& d, VerifyResult r, const VerifyOp
   return r;
 }
 
-ActionResult Result1(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
-  ActionResult r;
-  r.instance = instance;
-  r.outcome = o;
-  r.code = code;
-  r.message = message;
-  return r;
-}
-
 }  // namespace
 
 std::optional<std::string> ActGuardFailure(const std::shared_ptr<const engine::Program>& prog, const engine::WorkflowDef& wf,
@@ -971,12 +962,12 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   auto type = fs::symlink_status(dir, ec).type();
   if (type != fs::file_type::not_found) {
     if (type != fs::file_type::directory || !fs::is_empty(dir, ec) || ec)
-      return Result1("", Outcome::kCannotRun, "exists",
+      return MakeResult("", Outcome::kCannotRun, "exists",
                      Msg(dir + " 已存在且不是空目录,未导出", dir + " exists and is not an empty directory; nothing was exported"));
   }
   // The same rule as export --unmasked: the export holds every ID number in full.
   Status st = BeginCommand();
-  if (!st.ok()) return Result1("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
+  if (!st.ok()) return MakeResult("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
   Doc body = ActorFields(actor, user);
   for (auto& m : json::Obj({{"kind", json::Str("export")}, {"what", json::Str("audit")}, {"unmasked", json::Bool(true)},
@@ -985,7 +976,7 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   ActionResult result;
   bool granted = TopTier(user);
   if (!granted) {
-    result = Result1("", Outcome::kRefused, user ? "no_permission" : "no_user",
+    result = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
                      user ? Msg("只有最上级的用户可以导出审计数据(含完整的身份证号码)", "only a user of the top tier may export the audit data (ID numbers in full)")
                           : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
     json::Set(&body, "refused", json::Bool(true));
@@ -996,17 +987,17 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   auto ev = AppendEvent(body);
   if (!ev.ok() || !(st = db_->Commit()).ok()) {
     db_->Rollback();
-    return Result1("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message());
+    return MakeResult("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message());
   }
   AfterCommit();
   if (!granted) return result;
   // Read after the commit, so that the export holds the event that records it and verifies
   // offline as a whole; commands committed meanwhile are simply part of it too.
   auto d = LoadFromDb(db_.get());
-  if (!d.ok()) return Result1("", Outcome::kCannotRun, "store", d.status().message());
+  if (!d.ok()) return MakeResult("", Outcome::kCannotRun, "store", d.status().message());
   bool created = !fs::exists(dir, ec);
   fs::create_directories(fs::path(dir) / "definitions", ec);
-  if (ec) return Result1("", Outcome::kCannotRun, "store", Msg("无法创建 ", "cannot create ") + dir + ": " + ec.message());
+  if (ec) return MakeResult("", Outcome::kCannotRun, "store", Msg("无法创建 ", "cannot create ") + dir + ": " + ec.message());
   std::string events, subs, insts, units;
   for (auto& e : d->events)
     events += json::Canonical(json::Obj({{"seq", json::Int(e.seq)}, {"instance", json::Str(e.instance)}, {"request_id", json::Str(e.request_id)},
@@ -1028,7 +1019,7 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   if (!w.ok()) {
     // A half-written export is not handed out. The request stays recorded as granted.
     if (created) fs::remove_all(dir, ec);
-    return Result1("", Outcome::kCannotRun, "store", w.message());
+    return MakeResult("", Outcome::kCannotRun, "store", w.message());
   }
   return result;
 }
@@ -1063,12 +1054,12 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
   if (!config.off) {
     std::error_code ec;
     if (config.dir.empty() || !fs::is_directory(config.dir, ec))
-      return Result1("", Outcome::kCannotRun, "usage", Msg("检查点目录不存在: ", "no such checkpoint directory: ") + config.dir);
+      return MakeResult("", Outcome::kCannotRun, "usage", Msg("检查点目录不存在: ", "no such checkpoint directory: ") + config.dir);
     if (config.every_events < 0 || config.every_minutes < 0 || (config.every_events == 0 && config.every_minutes == 0))
-      return Result1("", Outcome::kCannotRun, "usage",
+      return MakeResult("", Outcome::kCannotRun, "usage",
                      Msg("需要 --every-events 或 --every-minutes(正整数)", "--every-events or --every-minutes (a positive number) is needed"));
     auto key = LoadPrivateKey(config.key, lang_);
-    if (!key.ok()) return Result1("", Outcome::kCannotRun, "usage", key.status().message());
+    if (!key.ok()) return MakeResult("", Outcome::kCannotRun, "usage", key.status().message());
     // Absolute paths: later commands may run from another directory.
     value = json::Obj({{"dir", json::Str(fs::absolute(config.dir).lexically_normal().string())},
                        {"key", json::Str(fs::absolute(config.key).lexically_normal().string())},
@@ -1076,7 +1067,7 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
                        {"every_events", json::Int(config.every_events)}, {"every_minutes", json::Int(config.every_minutes)}});
   }
   Status st = BeginCommand();
-  if (!st.ok()) return Result1("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
+  if (!st.ok()) return MakeResult("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
   Doc body = ActorFields(actor, user);
   for (auto& m : json::Obj({{"kind", json::Str("config")}, {kAutoCheckpointKey, value}, {"definitions", json::Str(current_hash_)}}).members)
@@ -1084,7 +1075,7 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
   ActionResult result;
   bool granted = TopTier(user);
   if (!granted) {
-    result = Result1("", Outcome::kRefused, user ? "no_permission" : "no_user",
+    result = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
                      user ? Msg("只有最上级的用户可以配置自动检查点", "only a user of the top tier may configure automatic checkpoints")
                           : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
     json::Set(&body, "refused", json::Bool(true));
@@ -1102,7 +1093,7 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
   }
   if (!ev.ok() || !st.ok() || !(st = db_->Commit()).ok()) {
     db_->Rollback();
-    return Result1("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message());
+    return MakeResult("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message());
   }
   AfterCommit();  // the first checkpoint at once, which also shows that the directory is writable
   return result;

@@ -70,6 +70,16 @@ std::optional<std::string> ActGuardFailure(const std::shared_ptr<const engine::P
                                            const engine::ActionDef& a, const Revision* latest, Lang lang);
 std::string RecordKeyForId(const std::string& key);  // '|' -> '-'
 
+// A result that did not go through: its instance, outcome, stable code and message.
+inline ActionResult MakeResult(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
+  ActionResult r;
+  r.instance = instance;
+  r.outcome = o;
+  r.code = code;
+  r.message = message;
+  return r;
+}
+
 class StoreImpl : public Store {
  public:
   StoreImpl(std::unique_ptr<Db> db, Lang lang) : db_(std::move(db)), lang_(lang) {}
