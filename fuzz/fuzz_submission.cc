@@ -67,6 +67,10 @@ void CheckUtf8(const Envelope& e) {
     CheckUtf8(code, "explanations");
     CheckUtf8(text, "explanations");
   }
+  for (const auto& [code, digest] : e.confirmed) {
+    CheckUtf8(code, "explanations");
+    CheckUtf8(digest, "explanations digest");
+  }
   CheckUtf8(e.data);
 }
 

@@ -261,6 +261,30 @@ bool ToEnvelope(Doc& doc, Envelope* env, Problem* p, bool lenient_numbers = fals
   if (const Doc* ex = doc.Find("explanations")) {
     if (ex->kind == Doc::Kind::kObject) {
       for (auto& [code, text] : ex->members) {
+        if (text.kind == Doc::Kind::kObject) {
+          // {"text": ..., "digest": ...}: the explanation re-confirmed for the values of that digest.
+          const Doc* t = nullptr;
+          const Doc* d = nullptr;
+          for (auto& [k, v] : text.members) {
+            if (k == "text") t = &v;
+            else if (k == "digest") d = &v;
+            else {
+              *p = {"explanations 中「" + code + "」的成员「" + k + "」未知(只能有 text 和 digest)",
+                    "explanation for '" + code + "' has an unknown member '" + k + "' (only text and digest)"};
+              return false;
+            }
+          }
+          if (!t || t->kind != Doc::Kind::kString || !d || d->kind != Doc::Kind::kString || d->text.empty()) {
+            *p = {"explanations 中「" + code + "」应为文本,或 {\"text\": 说明, \"digest\": 摘要}",
+                  "explanation for '" + code + "' must be a string or {\"text\": ..., \"digest\": ...}"};
+            return false;
+          }
+          if (!t->text.empty()) {
+            env->explanations[code] = t->text;
+            env->confirmed[code] = d->text;
+          }
+          continue;
+        }
         if (text.kind != Doc::Kind::kString && text.kind != Doc::Kind::kNull) {
           *p = {"explanations 中「" + code + "」的说明应为文本", "explanation for '" + code + "' must be a string"};
           return false;

@@ -39,6 +39,10 @@ std::string ReportToJson(const Report& r) {
     }
     out += "],\"explained\":";
     out += f.explained ? "true" : "false";
+    if (!f.digest.empty()) {
+      out += ",\"digest\":";
+      AppendJsonString(&out, f.digest);
+    }
     if (!f.fault.empty()) {
       out += ",\"fault\":";
       AppendJsonString(&out, f.fault);
@@ -66,6 +70,9 @@ std::string ReportToText(const Report& r, Lang lang) {
       for (size_t i = 0; i < f.fields.size(); ++i) out += (i ? ", " : "") + EscapeControls(f.fields[i]);
       out += "]";
     }
+    if (f.stale_explanation)
+      out += en ? "  (the explanation was carried over from the previous revision, for other values; rewrite it or confirm it with digest " + f.digest + ")"
+                : "  (说明沿用自上一版,而它说明的数值已改变;请重写说明,或以摘要 " + f.digest + " 确认)";
     out += "\n";
   }
   return out;

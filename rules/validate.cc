@@ -8,6 +8,7 @@
 
 #include "common/text.h"
 #include "gridstat/validate.h"
+#include "engine/refdata.h"
 #include "rules/eval.h"
 
 namespace gridstat {
@@ -462,8 +463,43 @@ Report Malformed(const Envelope& env, const std::string& zh, const std::string& 
 }
 
 // The rules of `s` on a decoded record, their findings appended to `r`, and its status.
+// What decides whether a warning counts as explained (doc/language.md, "Explanations").
+struct Explaining {
+  const std::map<std::string, std::string>* texts = nullptr;      // rule -> explanation
+  const std::map<std::string, std::string>* confirmed = nullptr;  // rule -> re-confirmed digest
+  const ExplanationHistory* earlier = nullptr;                    // what counted in the revision before
+  int format = Validator::kReportFormat;
+};
+
+// The text a value is digested as: numbers by value (208.30 and 208.3 are one value).
+void AppendDigestText(const Value& v, std::string* out) {
+  switch (v.kind) {
+    case Value::kMissing: *out += "-"; break;
+    case Value::kInvalid: *out += "!"; break;
+    case Value::kBool: *out += v.b ? "b:true" : "b:false"; break;
+    case Value::kNum: *out += "n:" + v.d.ToString(); break;
+    case Value::kText: *out += "t:"; out->append(v.s.data(), v.s.size()); break;
+    case Value::kYearMonth: *out += "m:" + engine::FormatYearMonth(v.i); break;
+    case Value::kDate: *out += "d:" + engine::FormatDate(v.i); break;
+    case Value::kGeo: *out += "g:" + v.d.ToString() + "," + v.d2.ToString(); break;
+  }
+}
+
+// The digest of the values that decided a finding: each path and its value, one per line,
+// SHA-256, the first 16 hex digits.
+std::string ValuesDigest(const std::vector<std::pair<std::string, const Value*>>& values) {
+  std::string text;
+  for (auto& [path, v] : values) {
+    text += path;
+    text += '=';
+    AppendDigestText(v ? *v : Value(), &text);
+    text += '\n';
+  }
+  return engine::Sha256Hex(text).substr(0, 16);
+}
+
 Report RunRules(const engine::Program& prog, const SurveyDef& survey, Lang lang, bool messages, const Record& rec,
-                const Record* prev, const std::map<std::string, std::string>& explanations, Report r) {
+                const Record* prev, const Explaining& explaining, Report r) {
   bool en = lang == Lang::kEn;
   const SurveyDef* s = &survey;
   engine::EvalContext ctx{prog, *s, rec, prev};
@@ -495,37 +531,66 @@ Report RunRules(const engine::Program& prog, const SurveyDef& survey, Lang lang,
         }
       }
     }
+    // Each path with the value it had (null: a roster row or field the record lacks).
+    std::vector<std::pair<std::string, const Value*>> paths;
+    auto cell = [&](int roster, size_t row, int slot) -> const Value* {
+      const auto& rows = rec.rosters[roster].rows;
+      return row < rows.size() && slot < static_cast<int>(rows[row].size()) ? &rows[row][slot] : nullptr;
+    };
     for (const auto& ref : rule.fields) {
       if (!out.fault && !blamed.count({ref.roster, ref.slot, ref.per_row})) continue;
-      if (ref.roster < 0) { f.fields.push_back(s->fields[ref.slot].name); continue; }
+      if (ref.roster < 0) { paths.emplace_back(s->fields[ref.slot].name, &rec.fields[ref.slot]); continue; }
       const auto& rd = s->rosters[ref.roster];
       std::string fname = rd.fields[ref.slot].name;
       if (ref.per_row) {
         for (int row : out.rows)
           if (out.fault || blamed_rows[{ref.roster, ref.slot}].count(row))
-            f.fields.push_back(rd.name + "[" + std::to_string(row + 1) + "]." + fname);
+            paths.emplace_back(rd.name + "[" + std::to_string(row + 1) + "]." + fname, cell(ref.roster, row, ref.slot));
       } else {
         for (size_t i = 0; i < rec.rosters[ref.roster].rows.size(); ++i)
-          f.fields.push_back(rd.name + "[" + std::to_string(i + 1) + "]." + fname);
+          paths.emplace_back(rd.name + "[" + std::to_string(i + 1) + "]." + fname, cell(ref.roster, i, ref.slot));
       }
     }
     // Row fields of several failing rows come row by row.
     if (rule.for_each >= 0 && out.rows.size() > 1) {
-      std::stable_sort(f.fields.begin(), f.fields.end(), [](const std::string& a, const std::string& b) {
+      std::stable_sort(paths.begin(), paths.end(), [](const auto& a, const auto& b) {
         auto row = [](const std::string& p) {
           auto lb = p.find('['), rb = p.find(']');
           return lb == std::string::npos ? -1 : std::stoi(p.substr(lb + 1, rb - lb - 1));
         };
-        return row(a) < row(b);
+        return row(a.first) < row(b.first);
       });
     }
     {  // each path once, in order of first appearance
-      std::vector<std::string> uniq;
+      std::vector<std::pair<std::string, const Value*>> uniq;
       std::set<std::string> seen;
-      for (auto& x : f.fields) if (seen.insert(x).second) uniq.push_back(std::move(x));
-      f.fields = std::move(uniq);
+      for (auto& x : paths) if (seen.insert(x.first).second) uniq.push_back(std::move(x));
+      paths = std::move(uniq);
     }
-    if (!f.is_error) f.explained = explanations.count(rule.code) > 0;
+    for (auto& p : paths) f.fields.push_back(p.first);
+    if (!f.is_error) {
+      auto text = explaining.texts ? explaining.texts->find(rule.code) : std::map<std::string, std::string>::const_iterator();
+      bool has_text = explaining.texts && text != explaining.texts->end();
+      if (explaining.format < 2) {
+        f.explained = has_text;
+      } else {
+        f.digest = ValuesDigest(paths);
+        f.explained = has_text;
+        const std::string* confirmed = nullptr;
+        if (explaining.confirmed)
+          if (auto c = explaining.confirmed->find(rule.code); c != explaining.confirmed->end()) confirmed = &c->second;
+        if (has_text && confirmed) {
+          // Re-confirmed for named values: it counts for those values only.
+          f.explained = *confirmed == f.digest;
+        } else if (has_text && explaining.earlier) {
+          auto e = explaining.earlier->find(rule.code);
+          if (e != explaining.earlier->end() && e->second.text == text->second && e->second.digest != f.digest) {
+            f.explained = false;
+            f.stale_explanation = true;
+          }
+        }
+      }
+    }
     r.findings.push_back(std::move(f));
   }
   r.status = Report::Status::kPass;
@@ -622,7 +687,7 @@ bool ReadPlainData(const engine::Program& prog, const SurveyDef& s, Lang lang, s
   return true;
 }
 
-bool ValidatePlain(const engine::Program& prog, Lang lang, bool messages, const std::string& path, std::string_view text,
+bool ValidatePlain(const engine::Program& prog, Lang lang, bool messages, int format, const std::string& path, std::string_view text,
                    size_t capacity, int line, const PreviousSource* previous, Report* out) {
   if (text.size() > kMaxPlainBytes || capacity < text.size() + simdjson::SIMDJSON_PADDING) return false;
   thread_local simdjson::ondemand::parser parser;
@@ -667,8 +732,9 @@ bool ValidatePlain(const engine::Program& prog, Lang lang, bool messages, const 
   r.survey = s->name;
   r.file = path;
   r.line = line;
-  static const std::map<std::string, std::string> kNoExplanations;
-  *out = RunRules(prog, *s, lang, messages, rec, nullptr, kNoExplanations, std::move(r));
+  Explaining none;
+  none.format = format;
+  *out = RunRules(prog, *s, lang, messages, rec, nullptr, none, std::move(r));
   return true;
 }
 
@@ -710,7 +776,7 @@ std::optional<std::string> Validator::PreviousPeriod(const std::string& survey, 
   return std::string(buf);
 }
 
-Report Validator::Validate(const Envelope& env, const PreviousSource* previous) const {
+Report Validator::Validate(const Envelope& env, const PreviousSource* previous, const ExplanationHistory* earlier) const {
   const SurveyDef* s = program_->FindSurvey(env.survey);
   if (!s) {
     std::string names;
@@ -746,7 +812,8 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous) 
       }
     }
   }
-  return RunRules(*program_, *s, lang_, messages_, rec, have_prev ? &prev_rec : nullptr, env.explanations, std::move(r));
+  Explaining explaining{&env.explanations, &env.confirmed, earlier, format_};
+  return RunRules(*program_, *s, lang_, messages_, rec, have_prev ? &prev_rec : nullptr, explaining, std::move(r));
 }
 
 namespace engine {
@@ -802,6 +869,7 @@ const Envelope* PreviousSet::Add(Envelope e) {
   }
   const Envelope& held = it->second;
   bool same = held.id == e.id && held.division == e.division && held.explanations == e.explanations &&
+              held.confirmed == e.confirmed &&
               SameDoc(held.data, e.data);
   return same ? nullptr : &held;
 }
@@ -817,7 +885,7 @@ namespace gridstat {
 
 bool Validator::ValidatePlainText(const std::string& path, std::string_view text, size_t capacity, int line,
                                   const PreviousSource* previous, Report* out) const {
-  return ValidatePlain(*program_, lang_, messages_, path, text, capacity, line, previous, out);
+  return ValidatePlain(*program_, lang_, messages_, format_, path, text, capacity, line, previous, out);
 }
 
 void Validator::ValidateText(const std::string& path, std::string_view text, size_t capacity, int line,

@@ -36,15 +36,13 @@ const WorkflowDef* WorkflowFor(const engine::Program& p, const std::string& surv
   return nullptr;
 }
 
-std::string StateNames(const WorkflowDef& wf, const std::vector<int>& states) {
-  std::vector<std::string> names;
-  for (int s : states) names.push_back(wf.states[s].name);
-  return Join(names, "、");
-}
 
 Doc EnvelopeDoc(const Envelope& e) {
   Doc ex = json::Obj();
-  for (auto& [k, v] : e.explanations) ex.members.emplace_back(k, json::Str(v));
+  for (auto& [k, v] : e.explanations) {
+    auto c = e.confirmed.find(k);
+    ex.members.emplace_back(k, c == e.confirmed.end() ? json::Str(v) : json::Obj({{"text", json::Str(v)}, {"digest", json::Str(c->second)}}));
+  }
   return json::Obj({{"id", e.id ? json::Str(*e.id) : json::Null()}, {"survey", json::Str(e.survey)},
                     {"period", json::Str(e.period)}, {"division", json::Str(e.division)}, {"data", e.data},
                     {"explanations", ex}});
@@ -276,44 +274,24 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
     return refuse("stale_version", "实例已是第 " + std::to_string(inst.version) + " 版,不是您看到的第 " + std::to_string(*req.if_version) + " 版;请刷新后重试",
                   "instance is at version " + std::to_string(inst.version) + ", not " + std::to_string(*req.if_version) + "; reload and retry",
                   Outcome::kConflict);
-  int from = wf.FindState(inst.state);
-  if (std::find(a.from.begin(), a.from.end(), from) == a.from.end()) {
+  Policy policy(prog);
+  Verdict step = policy.Judge(wf, a, Step{false, inst.state, inst.division, req.comment, req.target});
+  if (step.code == "wrong_state")
     if (auto who = LostRace(inst, wf, a, actor))
       return refuse("conflict", "冲突:实例刚被 " + *who + " 改为「" + inst.state + "」,您的「" + a.label + "」未执行",
                     "conflict: " + *who + " just moved the instance to '" + inst.state + "'; your '" + a.name + "' was not applied",
                     Outcome::kConflict);
-    return refuse("wrong_state", "当前状态为「" + inst.state + "」,只有在「" + StateNames(wf, a.from) + "」状态才能执行「" + a.label + "」",
-                  "the instance is '" + inst.state + "'; '" + a.name + "' needs " + StateNames(wf, a.from));
-  }
-  if (a.needs_comment && req.comment.empty())
-    return refuse("missing_comment", "「" + a.label + "」需要填写意见(--comment)", "'" + a.name + "' needs a comment (--comment)");
-  std::string new_division = inst.division;
-  if (a.needs_target) {
-    if (req.target.empty())
-      return refuse("missing_target", "「" + a.label + "」需要目标区划(--to)", "'" + a.name + "' needs a target division (--to)");
-    if (Level(req.target) == 0)
-      return refuse("bad_target", "目标区划「" + req.target + "」不在区划树中", "target '" + req.target + "' is not in the division tree");
-    if (a.target_rule == ActionDef::TargetRule::kChild && Parent(req.target) != inst.division)
-      return refuse("bad_target", "目标区划「" + req.target + "」不是「" + inst.division + "」的直接下级", "target '" + req.target + "' is not a child of '" + inst.division + "'");
-    if (a.target_rule == ActionDef::TargetRule::kSameLevel && (Level(req.target) != Level(inst.division) || req.target == inst.division))
-      return refuse("bad_target", "目标区划「" + req.target + "」应与当前区划「" + inst.division + "」同级且不同",
-                    "target '" + req.target + "' must be another division at the level of '" + inst.division + "'");
-    if (a.move == ActionDef::Move::kTarget) new_division = req.target;
-  }
-  if (a.move == ActionDef::Move::kParent) {
-    new_division = Parent(inst.division);
-    if (new_division.empty())
-      return refuse("no_parent", "已在最上级,不能再返回上一级", "already at the top level; there is no level above");
-  }
+  if (!step.ok()) return refuse(step.code, step.zh, step.en);
+  std::string new_division = step.jurisdiction;
   if (!a.guards.empty()) {
     auto rev = LatestRevision(inst.id, false);
-    // The same judgement as the auditor's (audit.cc), so that the two cannot drift.
-    if (auto failing = ActGuardFailure(ProgramFor(inst.definitions).value(), wf, a, rev ? &*rev : nullptr, lang_))
+    // The policy's judgement, the auditor's too (policy.h), so that the two cannot drift.
+    if (auto failing = ActGuardFailure(prog, wf, a, rev ? &rev->envelope : nullptr, rev ? &rev->findings : nullptr, lang_))
       return refuse("guard", *failing, *failing);
   }
   // Applied: one event, then the derived rows.
   std::string before = inst.state, before_division = inst.division;
-  inst.state = wf.states[a.to].name;
+  inst.state = step.to;
   inst.division = new_division;
   inst.version += 1;
   Doc body = ActorFields(actor, user);
@@ -673,20 +651,17 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
                            "role " + user->role + " (" + user->division + ") may not take '" + a->name + "' on this instance"));
       continue;
     }
-    if (!create) {
-      int from = wf.FindState(cur.state);
-      if (std::find(a->from.begin(), a->from.end(), from) == a->from.end()) {
-        if (auto who = LostRace(cur, wf, *a, actor)) {
-          out.push_back(Refuse(id, actor, user, action, "conflict",
-                               Msg("冲突:实例刚被 " + *who + " 改为「" + cur.state + "」,您的「" + a->label + "」未执行",
-                                   "conflict: " + *who + " just moved the instance to '" + cur.state + "'; your '" + a->name + "' was not applied"),
-                               request_id, Outcome::kConflict, &cur));
-          continue;
-        }
-        out.push_back(refuse("wrong_state", "当前状态为「" + cur.state + "」,只有在「" + StateNames(wf, a->from) + "」状态才能" + a->label,
-                             "the instance is '" + cur.state + "'; '" + a->name + "' needs " + StateNames(wf, a->from)));
+    Verdict step = Policy(prog).Judge(wf, *a, Step{create, cur.state, cur.division, "", ""});
+    if (!step.ok()) {
+      if (auto who = step.code == "wrong_state" && !create ? LostRace(cur, wf, *a, actor) : std::nullopt) {
+        out.push_back(Refuse(id, actor, user, action, "conflict",
+                             Msg("冲突:实例刚被 " + *who + " 改为「" + cur.state + "」,您的「" + a->label + "」未执行",
+                                 "conflict: " + *who + " just moved the instance to '" + cur.state + "'; your '" + a->name + "' was not applied"),
+                             request_id, Outcome::kConflict, &cur));
         continue;
       }
+      out.push_back(refuse(step.code, step.zh, step.en));
+      continue;
     }
     if (raw.survey != cur.survey || raw.period != cur.period || raw.division != cur.division) {
       out.push_back(refuse("mismatch", "报表的调查表、报告期或区划(" + raw.survey + " " + raw.period + " " + raw.division + ")与实例(" + cur.survey + " " + cur.period + " " + cur.division + ")不一致",
@@ -696,30 +671,40 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     // The stored form is canonical, and the report is made from exactly that form,
     // so that replay reproduces it byte for byte.
     std::string envelope = json::Canonical(EnvelopeDoc(raw));
-    Envelope env;
-    EnvelopeFromDoc(*ParseJsonDocument(envelope), &env);
     const auto& sdef = prog.surveys[wf.survey];
-    PreviousSet previous(*prog_r);
-    std::string prev_instance;
-    int64_t prev_revision = 0;
+    // The report, as the policy makes a stored revision's (policy.h): under the instance's
+    // definitions, against the accepted revision of the previous period, with the
+    // explanations that counted in the latest submitted revision before it.
+    std::optional<Revision> previous_rev;
     if (sdef.uses_prev) {
       auto pp = Validator(*prog_r).PreviousPeriod(cur.survey, cur.period);
       std::string prev_id = pp ? AcceptedInstance(wf.name, *pp, cur.record_key) : std::string();
-      if (!prev_id.empty()) {
-        auto pr = LatestRevision(prev_id, false);
-        if (pr) {
-          Envelope pe;
-          auto pd = ParseJsonDocument(pr->envelope);
-          if (pd.ok() && EnvelopeFromDoc(*pd, &pe).ok()) {
-            previous.Add(pe);
-            prev_instance = pr->instance;
-            prev_revision = pr->revision;
-          }
-        }
-      }
+      if (!prev_id.empty()) previous_rev = LatestRevision(prev_id, false);
     }
-    Report report = Validator(*prog_r, lang_).Validate(env, &previous);
+    std::string prev_instance = previous_rev ? previous_rev->instance : std::string();
+    int64_t prev_revision = previous_rev ? previous_rev->revision : 0;
+    ExplanationHistory earlier;
+    if (!create)
+      if (auto submitted = LatestRevision(id, false)) earlier = CountedExplanations(submitted->envelope, submitted->findings);
+    RevisionInputs inputs;
+    inputs.program = *prog_r;
+    inputs.envelope = envelope;
+    inputs.previous_envelope = previous_rev ? &previous_rev->envelope : nullptr;
+    inputs.earlier = &earlier;
+    Envelope env;
+    Report report;
+    std::string problem;
+    if (!RevisionReport(inputs, &env, &report, &problem)) {
+      out.push_back(Failure(id, Outcome::kCannotRun, "store", problem));
+      continue;
+    }
     std::string findings = ReportToJson(report);
+    Report shown = report;  // in the caller's language; what is stored is always Chinese
+    if (lang_ != Lang::kZh) {
+      inputs.lang = lang_;
+      Envelope unused;
+      RevisionReport(inputs, &unused, &shown, &problem);
+    }
     Revision rev;
     rev.instance = id;
     auto latest = create ? std::nullopt : LatestRevision(id, true);
@@ -735,11 +720,18 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     rev.previous_revision = prev_revision;
     Doc sub = json::Obj({{"revision", json::Int(rev.revision)}, {"draft", json::Bool(draft)}, {"data_hash", json::Str(rev.data_hash)},
                          {"findings_hash", json::Str(rev.findings_hash)}, {"status", json::Str(rev.status)},
+                         {"report_format", json::Int(Validator::kReportFormat)},
                          {"previous", prev_instance.empty() ? json::Null() : json::Obj({{"instance", json::Str(prev_instance)}, {"revision", json::Int(prev_revision)}})}});
     if (!draft) {
       if (auto failing = engine::FailingGuard(prog, sdef, env, report, a->guards, lang_)) {
-        ActionResult r = refuse("guard", *failing, *failing, json::Obj({{"submission", sub}}));
-        r.report = report;
+        std::string zh = *failing, en = *failing;
+        for (auto& f : report.findings) {
+          if (!f.stale_explanation) continue;
+          zh += ";「" + f.rule + "」的说明原样沿用自上一版,而它说明的数值已改变:请重写说明,或写成 {\"text\": 说明, \"digest\": \"" + f.digest + "\"} 确认";
+          en += "; the explanation of " + f.rule + " is carried over word for word from the previous revision, for other values: rewrite it, or confirm it as {\"text\": ..., \"digest\": \"" + f.digest + "\"}";
+        }
+        ActionResult r = refuse("guard", zh, en, json::Obj({{"submission", sub}}));
+        r.report = shown;
         out.push_back(r);
         continue;
       }
@@ -782,7 +774,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     ActionResult r;
     r.instance = id;
     r.changed = !draft;
-    r.report = report;
+    r.report = shown;
     out.push_back(r);
   }
   FinishCommand(&out);

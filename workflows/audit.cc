@@ -152,6 +152,7 @@ class Verifier {
     Doc org;
     std::string current_defs;  // made current by the last publish event so far
     int64_t format = 1;        // the format of the last event so far
+    int64_t report_format = 1; // the report format of the last submission so far
     int64_t state_seq = 0;     // the last publish or org event that changed something
     std::map<std::string, int64_t> first_publish;     // definitions hash -> the event that first published it
     std::string auto_checkpoint;                      // canonical config of the last config event, "" when none
@@ -287,6 +288,13 @@ class Verifier {
         i.version = v;
       }
       if (const Doc* sub = b.Find("submission")) {
+        // Each revision records the report format it was made in (absent: 1). It never goes
+        // back either, so that a revision cannot dodge the rules of the format it was made in.
+        int64_t rf = sub->Find("report_format") ? json::GetInt(*sub, "report_format") : 1;
+        if (rf < 1 || rf > Validator::kReportFormat) return Fail(e.seq, "a submission of unknown report format " + std::to_string(rf));
+        if (rf < report_format)
+          return Fail(e.seq, "a submission of report format " + std::to_string(rf) + " after one of format " + std::to_string(report_format));
+        report_format = rf;
         std::string key = *inst_id + "#" + std::to_string(json::GetInt(*sub, "revision"));
         expected_subs[key] = sub;
         sub_seq[key] = e.seq;
@@ -333,7 +341,8 @@ class Verifier {
       if (engine::Sha256Hex(r.findings) != r.findings_hash) return Fail(seq, "submission " + key + ": findings do not match their hash");
       Envelope env;
       Report report;
-      std::string again = RevalidateReport(r, &env, &report) ? ReportToJson(report) : std::string();
+      int format = sub.Find("report_format") ? static_cast<int>(json::GetInt(sub, "report_format")) : 1;
+      std::string again = RevalidateReport(r, format, &env, &report) ? ReportToJson(report) : std::string();
       if (again != r.findings) return Fail(seq, "submission " + key + ": re-running it under its definitions gives other findings" + (again.empty() ? " (" + problem_ + ")" : ""));
       if (auto g = submit_guards.find(key); g != submit_guards.end()) {
         std::string why = SubmitGuard(*g->second, env, report);
@@ -357,7 +366,7 @@ class Verifier {
       if (act.guards.empty()) continue;
       auto rv = revisions.find(g.instance + "#" + std::to_string(g.revision));
       const Revision* rev = rv == revisions.end() ? nullptr : rv->second;
-      if (auto failing = ActGuardFailure(prog, wf, act, rev, Lang::kZh))
+      if (auto failing = ActGuardFailure(*prog, wf, act, rev ? &rev->envelope : nullptr, rev ? &rev->findings : nullptr, Lang::kZh))
         return Fail(g.seq, "'" + act.name + "' was allowed although its guard fails: " + *failing);
     }
     // The unit registry is what the accept events say.
@@ -436,54 +445,40 @@ class Verifier {
       for (auto& g : grids->items) grid_village_[Str(g, "code")] = Str(g, "village");  // the last one holds
   }
 
+  // The step an event records, re-judged by the policy the store judged it by (policy.h),
+  // under the definitions the event names: "" when it is lawful.
   std::string Lawful(const Doc& b, bool has_from, const Instance* inst, const std::string& current_defs) {
     std::string defs = Str(b, "definitions");
     auto prog = Program(defs);
     if (!prog) return "names definitions " + defs + " that are missing or altered";
     if (!has_from && defs != current_defs) return "creates an instance under definitions that were not current";
+    if (prog->division_tree < 0) return "its definitions have no division tree";
     int w = prog->FindWorkflow(Str(b, "workflow"));
     if (w < 0) return "names an unknown workflow";
     const auto& wf = prog->workflows[w];
     int a = wf.FindAction(Str(b, "action"));
     if (a < 0) return "names an action its workflow does not have";
     const auto& act = wf.actions[a];
-    std::string from = has_from ? Str(b, "from") : "", to = Str(b, "to");
-    if (has_from ? std::find(act.from.begin(), act.from.end(), wf.FindState(from)) == act.from.end() : !act.from_none)
-      return "'" + act.name + "' cannot start from " + (has_from ? "'" + from + "'" : std::string("nothing"));
-    if (to != (act.is_save ? from : (act.to >= 0 ? wf.states[act.to].name : std::string())))
-      return "'" + act.name + "' does not lead to '" + to + "'";
-    if (act.needs_comment && Str(b, "comment").empty()) return "'" + act.name + "' lacks its comment";
-    std::string before = has_from ? (inst ? inst->division : "") : Str(b, "jurisdiction");
-    std::string after = Str(b, "jurisdiction");
-    const engine::Table* tree = prog->division_tree >= 0 ? &prog->tables[prog->division_tree] : nullptr;
-    if (!tree) return "its definitions have no division tree";
-    auto parent = [&](const std::string& c) { const auto* e = tree->Find(c); return e ? e->parent : std::string(); };
-    auto within = [&](const std::string& c, const std::string& anc) {
-      const auto* e = tree->Find(c);
-      for (int g = 0; e && g < 16; ++g) {
-        if (e->code == anc) return true;
-        e = e->parent.empty() ? nullptr : tree->Find(e->parent);
-      }
-      return false;
-    };
-    std::string want_after = before;
-    if (act.move == engine::ActionDef::Move::kTarget) want_after = Str(b, "target");
-    if (act.move == engine::ActionDef::Move::kParent) want_after = parent(before);
-    if (has_from && after != want_after) return "moves the instance where '" + act.name + "' does not";
+    Policy policy(*prog);
+    Step step;
+    step.creates = !has_from;
+    step.from = has_from ? Str(b, "from") : "";
+    step.jurisdiction = has_from ? (inst ? inst->division : "") : Str(b, "jurisdiction");
+    step.comment = Str(b, "comment");
+    step.target = Str(b, "target");
+    Verdict v = policy.Judge(wf, act, step);
+    if (!v.ok()) return "'" + act.name + "' was not lawful there: " + v.en;
+    if (Str(b, "to") != v.to) return "'" + act.name + "' does not lead to '" + Str(b, "to") + "'";
+    if (has_from && Str(b, "jurisdiction") != v.jurisdiction) return "moves the instance where '" + act.name + "' does not";
     // The actor: a user of the organisation at that time, with the recorded role and division.
-    std::string actor = Str(b, "actor"), role = Str(b, "role"), division = Str(b, "actor_division");
-    if (!users_.count({actor, role, division}))
-      return "was taken by '" + actor + "', who was not a user with that role and division";
-    std::string scope = division;
-    if (auto g = grid_village_.find(division); g != grid_village_.end()) scope = g->second;
-    int r = prog->FindRole(role);
-    if (r < 0) return "names an unknown role";
-    const auto& rd = prog->roles[r];
-    bool village_level = rd.grid || (rd.tier >= 0 && prog->tiers[rd.tier].level >= 5);
-    bool allowed = std::find(act.by.begin(), act.by.end(), r) != act.by.end() &&
-                   (village_level ? before == scope : within(before, scope));
-    allowed |= act.by_holder && !rd.grid && division == before;
-    if (!allowed) return "'" + act.name + "' was taken by role " + role + " outside what that role may do there";
+    Actor who{Str(b, "actor"), Str(b, "role"), Str(b, "actor_division"), ""};
+    if (!users_.count({who.id, who.role, who.division}))
+      return "was taken by '" + who.id + "', who was not a user with that role and division";
+    who.scope = who.division;
+    if (auto g = grid_village_.find(who.division); g != grid_village_.end()) who.scope = g->second;
+    if (prog->FindRole(who.role) < 0) return "names an unknown role";
+    if (!policy.MayTake(who, act, step.jurisdiction))
+      return "'" + act.name + "' was taken by role " + who.role + " outside what that role may do there";
     return {};
   }
 
@@ -524,26 +519,31 @@ class Verifier {
     return failing ? "'" + act.name + "' was allowed although its guard fails: " + *failing : "";
   }
 
-  // The report of a stored revision, re-run under its recorded definitions with its recorded
-  // previous revision, as the store made it; false (and problem_) when that cannot be done.
-  bool RevalidateReport(const Revision& r, Envelope* env_out, Report* out) {
-    auto prog = Program(r.definitions);
-    if (!prog) { problem_ = "definitions " + r.definitions + " missing or altered"; return false; }
-    auto doc = ParseJsonDocument(r.envelope);
-    Envelope env;
-    if (!doc.ok() || !EnvelopeFromDoc(*doc, &env).ok()) { problem_ = "stored envelope unreadable"; return false; }
-    PreviousSet previous(prog);
-    if (!r.previous_instance.empty()) {
-      for (auto& p : d_.submissions) {
-        if (p.instance != r.previous_instance || p.revision != r.previous_revision) continue;
-        auto pd = ParseJsonDocument(p.envelope);
-        Envelope pe;
-        if (pd.ok() && EnvelopeFromDoc(*pd, &pe).ok()) previous.Add(pe);
-      }
+  // The report of a stored revision, made again as the store made it (policy.h): under its
+  // recorded definitions, in its recorded report format, with its recorded previous-period
+  // revision and the explanations that counted in the latest submitted revision before it;
+  // false (and problem_) when that cannot be done.
+  bool RevalidateReport(const Revision& r, int format, Envelope* env_out, Report* out) {
+    RevisionInputs in;
+    in.program = Program(r.definitions);
+    if (!in.program) { problem_ = "definitions " + r.definitions + " missing or altered"; return false; }
+    in.envelope = r.envelope;
+    in.format = format;
+    if (revisions_.empty())
+      for (auto& p : d_.submissions) revisions_[{p.instance, p.revision}] = &p;
+    if (!r.previous_instance.empty())
+      if (auto p = revisions_.find({r.previous_instance, r.previous_revision}); p != revisions_.end())
+        in.previous_envelope = &p->second->envelope;
+    const Revision* earlier = nullptr;
+    for (auto p = revisions_.lower_bound({r.instance, r.revision}); p != revisions_.begin();) {
+      --p;
+      if (p->first.first != r.instance) break;
+      if (!p->second->draft) { earlier = p->second; break; }
     }
-    *out = Validator(prog).Validate(env, &previous);
-    *env_out = std::move(env);
-    return true;
+    ExplanationHistory counted;
+    if (earlier) counted = CountedExplanations(earlier->envelope, earlier->findings);
+    in.earlier = &counted;
+    return RevisionReport(in, env_out, out, &problem_);
   }
 
   const AuditData& d_;
@@ -552,6 +552,7 @@ class Verifier {
   VerifyResult r_;
   std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
   std::string problem_;
+  std::map<std::pair<std::string, int64_t>, const Revision*> revisions_;  // (instance, revision) -> the row
 };
 
 Result<AuditData> LoadFromDbLocked(Db* db);
@@ -889,21 +890,6 @@ VerifyResult CheckCheckpoints(const AuditData& d, VerifyResult r, const VerifyOp
 
 }  // namespace
 
-std::optional<std::string> ActGuardFailure(const std::shared_ptr<const engine::Program>& prog, const engine::WorkflowDef& wf,
-                                           const engine::ActionDef& a, const Revision* latest, Lang lang) {
-  if (a.guards.empty()) return std::nullopt;
-  std::optional<std::string> failing = M(lang, "没有已提交的报表", "no submitted report");
-  if (latest) {
-    auto doc = ParseJsonDocument(latest->envelope);
-    Envelope env;
-    if (doc.ok() && EnvelopeFromDoc(*doc, &env).ok()) {
-      Report r = Validator(prog).Validate(env);
-      failing = engine::FailingGuard(*prog, prog->surveys[wf.survey], env, r, a.guards, lang);
-    }
-  }
-  return failing;
-}
-
 VerifyResult StoreImpl::Verify() { return Verify(VerifyOptions()); }
 
 VerifyResult StoreImpl::Verify(const VerifyOptions& options) {
@@ -1155,7 +1141,6 @@ Result<std::vector<Doc>> StoreImpl::Replay(const std::string& defs_dir, std::vec
   auto compiled = CompileDirectory(defs_dir);
   *diags = compiled.diagnostics;
   if (!compiled.program) return Status::Invalid(Msg("定义编译失败", "the definitions do not compile"));
-  Validator validator(compiled.program, lang_);
   std::vector<Doc> changed;
   Stmt s(db_.get(), "SELECT id FROM instances ORDER BY id");
   std::vector<std::string> ids;
@@ -1163,17 +1148,25 @@ Result<std::vector<Doc>> StoreImpl::Replay(const std::string& defs_dir, std::vec
   for (auto& id : ids) {
     auto rev = LatestRevision(id, false);
     if (!rev) continue;
-    auto doc = ParseJsonDocument(rev->envelope);
+    // As the policy makes a stored revision's report (policy.h), under the new definitions.
+    RevisionInputs in;
+    in.program = compiled.program;
+    in.envelope = rev->envelope;  // compared with the stored report, so in Chinese as that is
+    std::optional<Revision> prev;
+    if (!rev->previous_instance.empty()) prev = GetRevision(rev->previous_instance, rev->previous_revision);
+    in.previous_envelope = prev ? &prev->envelope : nullptr;
+    ExplanationHistory counted;
+    {
+      Stmt e(db_.get(), "SELECT revision FROM submissions WHERE instance = ? AND revision < ? AND draft = 0 ORDER BY revision DESC LIMIT 1");
+      e.Bind(1, id).Bind(2, rev->revision);
+      if (e.Step())
+        if (auto earlier = GetRevision(id, e.Int(0))) counted = CountedExplanations(earlier->envelope, earlier->findings);
+    }
+    in.earlier = &counted;
     Envelope env;
-    if (!doc.ok() || !EnvelopeFromDoc(*doc, &env).ok()) continue;
-    PreviousSet previous(compiled.program);
-    if (!rev->previous_instance.empty())
-      if (auto pr = GetRevision(rev->previous_instance, rev->previous_revision)) {
-        auto pd = ParseJsonDocument(pr->envelope);
-        Envelope pe;
-        if (pd.ok() && EnvelopeFromDoc(*pd, &pe).ok()) previous.Add(pe);
-      }
-    Report now = validator.Validate(env, &previous);
+    Report now;
+    std::string problem;
+    if (!RevisionReport(in, &env, &now, &problem)) continue;
     auto old = ParseJsonDocument(rev->findings);
     std::set<std::string> before, after;
     if (old.ok() && old->Find("findings"))

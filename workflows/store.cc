@@ -383,18 +383,10 @@ Status StoreImpl::PutRevision(const Revision& r) {
   return s.Run();
 }
 
-// ---- the division tree ------------------------------------------------------
-int StoreImpl::Level(const std::string& code) const {
-  const auto& t = current_->tables[current_->division_tree];
-  const auto* e = t.Find(code);
-  return e ? e->level : 0;
-}
-
-std::string StoreImpl::Parent(const std::string& code) const {
-  const auto& t = current_->tables[current_->division_tree];
-  const auto* e = t.Find(code);
-  return e ? e->parent : std::string();
-}
+// ---- the division tree of the current definitions (policy.h) ---------------------
+int StoreImpl::Level(const std::string& code) const { return Policy(*current_).Level(code); }
+std::string StoreImpl::Parent(const std::string& code) const { return Policy(*current_).Parent(code); }
+bool StoreImpl::Within(const std::string& code, const std::string& ancestor) const { return Policy(*current_).Within(code, ancestor); }
 
 std::string StoreImpl::DivisionName(const std::string& code) const {
   const auto& t = current_->tables[current_->division_tree];
@@ -402,46 +394,18 @@ std::string StoreImpl::DivisionName(const std::string& code) const {
   return e ? e->label : std::string();
 }
 
-bool StoreImpl::Within(const std::string& code, const std::string& ancestor) const {
-  const auto& t = current_->tables[current_->division_tree];
-  const auto* e = t.Find(code);
-  for (int guard = 0; e && guard < 16; ++guard) {
-    if (e->code == ancestor) return true;
-    e = e->parent.empty() ? nullptr : t.Find(e->parent);
-  }
-  return false;
-}
-
 std::string StoreImpl::Scope(const User& u) const {
   if (const Grid* g = org_.FindGrid(u.division)) return g->village;
   return u.division;
 }
 
-bool StoreImpl::VillageLevel(const User& u) const {
-  int r = current_->FindRole(u.role);
-  if (r < 0) return true;  // an unknown role gets the narrowest view
-  const auto& role = current_->roles[r];
-  return role.grid || (role.tier >= 0 && current_->tiers[role.tier].level >= 5);
-}
+bool StoreImpl::VillageLevel(const User& u) const { return Policy(*current_).VillageLevel(u.role); }
 
 bool StoreImpl::CanSee(const User& u, const Instance& inst) const {
   if (current_->FindRole(u.role) < 0) return false;
   std::string scope = Scope(u);
   // Village-level users see their own village only; statisticians their subtree.
   return VillageLevel(u) ? inst.division == scope : Within(inst.division, scope);
-}
-
-bool StoreImpl::MayTake(const User& u, const engine::Program& p, const engine::ActionDef& a,
-                        const std::string& jurisdiction) const {
-  int r = p.FindRole(u.role);
-  if (r < 0) return false;
-  std::string scope = Scope(u);
-  if (std::find(a.by.begin(), a.by.end(), r) != a.by.end()) {
-    if (VillageLevel(u) ? jurisdiction == scope : Within(jurisdiction, scope)) return true;
-  }
-  // The holder: the user whose division is the jurisdiction (for a village, its coordinator).
-  if (a.by_holder && !p.roles[r].grid && u.division == jurisdiction) return true;
-  return false;
 }
 
 }  // namespace store

@@ -12,6 +12,7 @@
 #include "engine/program.h"
 #include "gridstat/store.h"
 #include "workflows/db.h"
+#include "workflows/policy.h"
 
 namespace gridstat::store {
 
@@ -63,11 +64,6 @@ std::string Now();  // RFC 3339 UTC; GRIDSTAT_NOW overrides it for reproducible 
 // The SQL that creates a store's schema: audit verify compares sqlite_master against it.
 const char* SchemaSql();
 
-// Whether the guards of an act action (not a submission) hold, judged on the latest
-// non-draft revision of the instance (`latest`, null when there is none): the message of the
-// first guard that fails, or nullopt. The store and the auditor both call this.
-std::optional<std::string> ActGuardFailure(const std::shared_ptr<const engine::Program>& prog, const engine::WorkflowDef& wf,
-                                           const engine::ActionDef& a, const Revision* latest, Lang lang);
 std::string RecordKeyForId(const std::string& key);  // '|' -> '-'
 
 // A result that did not go through: its instance, outcome, stable code and message.
@@ -121,8 +117,12 @@ class StoreImpl : public Store {
   // The village a user acts for (grid workers: their grid's village), or their division.
   std::string Scope(const User& u) const;
   bool CanSee(const User& u, const Instance& inst) const;
-  // Role indexes of `a` refer to `p`, the definitions version the instance is pinned to.
-  bool MayTake(const User& u, const engine::Program& p, const engine::ActionDef& a, const std::string& jurisdiction) const;
+  // The user as the policy knows them (policy.h).
+  Actor AsActor(const User& u) const { return Actor{u.id, u.role, u.division, Scope(u)}; }
+  // The policy's answer under `p`, the definitions version the instance is pinned to.
+  bool MayTake(const User& u, const engine::Program& p, const engine::ActionDef& a, const std::string& jurisdiction) const {
+    return Policy(p).MayTake(AsActor(u), a, jurisdiction);
+  }
   // The user's role is at village level (coordinator or grid worker).
   bool VillageLevel(const User& u) const;
   std::string Msg(const std::string& zh, const std::string& en) const { return lang_ == Lang::kEn ? en : zh; }

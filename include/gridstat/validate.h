@@ -30,7 +30,10 @@ struct Envelope {
   std::optional<std::string> id;
   std::string survey, period, division;
   Doc data;  // an object
-  std::map<std::string, std::string> explanations;
+  std::map<std::string, std::string> explanations;  // rule code -> the collector's explanation
+  // Rule code -> the digest of the values an explanation was re-confirmed for, written
+  // {"text": ..., "digest": ...} in the envelope (doc/language.md, "Explanations").
+  std::map<std::string, std::string> confirmed;
   std::string file;  // where it came from, for reports
   int line = 0;
 };
@@ -42,7 +45,20 @@ struct Finding {
   std::vector<std::string> fields;  // persons[2].birth for roster fields
   bool explained = false;
   std::string fault;         // set when the rule faulted at run time
+  // A warning's digest (report format 2): of the values of `fields`, so that an explanation
+  // can be tied to the values it explains.
+  std::string digest;
+  // The warning's explanation was carried over word for word from the revision before,
+  // where it explained other values, so it no longer counts.
+  bool stale_explanation = false;
 };
+
+// An explanation that counted in a stored revision, with the digest of the values it explained.
+struct CountedExplanation {
+  std::string text, digest;
+};
+// Rule code -> the explanation that counted in the revision a resubmission replaces.
+using ExplanationHistory = std::map<std::string, CountedExplanation>;
 
 struct Report {
   enum class Status { kPass, kWarning, kError };
@@ -86,7 +102,11 @@ class PreviousSet : public PreviousSource {
 class Validator {
  public:
   explicit Validator(std::shared_ptr<const Program> program, Lang lang = Lang::kZh);
-  Report Validate(const Envelope& env, const PreviousSource* previous = nullptr) const;
+  // `earlier`: the explanations that counted in the revision this one replaces (a store's
+  // resubmission). An explanation carried over from it word for word, for values that have
+  // changed since, does not count, unless it is re-confirmed with the current digest.
+  Report Validate(const Envelope& env, const PreviousSource* previous = nullptr,
+                  const ExplanationHistory* earlier = nullptr) const;
   // Decodes and validates one record given as JSON text: the report is the one that
   // DecodeRecordText and then Validate would give (a malformed record's included), but a
   // plain record is read straight from the parser, without a document, which is faster.
@@ -109,11 +129,16 @@ class Validator {
   // Without messages, findings carry rule codes and fields only (for bulk re-checks
   // and benchmarks); set before sharing the Validator between threads.
   void set_messages(bool on) { messages_ = on; }
+  // The report format: 2 (the default) gives warnings their digest and ties explanations to
+  // values; 1 is the format of revisions stored before, kept so that they verify.
+  static constexpr int kReportFormat = 2;
+  void set_report_format(int format) { format_ = format; }
 
  private:
   std::shared_ptr<const Program> program_;
   Lang lang_;
   bool messages_ = true;
+  int format_ = kReportFormat;
 };
 
 // Reads submissions from a file: a JSON object, an array, JSON Lines, or YAML
