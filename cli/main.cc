@@ -888,7 +888,7 @@ int Run(int argc, char** argv) {
       std::cout << EscapeControls(hash) << "\n";
       return kExitOk;
     }
-    if (*migrate) return PrintResults(store->Migrate(as, instances), common, true);
+    if (*migrate) return PrintResults(store->Migrate(MigrateRequest{as, instances, {}}), common, true);
     if (*orgup) {
       std::vector<Doc> changes;
       ActionResult r = store->OrgUpdate(as, org_file, &changes);
