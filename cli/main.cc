@@ -677,6 +677,11 @@ int Run(int argc, char** argv) {
   add_db(migrate);
   migrate->add_option("--as", as, "user (of the top tier)")->required();
   migrate->add_option("--instance", instances);
+  std::vector<std::string> maps;
+  migrate->add_option("--map", maps, "OLD=NEW or WORKFLOW.OLD=NEW: the new name of a state the current definitions renamed (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   auto* backup = app.add_subcommand("backup", "copy the store while others work (SQLite online backup)");
   add_db(backup);
   backup->add_option("--out", out)->required();
@@ -888,7 +893,27 @@ int Run(int argc, char** argv) {
       std::cout << EscapeControls(hash) << "\n";
       return kExitOk;
     }
-    if (*migrate) return PrintResults(store->Migrate(as, instances), common, true);
+    if (*migrate) {
+      MigrateRequest req;
+      req.actor = as;
+      req.instances = instances;
+      for (auto& m : maps) {
+        size_t eq = m.find('=');
+        std::string from = eq == std::string::npos ? "" : m.substr(0, eq), to = eq == std::string::npos ? "" : m.substr(eq + 1);
+        if (from.empty() || to.empty()) {
+          std::cerr << (en ? "usage: --map OLD=NEW or --map WORKFLOW.OLD=NEW, not " : "用法: --map 旧状态=新状态 或 --map 流程.旧状态=新状态,而不是 ")
+                    << EscapeControls(m) << "\n";
+          return kExitCannotRun;
+        }
+        auto [it, added] = req.states.emplace(from, to);
+        if (!added && it->second != to) {
+          std::cerr << (en ? "usage: --map gives two new names for " : "用法: --map 给了 ") << EscapeControls(from)
+                    << (en ? "\n" : " 两个新名称\n");
+          return kExitCannotRun;
+        }
+      }
+      return PrintResults(store->Migrate(req), common, true);
+    }
     if (*orgup) {
       std::vector<Doc> changes;
       ActionResult r = store->OrgUpdate(as, org_file, &changes);

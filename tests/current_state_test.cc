@@ -161,7 +161,7 @@ TEST_CASE("current state: two connections interleaved at random over 1,200 opera
       case 8: rs.push_back(Act1(s, "county_c", inst, "reopen", "复核")); break;
       case 9: rs.push_back(Act1(s, "town_t", inst, "return", "请核实")); break;
       case 10: rs.push_back(Act1(s, "region", inst, "migrate")); break;
-      default: rs = s.Migrate("region", {}); break;
+      default: rs = s.Migrate(MigrateRequest{"region", {}, {}}); break;
     }
     for (auto& r : rs) {
       INFO("operation " << i << ": " << r.code << " " << r.message);

@@ -285,7 +285,7 @@ std::vector<Command> Commands(const fs::path& dir) {
                     std::string h;
                     return s.Publish(PublishRequest{"region", defs2.string(), false, ""}, &d, &h).outcome == Outcome::kDone;
                   }});
-  cmds.push_back({"migrate 1,856 instances", [](Store& s) { return AllDone(s.Migrate("region", {})); },
+  cmds.push_back({"migrate 1,856 instances", [](Store& s) { return AllDone(s.Migrate(MigrateRequest{"region", {}, {}})); },
                   [defs2](Store& s) {
                     std::vector<Diagnostic> d;
                     std::string h;

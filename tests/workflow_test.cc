@@ -541,8 +541,8 @@ TEST_CASE("replay: unchanged definitions change nothing; a changed rule exactly 
   auto hash = &published;
   auto shown = s->Show(kAgri, std::nullopt);
   CHECK(*json::GetStr(*shown, "definitions") != *hash);
-  CHECK(s->Migrate("town_t", {kAgri})[0].code == "no_permission");  // only the top tier migrates
-  auto migrated = s->Migrate("region", {kAgri});
+  CHECK(s->Migrate(MigrateRequest{"town_t", {kAgri}, {}})[0].code == "no_permission");  // only the top tier migrates
+  auto migrated = s->Migrate(MigrateRequest{"region", {kAgri}, {}});
   REQUIRE(migrated.size() == 1);
   CHECK(migrated[0].outcome == Outcome::kDone);
   CHECK(*json::GetStr(*s->Show(kAgri, std::nullopt), "definitions") == *hash);

@@ -919,7 +919,15 @@ ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
   return result;
 }
 
-std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std::vector<std::string>& ids) {
+const std::string* MappedState(const std::map<std::string, std::string>& states, const std::string& workflow,
+                               const std::string& state) {
+  if (auto it = states.find(workflow + "." + state); it != states.end()) return &it->second;
+  if (auto it = states.find(state); it != states.end()) return &it->second;
+  return nullptr;
+}
+
+std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
+  const std::string& actor = req.actor;
   std::vector<ActionResult> out;
   Status st = BeginCommand();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
@@ -934,37 +942,114 @@ std::vector<ActionResult> StoreImpl::Migrate(const std::string& actor, const std
     FinishCommand(&out);
     return out;
   }
-  std::vector<std::string> targets = ids;
+  Doc map = json::Obj();
+  for (auto& [from, to] : req.states) map.members.emplace_back(from, json::Str(to));
+  // A mapping that cannot apply is a mistake in the request, not in one instance: it refuses
+  // the whole request before anything moves.
+  auto bad_map = [&](const std::string& id, const Instance* inst, const std::string& message) {
+    out.push_back(Refuse(id, actor, user, "migrate", "bad_map", message, "", Outcome::kRefused, inst, json::Obj({{"map", map}})));
+    FinishCommand(&out);
+    return out;
+  };
+  for (auto& [key, to] : req.states) {
+    const std::string given = key + "=" + to;
+    size_t dot = key.find('.');
+    std::string wf_name = dot == std::string::npos ? "" : key.substr(0, dot);
+    std::string from = dot == std::string::npos ? key : key.substr(dot + 1);
+    if (from.empty() || to.empty() || (dot != std::string::npos && (wf_name.empty() || from.find('.') != std::string::npos)))
+      return bad_map("", nullptr, Msg("映射「" + given + "」的写法不对:应为 旧状态=新状态 或 流程.旧状态=新状态",
+                                      "the mapping '" + given + "' is malformed: use OLD=NEW or WORKFLOW.OLD=NEW"));
+    if (dot != std::string::npos) {
+      int w = current_->FindWorkflow(wf_name);
+      if (w < 0)
+        return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义中没有流程 " + wf_name,
+                                        "the mapping '" + given + "': the current definitions have no workflow " + wf_name));
+      const WorkflowDef& wf = current_->workflows[w];
+      if (wf.FindState(to) < 0)
+        return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义的流程 " + wf_name + " 中没有状态 " + to,
+                                        "the mapping '" + given + "': workflow " + wf_name + " of the current definitions has no state " + to));
+      if (wf.FindState(from) >= 0)
+        return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义的流程 " + wf_name + " 仍有状态 " + from + ",--map 只用于已改名的状态",
+                                        "the mapping '" + given + "': workflow " + wf_name + " of the current definitions still has state " + from +
+                                            "; --map is only for renamed states"));
+      continue;
+    }
+    bool has_to = false, fits = false;
+    for (auto& wf : current_->workflows) {
+      has_to |= wf.FindState(to) >= 0;
+      fits |= wf.FindState(to) >= 0 && wf.FindState(from) < 0;
+    }
+    if (!has_to)
+      return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义的流程都没有状态 " + to,
+                                      "the mapping '" + given + "': no workflow of the current definitions has state " + to));
+    if (!fits)
+      return bad_map("", nullptr, Msg("映射「" + given + "」无从适用:当前定义中有状态 " + to + " 的流程都仍有状态 " + from + ",--map 只用于已改名的状态",
+                                      "the mapping '" + given + "' cannot apply: every workflow of the current definitions with state " + to +
+                                          " still has state " + from + "; --map is only for renamed states"));
+  }
+  std::vector<std::string> targets = req.instances;
   if (targets.empty()) {
     Stmt s(db_.get(), "SELECT id FROM instances WHERE definitions != ? ORDER BY id");
     s.Bind(1, current_hash_);
     while (s.Step()) targets.push_back(s.Text(0));
   }
+  // Every mapping an instance needs is judged before any instance moves.
+  for (auto& id : targets) {
+    auto inst = GetInstance(id);
+    if (!inst || inst->definitions == current_hash_) continue;
+    int w = current_->FindWorkflow(inst->workflow);
+    if (w < 0 || current_->workflows[w].FindState(inst->state) >= 0) continue;
+    const std::string* to = MappedState(req.states, inst->workflow, inst->state);
+    if (to && current_->workflows[w].FindState(*to) < 0)
+      return bad_map(id, &*inst, Msg("映射「" + inst->state + "=" + *to + "」不适用于实例 " + id + ":当前定义的流程 " + inst->workflow + " 中没有状态 " + *to +
+                                         ";可用 --map " + inst->workflow + "." + inst->state + "=新状态 为该流程单独指明",
+                                     "the mapping '" + inst->state + "=" + *to + "' does not fit instance " + id + ": workflow " + inst->workflow +
+                                         " of the current definitions has no state " + *to + "; give its own with --map " + inst->workflow +
+                                         "." + inst->state + "=NEW"));
+  }
   for (auto& id : targets) {
     if (StepFailed(out)) break;
-    auto inst = GetInstance(id);
+    auto inst = GetInstance(id);  // again: an id given twice is migrated once
     if (!inst) {
       out.push_back(Refuse(id, actor, user, "migrate", "no_instance", Msg("实例「" + id + "」不存在", "no instance '" + id + "'"), "", Outcome::kRefused, nullptr));
       continue;
     }
     if (inst->definitions == current_hash_) continue;
-    if (current_->FindWorkflow(inst->workflow) < 0 ||
-        current_->workflows[current_->FindWorkflow(inst->workflow)].FindState(inst->state) < 0) {
+    int w = current_->FindWorkflow(inst->workflow);
+    if (w < 0) {
       out.push_back(Refuse(id, actor, user, "migrate", "incompatible",
-                           Msg("当前定义中没有流程 " + inst->workflow + " 或状态 " + inst->state + ",不能迁移",
-                               "the current definitions lack workflow " + inst->workflow + " or state " + inst->state),
+                           Msg("当前定义中没有流程 " + inst->workflow + ",不能迁移", "the current definitions lack workflow " + inst->workflow),
                            "", Outcome::kRefused, &*inst));
       continue;
     }
-    std::string old = inst->definitions;
+    std::string to = inst->state;
+    if (current_->workflows[w].FindState(to) < 0) {
+      const std::string* mapped = MappedState(req.states, inst->workflow, inst->state);
+      if (!mapped) {
+        out.push_back(Refuse(id, actor, user, "migrate", "incompatible",
+                             Msg("当前定义的流程 " + inst->workflow + " 中没有状态 " + inst->state + ",不能迁移;如该状态已改名,请用 --map " +
+                                     inst->state + "=新状态 指明",
+                                 "workflow " + inst->workflow + " of the current definitions lacks state " + inst->state +
+                                     "; if it was renamed, name its new state with --map " + inst->state + "=NEW"),
+                             "", Outcome::kRefused, &*inst));
+        continue;
+      }
+      to = *mapped;
+    }
+    std::string old = inst->definitions, before = inst->state;
     inst->definitions = current_hash_;
     inst->version += 1;
+    inst->state = to;
     Doc body = ActorFields(actor, user);
     for (auto& m : json::Obj({{"kind", json::Str("migrate")}, {"instance", json::Str(id)}, {"workflow", json::Str(inst->workflow)},
                                      {"from_definitions", json::Str(old)}, {"definitions", json::Str(current_hash_)},
                                      {"version", json::Int(inst->version)}, {"state", json::Str(inst->state)},
                                      {"jurisdiction", json::Str(inst->division)}}).members)
       json::Set(&body, m.first, m.second);
+    if (to != before) {  // a renamed state: the state it had, and the mapping that renamed it
+      json::Set(&body, "state_before", json::Str(before));
+      json::Set(&body, "map", map);
+    }
     auto ev = AppendEvent(body);
     if (!ev.ok() || !(st = PutInstance(*inst, false)).ok()) {
       db_->Rollback();

@@ -235,10 +235,10 @@ class Verifier {
       if (kind == "migrate") {
         auto it = derived.find(*inst_id);
         if (it == derived.end()) return Fail(e.seq, "migrates an instance that does not exist");
-        if (Str(b, "definitions") != current_defs) return Fail(e.seq, "migrates to definitions that were not current");
-        if (Str(b, "from_definitions") != it->second.definitions) return Fail(e.seq, "migrates from definitions the instance was not on");
+        if (std::string why = MigrateStep(b, it->second, current_defs, format); !why.empty()) return Fail(e.seq, why);
         it->second.definitions = Str(b, "definitions");
         it->second.version = json::GetInt(b, "version");
+        it->second.state = Str(b, "state");
         continue;
       }
       if (kind != "action") return Fail(e.seq, "unknown event kind '" + kind + "'");
@@ -433,6 +433,51 @@ class Verifier {
     for (auto& t : prog->tiers) top = std::min(top, t.level);
     if (r < 0 || prog->roles[r].tier < 0 || prog->tiers[prog->roles[r].tier].level != top)
       return "was granted to role " + role + ", which is not of the top tier";
+    return "";
+  }
+
+  // Why migrate event `b` is not a move the store makes of `inst` (the instance as its events
+  // so far give it) to the definitions then current, or "" when it is. A state changes only by
+  // a recorded mapping (`map`, with the state it had as `state_before`) that names a state the
+  // new definitions no longer have, to one of theirs, as MappedState resolves it.
+  std::string MigrateStep(const Doc& b, const Instance& inst, const std::string& current_defs, int64_t format) {
+    std::string defs = Str(b, "definitions");
+    if (defs != current_defs) return "migrates to definitions that were not current";
+    if (Str(b, "from_definitions") != inst.definitions) return "migrates from definitions the instance was not on";
+    if (b.Find("actor")) {
+      if (std::string why = TopTierActor(b, current_defs); !why.empty()) return "migrate " + why;
+    } else if (format >= 2) {
+      return "migrate names no user";
+    }
+    if (Str(b, "workflow") != inst.workflow) return "migrates as workflow '" + Str(b, "workflow") + "', not the instance's '" + inst.workflow + "'";
+    if (Str(b, "jurisdiction") != inst.division) return "migrate names another jurisdiction than the instance's";
+    if (json::GetInt(b, "version") != inst.version + 1) return "version does not follow";
+    const Doc* before_doc = b.Find("state_before");
+    const Doc* map = b.Find("map");
+    const std::string to = Str(b, "state");
+    if (before_doc && (before_doc->kind != Doc::Kind::kString || before_doc->text == to))
+      return "state_before must be the state the instance had, and differ from state";
+    const std::string before = before_doc ? before_doc->text : to;
+    if (before != inst.state) return "migrates from state '" + before + "', but the instance is in '" + inst.state + "'";
+    auto prog = Program(defs);
+    int w = prog ? prog->FindWorkflow(inst.workflow) : -1;
+    if (w < 0) return "migrates to definitions without workflow " + inst.workflow;
+    const auto& wf = prog->workflows[w];
+    if (wf.FindState(to) < 0) return "migrates to state '" + to + "', which workflow " + inst.workflow + " of the new definitions does not have";
+    if (!before_doc) {
+      if (map) return "records a mapping but does not change the state";
+      return "";
+    }
+    if (wf.FindState(before) >= 0) return "renames state '" + before + "', which the new definitions still have";
+    std::map<std::string, std::string> states;
+    if (map && map->kind == Doc::Kind::kObject)
+      for (auto& [k, v] : map->members) {
+        if (v.kind != Doc::Kind::kString) return "its mapping names a state that is not text";
+        states[k] = v.text;
+      }
+    const std::string* mapped = MappedState(states, inst.workflow, before);
+    if (!mapped || *mapped != to)
+      return "changes the state from '" + before + "' to '" + to + "' without a mapping that says so";
     return "";
   }
 

@@ -66,6 +66,12 @@ const char* SchemaSql();
 
 std::string RecordKeyForId(const std::string& key);  // '|' -> '-'
 
+// The state a migrate mapping (MigrateRequest::states) gives an instance of `workflow` in
+// `state`: the entry `WORKFLOW.STATE`, else `STATE`; null when it names neither. It does not
+// ask whether the state still exists: the store and the auditor both do, before calling it.
+const std::string* MappedState(const std::map<std::string, std::string>& states, const std::string& workflow,
+                               const std::string& state);
+
 // A result that did not go through: its instance, outcome, stable code and message.
 inline ActionResult MakeResult(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
   ActionResult r;
@@ -135,7 +141,7 @@ class StoreImpl : public Store {
   std::vector<ActionResult> Submit(const std::string& actor, const std::vector<Envelope>& submissions,
                                    const std::string& instance, bool draft, const std::string& request_id) override;
   std::vector<ActionResult> Act(const ActRequest& request) override;
-  std::vector<ActionResult> Migrate(const std::string& actor, const std::vector<std::string>& instances) override;
+  std::vector<ActionResult> Migrate(const MigrateRequest& req) override;
   ActionResult ExportUnmasked(const Query& q, std::string* csv) override;
   Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where, const std::string& code,
                        const std::string& message) override;

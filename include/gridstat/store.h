@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,17 @@ struct PublishRequest {
   std::string defs_dir;
   bool skip_tests = false;  // publish although rule tests fail (recorded with the comment)
   std::string comment;
+};
+
+// Moves instances to the current definitions version (gridstat migrate).
+struct MigrateRequest {
+  std::string actor;                   // a user of the top tier
+  std::vector<std::string> instances;  // empty: every instance pinned to another version
+  // New names of renamed states: key `OLD` (in any workflow) or `WORKFLOW.OLD` (in that
+  // workflow only; it wins over `OLD`), value the state's name in the current definitions.
+  // A mapping applies only to an instance whose state its workflow no longer has; an
+  // instance whose state still exists keeps it.
+  std::map<std::string, std::string> states;
 };
 
 struct Query {
@@ -138,8 +150,12 @@ class Store {
   // recorded with the user. A compile failure is kCannotRun (not recorded; `diags` says
   // why). On success `definitions` gets the version's hash.
   virtual ActionResult Publish(const PublishRequest& req, std::vector<Diagnostic>* diags, std::string* definitions) = 0;
-  // Moves instances to the current definitions; only a user of the top tier may.
-  virtual std::vector<ActionResult> Migrate(const std::string& actor, const std::vector<std::string>& instances) = 0;
+  // Moves instances to the current definitions; only a user of the top tier may. An instance
+  // whose workflow, or whose state with no mapping in req.states, the current definitions lack
+  // is refused (`incompatible`). A mapping that cannot apply (its new state is not one of the
+  // workflow's, or a scoped one names a state the workflow still has) refuses the whole
+  // request (`bad_map`) before any instance moves. Refusals are recorded.
+  virtual std::vector<ActionResult> Migrate(const MigrateRequest& req) = 0;
   // Records a refused attempt that never reached an instance (an unreadable submission).
   virtual Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where,
                                const std::string& code, const std::string& message) = 0;

@@ -147,6 +147,23 @@ cp "$DB" "$TMP/tampered.db"
 sqlite3 "$TMP/tampered.db" "UPDATE events SET body = replace(body, '不在本镇', '在本镇') WHERE body LIKE '%不在本镇%'" 2>/dev/null || \
   "$G" audit verify --db "$TMP/tampered.db" >/dev/null
 check wf_verify_tampered 1 "$G" audit verify --db "$TMP/tampered.db"
+# A renamed state: migrate refuses it without a mapping and moves it with one.
+MG="$TMP/migrate.db"
+expect_exit mig_init 0 "$G" init --db "$MG" --defs $DEFS --org examples/org.yaml
+expect_exit mig_release 0 "$G" release --db "$MG" --as region-45 --survey agri_village --period 2021 --under 450123100000
+expect_exit mig_submit 0 "$G" submit --db "$MG" --as coord-450123100202 $W/agri-450123100202-fixed.json
+expect_exit mig_approve 0 "$G" act --db "$MG" --as town-450123100 ${A}202 approve
+expect_exit mig_accept 0 "$G" act --db "$MG" --as county-450123 ${A}202 accept
+cp -r $DEFS "$TMP/renamed"
+sed -i -e '0,/state accepted /s//state county_accepted /' -e '0,/to accepted$/s//to county_accepted/' \
+  -e '0,/from accepted$/s//from county_accepted/' -e '0,/from accepted, /s//from county_accepted, /' "$TMP/renamed/workflows.gs"
+expect_exit mig_publish 0 "$G" publish --db "$MG" --as region-45 --defs "$TMP/renamed"
+check wf_migrate_refused 1 "$G" migrate --db "$MG" --as region-45 --instance ${A}202
+check wf_migrate_bad_map 1 "$G" migrate --db "$MG" --as region-45 --instance ${A}202 --map accepted=no_such_state
+expect_exit wf_migrate_map_usage 2 "$G" migrate --db "$MG" --as region-45 --instance ${A}202 --map accepted
+check wf_migrate_map 0 "$G" migrate --db "$MG" --as region-45 --instance ${A}202 --instance ${A}201 --map agri_report.accepted=county_accepted
+expect_exit wf_migrate_confirm 0 "$G" act --db "$MG" --as region-45 ${A}202 confirm
+expect_exit wf_migrate_verify 0 "$G" audit verify --db "$MG"
 unset GRIDSTAT_NOW
 
 # --- test ---
