@@ -6,6 +6,9 @@
 #include "tests/store_fixture.h"
 
 #include <map>
+#include <set>
+
+#include "workflows/event.h"
 
 using namespace gridstat;
 using namespace gridstat::testing;
@@ -95,6 +98,28 @@ TEST_CASE("policy: the store and the auditor agree on every case after a publish
     INFO(v.problem);
     REQUIRE(v.ok);
   }
+  // Every member of every event is one the event type names (workflows/event.h).
+  {
+    std::set<std::string> named;
+    for (auto m : store::kAllEventMembers) named.insert(store::EventMemberName(m));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT body FROM events", -1, &st, nullptr);
+    std::set<std::string> kinds;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      auto body = ParseJsonDocument(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+      REQUIRE(body.ok());
+      for (auto& [k, v] : body->members) {
+        INFO("member " << k);
+        CHECK(named.count(k));
+      }
+      kinds.insert(*json::GetStr(*body, "kind"));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    CHECK(kinds == std::set<std::string>{"action", "publish", "org"});
+  }
   s.reset();
   // ... and rejects every step the store refused, forged into an allowed one at its place.
   int forged = 0;
@@ -138,4 +163,18 @@ TEST_CASE("policy: the store and the auditor agree on every case after a publish
     fs::remove(copy);
   }
   CHECK(forged == refused);
+}
+
+TEST_CASE("events: every kind and member of the event type is documented in doc/audit.md", "[policy][audit]") {
+  std::ifstream in(kSrc + "/doc/audit.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), {});
+  REQUIRE(!doc.empty());
+  for (auto m : store::kAllEventMembers) {
+    INFO("member " << store::EventMemberName(m));
+    CHECK(doc.find(std::string("`") + store::EventMemberName(m) + "`") != std::string::npos);
+  }
+  for (auto k : store::kAllEventKinds) {
+    INFO("kind " << store::EventKindName(k));
+    CHECK(doc.find(std::string("`") + store::EventKindName(k) + "`") != std::string::npos);
+  }
 }

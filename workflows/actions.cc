@@ -50,29 +50,27 @@ Doc EnvelopeDoc(const Envelope& e) {
 
 }  // namespace
 
-Doc StoreImpl::ActorFields(const std::string& actor, const User* user) const {
-  return json::Obj({{"actor", json::Str(actor)}, {"role", user ? json::Str(user->role) : json::Null()},
-                    {"actor_division", user ? json::Str(user->division) : json::Null()}});
+EventBody StoreImpl::NewEvent(EventKind kind, const std::string& actor, const User* user) const {
+  return EventBody(kind, actor, user ? &user->role : nullptr, user ? &user->division : nullptr);
 }
 
 ActionResult StoreImpl::Refuse(const std::string& instance, const std::string& actor, const User* user,
                                const std::string& action, const std::string& code, const std::string& message,
-                               const std::string& request_id, Outcome outcome, const Instance* inst, Doc extra) {
-  Doc body = ActorFields(actor, user);
-  json::Set(&body, "kind", json::Str("action"));
-  json::Set(&body, "action", json::Str(action));
-  json::Set(&body, "instance", json::Str(instance));
-  json::Set(&body, "refused", json::Bool(true));
-  json::Set(&body, "reason", json::Str(code));
-  json::Set(&body, "message", json::Str(message));
-  json::Set(&body, "request_id", json::OptStr(request_id));
-  json::Set(&body, "definitions", json::Str(inst ? inst->definitions : current_hash_));
+                               const std::string& request_id, Outcome outcome, const Instance* inst, const EventMembers& extra) {
+  EventBody body = NewEvent(EventKind::kAction, actor, user);
+  body.Set(Ev::kAction, json::Str(action));
+  body.Set(Ev::kInstance, json::Str(instance));
+  body.Set(Ev::kRefused, json::Bool(true));
+  body.Set(Ev::kReason, json::Str(code));
+  body.Set(Ev::kMessage, json::Str(message));
+  body.Set(Ev::kRequestId, json::OptStr(request_id));
+  body.Set(Ev::kDefinitions, json::Str(inst ? inst->definitions : current_hash_));
   if (inst) {
-    json::Set(&body, "workflow", json::Str(inst->workflow));
-    json::Set(&body, "from", json::Str(inst->state));
-    json::Set(&body, "jurisdiction", json::Str(inst->division));
+    body.Set(Ev::kWorkflow, json::Str(inst->workflow));
+    body.Set(Ev::kFrom, json::Str(inst->state));
+    body.Set(Ev::kJurisdiction, json::Str(inst->division));
   }
-  for (auto& m : extra.members) json::Set(&body, m.first, m.second);
+  body.Set(extra);
   auto ev = AppendEvent(body);
   if (!ev.ok()) return Failure(instance, Outcome::kCannotRun, "store", ev.status().message());
   return Failure(instance, outcome, code, message);
@@ -294,21 +292,20 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   inst.state = step.to;
   inst.division = new_division;
   inst.version += 1;
-  Doc body = ActorFields(actor, user);
-  json::Set(&body, "kind", json::Str("action"));
-  json::Set(&body, "action", json::Str(a.name));
-  json::Set(&body, "workflow", json::Str(wf.name));
-  json::Set(&body, "instance", json::Str(inst.id));
-  json::Set(&body, "from", json::Str(before));
-  json::Set(&body, "to", json::Str(inst.state));
-  json::Set(&body, "jurisdiction_before", json::Str(before_division));
-  json::Set(&body, "jurisdiction", json::Str(inst.division));
-  json::Set(&body, "version", json::Int(inst.version));
-  json::Set(&body, "refused", json::Bool(false));
-  json::Set(&body, "comment", json::OptStr(req.comment));
-  json::Set(&body, "target", json::OptStr(req.target));
-  json::Set(&body, "request_id", json::OptStr(req.request_id));
-  json::Set(&body, "definitions", json::Str(inst.definitions));
+  EventBody body = NewEvent(EventKind::kAction, actor, user);
+  body.Set(Ev::kAction, json::Str(a.name));
+  body.Set(Ev::kWorkflow, json::Str(wf.name));
+  body.Set(Ev::kInstance, json::Str(inst.id));
+  body.Set(Ev::kFrom, json::Str(before));
+  body.Set(Ev::kTo, json::Str(inst.state));
+  body.Set(Ev::kJurisdictionBefore, json::Str(before_division));
+  body.Set(Ev::kJurisdiction, json::Str(inst.division));
+  body.Set(Ev::kVersion, json::Int(inst.version));
+  body.Set(Ev::kRefused, json::Bool(false));
+  body.Set(Ev::kComment, json::OptStr(req.comment));
+  body.Set(Ev::kTarget, json::OptStr(req.target));
+  body.Set(Ev::kRequestId, json::OptStr(req.request_id));
+  body.Set(Ev::kDefinitions, json::Str(inst.definitions));
   if (a.registers_unit) {
     auto rev = LatestRevision(inst.id, false);
     if (!rev) return refuse("guard", "没有已提交的核查记录,不能验收", "no submitted record to accept");
@@ -317,7 +314,7 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
     const std::string* uscc = data ? json::GetStr(*data, a.register_key) : nullptr;
     if (!uscc || uscc->empty())
       return refuse("guard", "核查记录没有「" + a.register_key + "」,不能登记到名录库", "the record has no " + a.register_key + " to register");
-    json::Set(&body, "unit", json::Obj({{"uscc", json::Str(*uscc)}, {"revision", json::Int(rev->revision)}}));
+    body.Set(Ev::kUnit, json::Obj({{"uscc", json::Str(*uscc)}, {"revision", json::Int(rev->revision)}}));
     auto ev = AppendEvent(body);
     if (!ev.ok()) return Failure(inst.id, Outcome::kCannotRun, "store", ev.status().message());
     Stmt up(db_.get(), "INSERT INTO units(uscc, instance, revision, division, data, accepted_seq) VALUES(?, ?, ?, ?, ?, ?) "
@@ -341,23 +338,22 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
 
 // The event that creates an instance, then its row.
 Status StoreImpl::CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
-                                 const std::string& request_id, const Doc& extra) {
-  Doc body = ActorFields(actor, user);
-  json::Set(&body, "kind", json::Str("action"));
-  json::Set(&body, "action", json::Str(action));
-  json::Set(&body, "workflow", json::Str(inst->workflow));
-  json::Set(&body, "instance", json::Str(inst->id));
-  json::Set(&body, "survey", json::Str(inst->survey));
-  json::Set(&body, "period", json::Str(inst->period));
-  json::Set(&body, "record_key", json::Str(inst->record_key));
-  json::Set(&body, "from", json::Null());
-  json::Set(&body, "to", json::Str(inst->state));
-  json::Set(&body, "jurisdiction", json::Str(inst->division));
-  json::Set(&body, "version", json::Int(inst->version));
-  json::Set(&body, "refused", json::Bool(false));
-  json::Set(&body, "request_id", json::OptStr(request_id));
-  json::Set(&body, "definitions", json::Str(inst->definitions));
-  for (auto& m : extra.members) json::Set(&body, m.first, m.second);
+                                 const std::string& request_id, const EventMembers& extra) {
+  EventBody body = NewEvent(EventKind::kAction, actor, user);
+  body.Set(Ev::kAction, json::Str(action));
+  body.Set(Ev::kWorkflow, json::Str(inst->workflow));
+  body.Set(Ev::kInstance, json::Str(inst->id));
+  body.Set(Ev::kSurvey, json::Str(inst->survey));
+  body.Set(Ev::kPeriod, json::Str(inst->period));
+  body.Set(Ev::kRecordKey, json::Str(inst->record_key));
+  body.Set(Ev::kFrom, json::Null());
+  body.Set(Ev::kTo, json::Str(inst->state));
+  body.Set(Ev::kJurisdiction, json::Str(inst->division));
+  body.Set(Ev::kVersion, json::Int(inst->version));
+  body.Set(Ev::kRefused, json::Bool(false));
+  body.Set(Ev::kRequestId, json::OptStr(request_id));
+  body.Set(Ev::kDefinitions, json::Str(inst->definitions));
+  body.Set(extra);
   auto ev = AppendEvent(body);
   if (!ev.ok()) return ev.status();
   inst->created_seq = json::GetInt(*ev, "seq");
@@ -424,7 +420,7 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
     inst.state = wf->states[a->to].name;
     inst.version = 1;
     inst.definitions = current_hash_;
-    Doc extra = json::Obj({{"under", json::Str(under)}});
+    EventMembers extra = {{Ev::kUnder, json::Str(under)}};
     if (!(st = CreateInstance(actor, user, a->name, &inst, request_id, extra)).ok()) {
       db_->Rollback();
       out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message()));
@@ -531,7 +527,7 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     Stmt dup(db_.get(), "SELECT id FROM instances WHERE workflow = ? AND period = ? AND record_key = ?");
     dup.Bind(1, inst.workflow).Bind(2, period).Bind(3, inst.record_key);
     if (dup.Step()) inst.record_key = *id;  // two tasks for one unit: fall back to the task id
-    if (!(st = CreateInstance(actor, user, a->name, &inst, "import:" + inst.id, json::Obj({{"task", *doc}}))).ok()) {
+    if (!(st = CreateInstance(actor, user, a->name, &inst, "import:" + inst.id, EventMembers{{Ev::kTask, *doc}})).ok()) {
       db_->Rollback();
       out.assign(1, Failure("", Outcome::kCannotRun, "store", st.message()));
       return out;
@@ -643,7 +639,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     } else {
       cur = *inst;
     }
-    auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, Doc extra = {}) {
+    auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, EventMembers extra = {}) {
       return Refuse(id, actor, user, action, code, Msg(zh, en), request_id, Outcome::kRefused, create ? nullptr : &cur, std::move(extra));
     };
     if (!MayTake(*user, prog, *a, cur.division)) {
@@ -730,7 +726,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
           zh += ";「" + f.rule + "」的说明原样沿用自上一版,而它说明的数值已改变:请重写说明,或写成 {\"text\": 说明, \"digest\": \"" + f.digest + "\"} 确认";
           en += "; the explanation of " + f.rule + " is carried over word for word from the previous revision, for other values: rewrite it, or confirm it as {\"text\": ..., \"digest\": \"" + f.digest + "\"}";
         }
-        ActionResult r = refuse("guard", zh, en, json::Obj({{"submission", sub}}));
+        ActionResult r = refuse("guard", zh, en, {{Ev::kSubmission, sub}});
         r.report = shown;
         out.push_back(r);
         continue;
@@ -741,24 +737,23 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
       cur.state = wf.states[a->to].name;
       cur.version = create ? 1 : cur.version + 1;
     }
-    Doc body = ActorFields(actor, user);
-    json::Set(&body, "kind", json::Str("action"));
-    json::Set(&body, "action", json::Str(a->name));
-    json::Set(&body, "workflow", json::Str(wf.name));
-    json::Set(&body, "instance", json::Str(id));
+    EventBody body = NewEvent(EventKind::kAction, actor, user);
+    body.Set(Ev::kAction, json::Str(a->name));
+    body.Set(Ev::kWorkflow, json::Str(wf.name));
+    body.Set(Ev::kInstance, json::Str(id));
     if (create) {
-      json::Set(&body, "survey", json::Str(cur.survey));
-      json::Set(&body, "period", json::Str(cur.period));
-      json::Set(&body, "record_key", json::Str(cur.record_key));
+      body.Set(Ev::kSurvey, json::Str(cur.survey));
+      body.Set(Ev::kPeriod, json::Str(cur.period));
+      body.Set(Ev::kRecordKey, json::Str(cur.record_key));
     }
-    json::Set(&body, "from", create ? json::Null() : json::Str(before));
-    json::Set(&body, "to", create && draft ? json::Null() : json::Str(cur.state));
-    json::Set(&body, "jurisdiction", json::Str(cur.division));
-    json::Set(&body, "version", json::Int(cur.version));
-    json::Set(&body, "refused", json::Bool(false));
-    json::Set(&body, "request_id", json::OptStr(request_id));
-    json::Set(&body, "definitions", json::Str(cur.definitions));
-    json::Set(&body, "submission", sub);
+    body.Set(Ev::kFrom, create ? json::Null() : json::Str(before));
+    body.Set(Ev::kTo, create && draft ? json::Null() : json::Str(cur.state));
+    body.Set(Ev::kJurisdiction, json::Str(cur.division));
+    body.Set(Ev::kVersion, json::Int(cur.version));
+    body.Set(Ev::kRefused, json::Bool(false));
+    body.Set(Ev::kRequestId, json::OptStr(request_id));
+    body.Set(Ev::kDefinitions, json::Str(cur.definitions));
+    body.Set(Ev::kSubmission, sub);
     if (create && draft) {
       out.push_back(refuse("no_instance", "新实例须先上报,不能只保存草稿", "a new instance starts with a submission, not a draft"));
       continue;
@@ -817,11 +812,10 @@ ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnosti
   Status st = BeginCommand();
   if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(req.actor);
-  Doc body = ActorFields(req.actor, user);
-  json::Set(&body, "kind", json::Str("publish"));
-  json::Set(&body, "tests", json::Obj({{"passed", json::Int(passed)}, {"failed", json::Int(failed)}}));
-  json::Set(&body, "skip_tests", json::Bool(req.skip_tests));
-  json::Set(&body, "comment", json::OptStr(req.comment));
+  EventBody body = NewEvent(EventKind::kPublish, req.actor, user);
+  body.Set(Ev::kTests, json::Obj({{"passed", json::Int(passed)}, {"failed", json::Int(failed)}}));
+  body.Set(Ev::kSkipTests, json::Bool(req.skip_tests));
+  body.Set(Ev::kComment, json::OptStr(req.comment));
   ActionResult result;
   std::optional<ActionResult> refusal = RefuseUnlessTopTier("publish", req.actor, user);
   if (!refusal && failed > 0 && !req.skip_tests) {
@@ -833,11 +827,11 @@ ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnosti
   }
   std::vector<ActionResult> out;
   if (refusal) {
-    json::Set(&body, "refused", json::Bool(true));
-    json::Set(&body, "reason", json::Str(refusal->code));
-    json::Set(&body, "message", json::Str(refusal->message));
-    json::Set(&body, "attempted", json::Str(hash));
-    json::Set(&body, "definitions", json::Str(current_hash_));
+    body.Set(Ev::kRefused, json::Bool(true));
+    body.Set(Ev::kReason, json::Str(refusal->code));
+    body.Set(Ev::kMessage, json::Str(refusal->message));
+    body.Set(Ev::kAttempted, json::Str(hash));
+    body.Set(Ev::kDefinitions, json::Str(current_hash_));
     auto ev = AppendEvent(body);
     out.push_back(ev.ok() ? *refusal : Failure("", Outcome::kCannotRun, "store", ev.status().message()));
     FinishCommand(&out);
@@ -847,8 +841,8 @@ ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnosti
   if (!stored.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", stored.status().message()); }
   Stmt meta(db_.get(), "UPDATE meta SET value = ? WHERE key = 'current_definitions'");
   meta.Bind(1, hash);
-  json::Set(&body, "refused", json::Bool(false));
-  json::Set(&body, "definitions", json::Str(hash));
+  body.Set(Ev::kRefused, json::Bool(false));
+  body.Set(Ev::kDefinitions, json::Str(hash));
   auto ev = meta.Run().ok() ? AppendEvent(body) : Result<Doc>(db_->failure());
   if (ev.ok()) st = MarkStateChange(json::GetInt(*ev, "seq"));
   if (!ev.ok() || !st.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", ev.ok() ? st.message() : ev.status().message()); }
@@ -887,19 +881,17 @@ ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
   Status st = BeginCommand();
   if (!st.ok()) return Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
-  Doc body = ActorFields(actor, user);
-  for (auto& m : json::Obj({{"kind", json::Str("export")}, {"unmasked", json::Bool(true)}, {"survey", json::Str(q.survey)},
-                            {"period", json::Str(q.period)}, {"under", json::Str(q.under)},
-                            {"definitions", json::Str(current_hash_)}}).members)
-    json::Set(&body, m.first, m.second);
+  EventBody body = NewEvent(EventKind::kExport, actor, user);
+  body.Set(Ev::kUnmasked, json::Bool(true)).Set(Ev::kSurvey, json::Str(q.survey)).Set(Ev::kPeriod, json::Str(q.period))
+      .Set(Ev::kUnder, json::Str(q.under)).Set(Ev::kDefinitions, json::Str(current_hash_));
   ActionResult result;
   int64_t rows = 0;
   if (!TopTier(user)) {
     result = Failure("", Outcome::kRefused, user ? "no_permission" : "no_user",
                      user ? Msg("只有最上级的用户可以导出完整的身份证号码", "only a user of the top tier may export ID numbers in full")
                           : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
-    json::Set(&body, "refused", json::Bool(true));
-    json::Set(&body, "reason", json::Str(result.code));
+    body.Set(Ev::kRefused, json::Bool(true));
+    body.Set(Ev::kReason, json::Str(result.code));
   } else {
     auto out = ExportCsvRows(q, true, &rows);
     if (!out.ok()) {
@@ -907,8 +899,8 @@ ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
       return Failure("", Outcome::kCannotRun, "store", out.status().message());
     }
     *csv = std::move(*out);
-    json::Set(&body, "refused", json::Bool(false));
-    json::Set(&body, "rows", json::Int(rows));
+    body.Set(Ev::kRefused, json::Bool(false));
+    body.Set(Ev::kRows, json::Int(rows));
   }
   auto ev = AppendEvent(body);
   if (!ev.ok() || !(st = CommitCommand()).ok()) {
@@ -947,7 +939,7 @@ std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
   // A mapping that cannot apply is a mistake in the request, not in one instance: it refuses
   // the whole request before anything moves.
   auto bad_map = [&](const std::string& id, const Instance* inst, const std::string& message) {
-    out.push_back(Refuse(id, actor, user, "migrate", "bad_map", message, "", Outcome::kRefused, inst, json::Obj({{"map", map}})));
+    out.push_back(Refuse(id, actor, user, "migrate", "bad_map", message, "", Outcome::kRefused, inst, {{Ev::kMap, map}}));
     FinishCommand(&out);
     return out;
   };
@@ -1040,15 +1032,13 @@ std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
     inst->definitions = current_hash_;
     inst->version += 1;
     inst->state = to;
-    Doc body = ActorFields(actor, user);
-    for (auto& m : json::Obj({{"kind", json::Str("migrate")}, {"instance", json::Str(id)}, {"workflow", json::Str(inst->workflow)},
-                                     {"from_definitions", json::Str(old)}, {"definitions", json::Str(current_hash_)},
-                                     {"version", json::Int(inst->version)}, {"state", json::Str(inst->state)},
-                                     {"jurisdiction", json::Str(inst->division)}}).members)
-      json::Set(&body, m.first, m.second);
+    EventBody body = NewEvent(EventKind::kMigrate, actor, user);
+    body.Set(Ev::kInstance, json::Str(id)).Set(Ev::kWorkflow, json::Str(inst->workflow)).Set(Ev::kFromDefinitions, json::Str(old))
+        .Set(Ev::kDefinitions, json::Str(current_hash_)).Set(Ev::kVersion, json::Int(inst->version))
+        .Set(Ev::kState, json::Str(inst->state)).Set(Ev::kJurisdiction, json::Str(inst->division));
     if (to != before) {  // a renamed state: the state it had, and the mapping that renamed it
-      json::Set(&body, "state_before", json::Str(before));
-      json::Set(&body, "map", map);
+      body.Set(Ev::kStateBefore, json::Str(before));
+      body.Set(Ev::kMap, map);
     }
     auto ev = AppendEvent(body);
     if (!ev.ok() || !(st = PutInstance(*inst, false)).ok()) {
@@ -1093,14 +1083,13 @@ ActionResult StoreImpl::OrgUpdate(const std::string& actor, const std::string& o
   for (auto& g : org_.grids)
     if (!org->FindGrid(g.code)) changes.push_back(json::Obj({{"change", json::Str("grid_removed")}, {"code", json::Str(g.code)}}));
   const User* user = org_.FindUser(actor);
-  Doc body = ActorFields(actor, user);
-  json::Set(&body, "kind", json::Str("org"));
+  EventBody body = NewEvent(EventKind::kOrg, actor, user);
   std::vector<ActionResult> out;
   if (auto refusal = RefuseUnlessTopTier("org", actor, user)) {
-    json::Set(&body, "refused", json::Bool(true));
-    json::Set(&body, "reason", json::Str(refusal->code));
-    json::Set(&body, "message", json::Str(refusal->message));
-    json::Set(&body, "definitions", json::Str(current_hash_));
+    body.Set(Ev::kRefused, json::Bool(true));
+    body.Set(Ev::kReason, json::Str(refusal->code));
+    body.Set(Ev::kMessage, json::Str(refusal->message));
+    body.Set(Ev::kDefinitions, json::Str(current_hash_));
     auto ev = AppendEvent(body);
     out.push_back(ev.ok() ? *refusal : Failure("", Outcome::kCannotRun, "store", ev.status().message()));
     FinishCommand(&out);
@@ -1112,9 +1101,9 @@ ActionResult StoreImpl::OrgUpdate(const std::string& actor, const std::string& o
   }
   Doc list = json::Arr();
   list.items = changes;
-  json::Set(&body, "refused", json::Bool(false));
-  json::Set(&body, "org", OrgToDoc(*org));
-  json::Set(&body, "changes", list);
+  body.Set(Ev::kRefused, json::Bool(false));
+  body.Set(Ev::kOrg, OrgToDoc(*org));
+  body.Set(Ev::kChanges, list);
   auto ev = AppendEvent(body);
   if (!ev.ok()) { db_->Rollback(); return Failure("", Outcome::kCannotRun, "store", ev.status().message()); }
   if (!(st = SaveOrg(*org)).ok() || !(st = MarkStateChange(json::GetInt(*ev, "seq"))).ok() || !(st = CommitCommand()).ok()) {

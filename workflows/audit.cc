@@ -1000,20 +1000,18 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   Status st = BeginCommand();
   if (!st.ok()) return MakeResult("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
-  Doc body = ActorFields(actor, user);
-  for (auto& m : json::Obj({{"kind", json::Str("export")}, {"what", json::Str("audit")}, {"unmasked", json::Bool(true)},
-                            {"definitions", json::Str(current_hash_)}}).members)
-    json::Set(&body, m.first, m.second);
+  EventBody body = NewEvent(EventKind::kExport, actor, user);
+  body.Set(Ev::kWhat, json::Str("audit")).Set(Ev::kUnmasked, json::Bool(true)).Set(Ev::kDefinitions, json::Str(current_hash_));
   ActionResult result;
   bool granted = TopTier(user);
   if (!granted) {
     result = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
                      user ? Msg("只有最上级的用户可以导出审计数据(含完整的身份证号码)", "only a user of the top tier may export the audit data (ID numbers in full)")
                           : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
-    json::Set(&body, "refused", json::Bool(true));
-    json::Set(&body, "reason", json::Str(result.code));
+    body.Set(Ev::kRefused, json::Bool(true));
+    body.Set(Ev::kReason, json::Str(result.code));
   } else {
-    json::Set(&body, "refused", json::Bool(false));
+    body.Set(Ev::kRefused, json::Bool(false));
   }
   auto ev = AppendEvent(body);
   if (!ev.ok() || !(st = db_->Commit()).ok()) {
@@ -1100,19 +1098,18 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
   Status st = BeginCommand();
   if (!st.ok()) return MakeResult("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message());
   const User* user = org_.FindUser(actor);
-  Doc body = ActorFields(actor, user);
-  for (auto& m : json::Obj({{"kind", json::Str("config")}, {kAutoCheckpointKey, value}, {"definitions", json::Str(current_hash_)}}).members)
-    json::Set(&body, m.first, m.second);
+  EventBody body = NewEvent(EventKind::kConfig, actor, user);
+  body.Set(Ev::kAutoCheckpoint, value).Set(Ev::kDefinitions, json::Str(current_hash_));
   ActionResult result;
   bool granted = TopTier(user);
   if (!granted) {
     result = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
                      user ? Msg("只有最上级的用户可以配置自动检查点", "only a user of the top tier may configure automatic checkpoints")
                           : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
-    json::Set(&body, "refused", json::Bool(true));
-    json::Set(&body, "reason", json::Str(result.code));
+    body.Set(Ev::kRefused, json::Bool(true));
+    body.Set(Ev::kReason, json::Str(result.code));
   } else {
-    json::Set(&body, "refused", json::Bool(false));
+    body.Set(Ev::kRefused, json::Bool(false));
   }
   auto ev = AppendEvent(body);
   if (ev.ok() && granted) {

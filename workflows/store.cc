@@ -280,7 +280,8 @@ Status StoreImpl::SaveOrg(const Org& org) {
   return Status::Ok();  // org_ changes only once the transaction commits
 }
 
-Result<Doc> StoreImpl::AppendEvent(Doc body) {
+Result<Doc> StoreImpl::AppendEvent(const EventBody& event) {
+  EventBody body = event;
   Stmt last(db_.get(), "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
   int64_t seq = 1;
   std::string prev(64, '0');
@@ -290,20 +291,22 @@ Result<Doc> StoreImpl::AppendEvent(Doc body) {
   } else if (!last.status().ok()) {
     return last.status();
   }
-  json::Set(&body, "seq", json::Int(seq));
-  if (!body.Find("at")) json::Set(&body, "at", json::Str(Now()));
-  json::Set(&body, "format", json::Int(kEventFormat));
-  if (const std::string* rid = json::GetStr(body, "request_id"); rid && !rid->empty() && !request_fp_.empty())
-    json::Set(&body, "request", json::Str(request_fp_));
-  std::string canonical = json::Canonical(body);
+  body.Set(Ev::kSeq, json::Int(seq));
+  if (!body.Find(Ev::kAt)) body.Set(Ev::kAt, json::Str(Now()));
+  body.Set(Ev::kFormat, json::Int(kEventFormat));
+  const Doc* rid = body.Find(Ev::kRequestId);
+  if (rid && rid->kind == Doc::Kind::kString && !rid->text.empty() && !request_fp_.empty())
+    body.Set(Ev::kRequest, json::Str(request_fp_));
+  Doc doc = body.doc();
+  std::string canonical = json::Canonical(doc);
   std::string hash = engine::Sha256Hex(prev + "\n" + canonical);
   Stmt ins(db_.get(), "INSERT INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?)");
-  const std::string* inst = json::GetStr(body, "instance");
-  const std::string* req = json::GetStr(body, "request_id");
+  const std::string* inst = json::GetStr(doc, "instance");
+  const std::string* req = json::GetStr(doc, "request_id");
   ins.Bind(1, seq).Bind(2, inst ? *inst : "").Bind(3, req ? *req : "").Bind(4, canonical).Bind(5, prev).Bind(6, hash);
   Status st = ins.Run();
   if (!st.ok()) return st;
-  return body;
+  return doc;
 }
 
 std::optional<Instance> StoreImpl::GetInstance(const std::string& id) {
@@ -467,13 +470,13 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& path, const std:
   store::Stmt meta(s->db(), "INSERT INTO meta(key, value) VALUES('schema_version', ?), ('current_definitions', ?)");
   meta.Bind(1, std::to_string(store::kSchemaVersion)).Bind(2, *hash);
   if (!(st = meta.Run()).ok()) return abort(st);
-  auto ev = s->AppendEvent(json::Obj({{"kind", json::Str("publish")}, {"definitions", json::Str(*hash)}}));
+  auto ev = s->AppendEvent(store::EventBody(store::EventKind::kPublish).Set(store::Ev::kDefinitions, json::Str(*hash)));
   if (!ev.ok()) return abort(ev.status());
   store::Stmt pub(s->db(), "UPDATE definitions SET published_seq = ? WHERE hash = ?");
   pub.Bind(1, json::GetInt(*ev, "seq")).Bind(2, *hash);
   if (!(st = pub.Run()).ok()) return abort(st);
   if (!(st = s->SaveOrg(*org)).ok()) return abort(st);
-  auto oev = s->AppendEvent(json::Obj({{"kind", json::Str("org")}, {"org", store::OrgToDoc(*org)}}));
+  auto oev = s->AppendEvent(store::EventBody(store::EventKind::kOrg).Set(store::Ev::kOrg, store::OrgToDoc(*org)));
   if (!oev.ok()) return abort(oev.status());
   if (!(st = s->db()->Commit()).ok()) return abort(st);
   if (!(st = s->LoadState()).ok()) return st;

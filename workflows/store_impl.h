@@ -12,6 +12,7 @@
 #include "engine/program.h"
 #include "gridstat/store.h"
 #include "workflows/db.h"
+#include "workflows/event.h"
 #include "workflows/policy.h"
 
 namespace gridstat::store {
@@ -102,7 +103,8 @@ class StoreImpl : public Store {
   Result<std::shared_ptr<const engine::Program>> ProgramFor(const std::string& hash);
   Result<std::string> StoreDefinitions(const CompileResult& compiled);
   Status SaveOrg(const Org& org);
-  Result<Doc> AppendEvent(Doc body);  // fills seq and hashes; returns the body with seq
+  // Completes the event (seq, at, format, request) and chains it; returns the body with seq.
+  Result<Doc> AppendEvent(const EventBody& event);
   std::optional<Instance> GetInstance(const std::string& id);
   Status PutInstance(const Instance& inst, bool insert);
   std::optional<Revision> LatestRevision(const std::string& instance, bool include_drafts);
@@ -188,18 +190,18 @@ class StoreImpl : public Store {
   void FinishCommand(std::vector<ActionResult>* out);
   ActionResult Refuse(const std::string& instance, const std::string& actor, const User* user,
                       const std::string& action, const std::string& code, const std::string& message,
-                      const std::string& request_id, Outcome outcome, const Instance* inst, Doc extra = {});
+                      const std::string& request_id, Outcome outcome, const Instance* inst, const EventMembers& extra = {});
   std::optional<ActionResult> Repeated(const std::string& request_id, const std::string& instance, const std::string& actor,
                                        const std::string& action);
   std::optional<std::string> LostRace(const Instance& inst, const engine::WorkflowDef& wf, const engine::ActionDef& a,
                                       const std::string& actor);
-  Doc ActorFields(const std::string& actor, const User* user) const;
+  EventBody NewEvent(EventKind kind, const std::string& actor, const User* user) const;
   // A change to the whole store (publish, org) is for a user of the top tier: the refusal
   // to record, or nullopt when the user may go on.
   std::optional<ActionResult> RefuseUnlessTopTier(const std::string& kind, const std::string& actor, const User* user);
   bool TopTier(const User* user) const;  // a user of the highest tier of the current definitions
   Status CreateInstance(const std::string& actor, const User* user, const std::string& action, Instance* inst,
-                        const std::string& request_id, const Doc& extra);
+                        const std::string& request_id, const EventMembers& extra);
 
   // The fingerprint of the request being carried out; AppendEvent stores it as `request`
   // in every event that has a request id (see Repeated).
