@@ -265,6 +265,14 @@ TEST_CASE("migrate: a mapping moves renamed states, the event records it, and la
   REQUIRE(ev.Find("map"));
   CHECK(json::Canonical(*ev.Find("map")) ==
         "{\"accepted\":\"county_accepted\",\"household_survey.submitted\":\"registered\",\"submitted\":\"reported\"}");
+  {  // history shows the migration from the old state to the new one
+    auto h = w.s->History(kAgri);
+    REQUIRE(h.ok());
+    const Doc& last = h->back();
+    CHECK(*json::GetStr(last, "action") == "migrate");
+    CHECK(*json::GetStr(last, "from") == "accepted");
+    CHECK(*json::GetStr(last, "to") == "county_accepted");
+  }
   Doc hev = LastEvent(w.path, w.household);
   CHECK(*json::GetStr(hev, "state_before") == "submitted");
   CHECK(*json::GetStr(hev, "state") == "registered");

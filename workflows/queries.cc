@@ -28,6 +28,13 @@ Doc EventView(const Doc& body) {
   }
   if (const Doc* sub = body.Find("submission")) json::Set(&v, "submission", *sub);
   if (const Doc* kind = body.Find("kind"); kind && kind->text != "action") json::Set(&v, "action", *kind);
+  // A migration keeps the instance's state, or moves it across a renamed one (migrate --map).
+  if (const Doc* kind = body.Find("kind"); kind && kind->text == "migrate") {
+    const Doc* state = body.Find("state");
+    const Doc* before = body.Find("state_before");
+    json::Set(&v, "from", before ? *before : state ? *state : json::Null());
+    json::Set(&v, "to", state ? *state : json::Null());
+  }
   return v;
 }
 
