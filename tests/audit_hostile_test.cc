@@ -1,11 +1,10 @@
 // The audit against someone who can write the store file or the export: guards judged again,
 // checkpoints on both paths, the audit export's access rule, schema and stray rows, hostile
 // files in an export, read-only opening, and automatic checkpoints.
-#include <catch2/catch.hpp>
+#include "tests/store_fixture.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -14,52 +13,31 @@
 #include <functional>
 #include <future>
 
-#include "common/json.h"
-#include "engine/refdata.h"
 #include "gridstat/engine.h"
-#include "gridstat/store.h"
 
 #include <openssl/evp.h>
 
 using namespace gridstat;
-namespace fs = std::filesystem;
+using namespace gridstat::testing;
 
 namespace {
 
-const std::string kSrc = GRIDSTAT_SOURCE_DIR;
-const std::string kDefs = kSrc + "/definitions/guangxi";
 const std::string kV = "450123100201";
 const std::string kAgri = "agri_report/2021/" + kV;
 
-std::string Temp(const std::string& name) {
-  static int n = 0;
-  fs::path dir = fs::temp_directory_path() / ("gridstat-audit-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::string p = (dir / (name + "-" + std::to_string(++n))).string();
-  fs::remove_all(p);
-  return p;
-}
+std::string Temp(const std::string& name) { return FreshPath("audit", name); }
 
 // Keeps a copy of a hostile store for checks outside the test (GRIDSTAT_KEEP=DIR).
 void Keep(const std::string& path, const std::string& name) {
   if (const char* dir = std::getenv("GRIDSTAT_KEEP")) fs::copy_file(path, fs::path(dir) / name, fs::copy_options::overwrite_existing);
 }
 
+// A new store in a directory of its own, on `defs` and the test organisation.
 std::unique_ptr<Store> NewStore(std::string* path, const std::string& defs = kDefs) {
-  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  *path = Temp("store.db");
-  auto s = Store::Create(*path, defs, kSrc + "/tests/data/org.yaml");
-  REQUIRE(s.ok());
-  return std::move(*s);
+  return NewStoreIn(FreshDir("audit"), path, defs);
 }
 
-std::vector<Envelope> Load(const std::string& file) {
-  std::vector<Envelope> out;
-  REQUIRE(ReadSubmissions(file, [&](Envelope e) { out.push_back(std::move(e)); }, [](Report) { FAIL("malformed"); }).ok());
-  return out;
-}
-
-std::vector<Envelope> AgriV() { return Load(kSrc + "/examples/workflow/agri-" + kV + ".json"); }
+std::vector<Envelope> AgriV() { return LoadEnvelopes(kSrc + "/examples/workflow/agri-" + kV + ".json"); }
 
 // V's report with a grain area that does not add up: an error finding.
 std::vector<Envelope> AgriVWithError() {
@@ -67,77 +45,6 @@ std::vector<Envelope> AgriVWithError() {
   for (auto& m : e[0].data.members) if (m.first == "grain_area") m.second.text = "1680.5";
   return e;
 }
-
-ActionResult Act1(Store& s, const std::string& actor, const std::string& id, const std::string& action, const std::string& comment = "") {
-  ActRequest r;
-  r.actor = actor;
-  r.instances = {id};
-  r.action = action;
-  r.comment = comment;
-  auto res = s.Act(r);
-  REQUIRE(res.size() == 1);
-  return res[0];
-}
-
-void Exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  INFO(sql << ": " << (err ? err : ""));
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
-
-std::string Query1(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-  std::string out;
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
-// Rewrites the log as whoever can write the file can: `edit` changes the body of event `seq`
-// (a new event when `seq` is past the end), and every hash from there on is recomputed.
-void Rechain(const std::string& path, int64_t seq, const std::function<void(Doc*)>& edit) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  std::vector<std::string> bodies;
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT body FROM events ORDER BY seq", -1, &st, nullptr);
-  while (sqlite3_step(st) == SQLITE_ROW) bodies.push_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-  sqlite3_finalize(st);
-  Doc body = seq <= static_cast<int64_t>(bodies.size()) ? *ParseJsonDocument(bodies[seq - 1]) : json::Obj();
-  edit(&body);
-  json::Set(&body, "seq", json::Int(seq));
-  if (seq > static_cast<int64_t>(bodies.size())) bodies.push_back("");
-  bodies[seq - 1] = json::Canonical(body);
-  std::string prev(64, '0');
-  for (size_t i = 0; i < bodies.size(); ++i) {
-    std::string hash = engine::Sha256Hex(prev + "\n" + bodies[i]);
-    auto b = ParseJsonDocument(bodies[i]);
-    const std::string* inst = json::GetStr(*b, "instance");
-    const std::string* req = json::GetStr(*b, "request_id");
-    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?)", -1, &st, nullptr);
-    sqlite3_bind_int64(st, 1, static_cast<int64_t>(i) + 1);
-    sqlite3_bind_text(st, 2, inst ? inst->c_str() : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, req ? req->c_str() : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, bodies[i].c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, prev.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, hash.c_str(), -1, SQLITE_TRANSIENT);
-    REQUIRE(sqlite3_step(st) == SQLITE_DONE);
-    sqlite3_finalize(st);
-    prev = hash;
-  }
-  sqlite3_close(db);
-}
-
-int64_t LastSeq(const std::string& path) { return std::stoll(Query1(path, "SELECT max(seq) FROM events")); }
 
 void Keys(std::string* key, std::string* pub) {
   *key = Temp("key.pem");
@@ -177,13 +84,13 @@ TEST_CASE("audit: a chained submission whose report fails its guard is caught", 
     REQUIRE(bad[0].code == "guard");
     REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
     REQUIRE(s->Verify().ok);
-    seq = LastSeq(path);
+    seq = LastSeqOf(path);
   }
   // Whoever can write the file swaps in the refused data, with its true report and hashes.
   auto compiled = CompileDirectory(kDefs);
   REQUIRE(compiled.program);
   Envelope env = AgriVWithError()[0];
-  std::string envelope = Query1(path, "SELECT envelope FROM submissions");
+  std::string envelope = QueryText(path, "SELECT envelope FROM submissions");
   auto pos = envelope.find("\"grain_area\":\"1670.5\"");
   REQUIRE(pos != std::string::npos);
   envelope.replace(pos, 21, "\"grain_area\":\"1680.5\"");
@@ -205,7 +112,7 @@ TEST_CASE("audit: a chained submission whose report fails its guard is caught", 
   REQUIRE(sqlite3_step(st) == SQLITE_DONE);
   sqlite3_finalize(st);
   sqlite3_close(db);
-  Rechain(path, seq, [&](Doc* b) {
+  RechainEvent(path, seq, [&](Doc* b) {
     Doc* sub = const_cast<Doc*>(b->Find("submission"));
     json::Set(sub, "data_hash", json::Str(engine::Sha256Hex(envelope)));
     json::Set(sub, "findings_hash", json::Str(engine::Sha256Hex(findings)));
@@ -214,7 +121,7 @@ TEST_CASE("audit: a chained submission whose report fails its guard is caught", 
   {
     auto s = Store::Open(path);
     REQUIRE(s.ok());
-    REQUIRE(Act1(**s, "town_t", kAgri, "approve").outcome == Outcome::kDone);  // the store trusts its rows
+    REQUIRE(ActOn(**s, "town_t", kAgri, "approve").outcome == Outcome::kDone);  // the store trusts its rows
   }
   Keep(path, "guard-submit.db");
   auto v = VerifyWith(path, {});
@@ -240,16 +147,16 @@ TEST_CASE("audit: an act guard is judged on the latest submitted revision, as th
   auto s = NewStore(&path, defs);
   s->Release("region", "agri_village", "2021", "450123100000", "");
   REQUIRE(s->Submit("coord_v", AgriVWithError(), "", false, "")[0].outcome == Outcome::kDone);
-  auto refused = Act1(*s, "town_t", kAgri, "approve");
+  auto refused = ActOn(*s, "town_t", kAgri, "approve");
   REQUIRE(refused.code == "guard");
   auto v = s->Verify();
   INFO(v.problem);
   REQUIRE(v.ok);  // the store's refusals and its lawful steps verify
   s.reset();
   // A forged approval, chained and with the instance row to match.
-  int64_t seq = LastSeq(path) + 1;
-  std::string defs_hash = Query1(path, "SELECT value FROM meta WHERE key = 'current_definitions'");
-  Rechain(path, seq, [&](Doc* b) {
+  int64_t seq = LastSeqOf(path) + 1;
+  std::string defs_hash = QueryText(path, "SELECT value FROM meta WHERE key = 'current_definitions'");
+  RechainEvent(path, seq, [&](Doc* b) {
     *b = json::Obj({{"kind", json::Str("action")}, {"action", json::Str("approve")}, {"workflow", json::Str("agri_report")},
                     {"instance", json::Str(kAgri)}, {"from", json::Str("submitted")}, {"to", json::Str("township_approved")},
                     {"jurisdiction", json::Str(kV)}, {"jurisdiction_before", json::Str(kV)}, {"version", json::Int(3)},
@@ -258,7 +165,7 @@ TEST_CASE("audit: an act guard is judged on the latest submitted revision, as th
                     {"target", json::Null()}, {"definitions", json::Str(defs_hash)}, {"at", json::Str("2022-01-10T02:00:00Z")},
                     {"format", json::Int(2)}});
   });
-  Exec(path, "UPDATE instances SET state = 'township_approved', version = 3 WHERE id = '" + kAgri + "'");
+  ExecSql(path, "UPDATE instances SET state = 'township_approved', version = 3 WHERE id = '" + kAgri + "'");
   Keep(path, "guard-act.db");
   v = VerifyWith(path, {});
   CHECK_FALSE(v.ok);
@@ -269,9 +176,9 @@ TEST_CASE("audit: an act guard is judged on the latest submitted revision, as th
   auto s2 = NewStore(&path2, defs);
   s2->Release("region", "agri_village", "2021", "450123100000", "");
   REQUIRE(s2->Submit("coord_v", AgriVWithError(), "", false, "")[0].outcome == Outcome::kDone);
-  REQUIRE(Act1(*s2, "town_t", kAgri, "return", "请改正").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s2, "town_t", kAgri, "return", "请改正").outcome == Outcome::kDone);
   REQUIRE(s2->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
-  REQUIRE(Act1(*s2, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s2, "town_t", kAgri, "approve").outcome == Outcome::kDone);
   v = s2->Verify();
   INFO(v.problem);
   CHECK(v.ok);
@@ -285,7 +192,7 @@ TEST_CASE("audit: an export is checked against checkpoints exactly as the store 
   REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
   std::string cp = Temp("cp.json");
   REQUIRE(s->Checkpoint(key, cp).ok());
-  REQUIRE(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
   std::string dir = Temp("export");
   REQUIRE(s->ExportAudit("region", dir).outcome == Outcome::kDone);
   VerifyOptions o;
@@ -316,7 +223,7 @@ TEST_CASE("audit: an export is checked against checkpoints exactly as the store 
   CHECK(VerifyExport(dir, missing).cannot_run);
   s.reset();
   // Rewritten before the checkpoint and re-chained: the export alone passes, not with the checkpoint.
-  Rechain(path, 3, [](Doc* b) { json::Set(b, "at", json::Str("2012-01-10T02:00:00Z")); });
+  RechainEvent(path, 3, [](Doc* b) { json::Set(b, "at", json::Str("2012-01-10T02:00:00Z")); });
   std::string dir2 = Temp("export2");
   {
     auto again = Store::Open(path);
@@ -344,17 +251,17 @@ TEST_CASE("audit: the audit export follows the rule of the unmasked export and i
   auto s = NewStore(&path);
   s->Release("region", "agri_village", "2021", "450123100000", "");
   REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
-  int64_t before = LastSeq(path);
+  int64_t before = LastSeqOf(path);
   std::string dir = Temp("export");
   auto refused = s->ExportAudit("county_c", dir);
   CHECK(refused.outcome == Outcome::kRefused);
   CHECK(refused.code == "no_permission");
   CHECK_FALSE(fs::exists(dir));
   CHECK(s->ExportAudit("nobody", dir).code == "no_user");
-  CHECK(LastSeq(path) == before + 2);  // both refusals recorded
+  CHECK(LastSeqOf(path) == before + 2);  // both refusals recorded
   REQUIRE(s->ExportAudit("region", dir).outcome == Outcome::kDone);
-  CHECK(LastSeq(path) == before + 3);
-  auto body = ParseJsonDocument(Query1(path, "SELECT body FROM events ORDER BY seq DESC LIMIT 1"));
+  CHECK(LastSeqOf(path) == before + 3);
+  auto body = ParseJsonDocument(QueryText(path, "SELECT body FROM events ORDER BY seq DESC LIMIT 1"));
   CHECK(*json::GetStr(*body, "kind") == "export");
   CHECK(*json::GetStr(*body, "what") == "audit");
   CHECK(*json::GetStr(*body, "actor") == "region");
@@ -378,7 +285,7 @@ TEST_CASE("audit: the audit export follows the rule of the unmasked export and i
   CHECK(s->ExportAudit("region", empty).outcome == Outcome::kDone);
   s.reset();
   // A refusal turned into a grant, re-chained: not a top-tier user.
-  Rechain(path, before + 1, [](Doc* b) { json::Set(b, "refused", json::Bool(false)); });
+  RechainEvent(path, before + 1, [](Doc* b) { json::Set(b, "refused", json::Bool(false)); });
   Keep(path, "export-forged.db");
   v = VerifyWith(path, {});
   CHECK_FALSE(v.ok);
@@ -392,8 +299,8 @@ TEST_CASE("audit: schema changes, stray rows and metadata are caught", "[audit]"
     auto s = NewStore(&path);
     s->Release("region", "agri_village", "2021", "450123100000", "");
     REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
-    REQUIRE(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
-    REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+    REQUIRE(ActOn(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+    REQUIRE(ActOn(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
     REQUIRE(s->Verify().ok);
   }
   std::string backup = path + ".orig";
@@ -426,7 +333,7 @@ TEST_CASE("audit: schema changes, stray rows and metadata are caught", "[audit]"
     fs::copy_file(backup, path, fs::copy_options::overwrite_existing);
     fs::remove(path + "-wal");
     fs::remove(path + "-shm");
-    Exec(path, c.sql);
+    ExecSql(path, c.sql);
     Keep(path, std::string("schema-") + c.what + ".db");
     auto s = Store::Open(path);
     if (!s.ok()) continue;  // a store that no longer opens is caught too
@@ -487,7 +394,7 @@ TEST_CASE("audit: a store opened read-only verifies and lists, and refuses to wr
   CHECK(l->size() == 18);
   auto r = (*ro)->Release("region", "agri_village", "2022", "450123100000", "");
   CHECK(r[0].outcome != Outcome::kDone);
-  CHECK(LastSeq(path) == 20);
+  CHECK(LastSeqOf(path) == 20);
 }
 
 TEST_CASE("audit: verify says what it proved: internal consistency, or a checkpoint with its signed time", "[audit]") {
@@ -504,7 +411,7 @@ TEST_CASE("audit: verify says what it proved: internal consistency, or a checkpo
   CHECK(v.ok);
   CHECK(v.checkpoints_checked == 1);
   CHECK(v.checkpoint_events == 20);
-  CHECK(v.checkpoint_head == Query1(path, "SELECT hash FROM events WHERE seq = 20"));
+  CHECK(v.checkpoint_head == QueryText(path, "SELECT hash FROM events WHERE seq = 20"));
   CHECK(v.checkpoint_at == "2022-01-10T02:00:00Z");
   CHECK(v.checkpoint_version == 2);
   // The time is signed: moving it breaks the signature.
@@ -516,7 +423,7 @@ TEST_CASE("audit: verify says what it proved: internal consistency, or a checkpo
   std::ofstream(moved) << text;
   CHECK_FALSE(s->VerifyCheckpoint(moved, pub).ok);
   // A version 1 checkpoint (count and head only) is still read, and said to be one.
-  std::string head = Query1(path, "SELECT hash FROM events WHERE seq = 20");
+  std::string head = QueryText(path, "SELECT hash FROM events WHERE seq = 20");
   std::string msg = Temp("msg"), sig = Temp("sig");
   std::ofstream(msg, std::ios::binary) << "gridstat-checkpoint\n20\n" << head << "\n";
   REQUIRE(std::system(("openssl pkeyutl -sign -rawin -inkey " + key + " -in " + msg + " -out " + sig).c_str()) == 0);
@@ -554,7 +461,7 @@ TEST_CASE("audit: automatic checkpoints are written after commits, recorded, and
   CHECK(s->TakeWarnings().empty());
   CHECK(fs::exists(dir + "/checkpoint-000000000022.json"));  // the first one at once
   REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);   // 23
-  REQUIRE(Act1(*s, "town_t", kAgri, "return", "请核实").outcome == Outcome::kDone);       // 24
+  REQUIRE(ActOn(*s, "town_t", kAgri, "return", "请核实").outcome == Outcome::kDone);       // 24
   REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);   // 25: due
   CHECK(fs::exists(dir + "/checkpoint-000000000025.json"));
   CHECK_FALSE(fs::exists(dir + "/checkpoint-000000000024.json"));
@@ -572,10 +479,10 @@ TEST_CASE("audit: automatic checkpoints are written after commits, recorded, and
   CHECK(s->Verify(explicit_dir).ok);
   // A checkpoint that cannot be written never undoes the command, and is reported.
   fs::remove_all(dir);
-  REQUIRE(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   auto w = s->TakeWarnings();
   CHECK(w.size() == 4);
   CHECK(s->Verify().ok);
@@ -588,26 +495,26 @@ TEST_CASE("audit: automatic checkpoints are written after commits, recorded, and
   cfg.every_events = 0;
   cfg.every_minutes = 10;
   REQUIRE(s->ConfigureAutoCheckpoint("region", cfg).outcome == Outcome::kDone);
-  int64_t first = LastSeq(path);
+  int64_t first = LastSeqOf(path);
   ::setenv("GRIDSTAT_NOW", "2022-01-10T02:05:00Z", 1);
-  Act1(*s, "county_c", kAgri, "reopen", "更正");
+  ActOn(*s, "county_c", kAgri, "reopen", "更正");
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
   ::setenv("GRIDSTAT_NOW", "2022-01-10T02:10:00Z", 1);
-  Act1(*s, "town_t", kAgri, "return", "再核实");
+  ActOn(*s, "town_t", kAgri, "return", "再核实");
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 2);
   CHECK(fs::exists(dir + "/checkpoint-" + std::string(12 - std::to_string(first + 2).size(), '0') + std::to_string(first + 2) + ".json"));
   ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
   CHECK(s->Verify(o).ok);
   s.reset();
   // A history rewritten before the newest checkpoint passes plain verify only.
-  Rechain(path, 23, [](Doc* b) { json::Set(b, "at", json::Str("2012-01-10T02:00:00Z")); });
+  RechainEvent(path, 23, [](Doc* b) { json::Set(b, "at", json::Str("2012-01-10T02:00:00Z")); });
   Keep(path, "auto-rewritten.db");
   CHECK(VerifyWith(path, {}).ok);
   v = VerifyWith(path, o);
   CHECK_FALSE(v.ok);
   CHECK(v.problem.find("rewritten") != std::string::npos);
   // The configuration itself is what its events say.
-  Exec(path, "UPDATE meta SET value = replace(value, '\"every_minutes\":10', '\"every_minutes\":1000') WHERE key = 'auto_checkpoint'");
+  ExecSql(path, "UPDATE meta SET value = replace(value, '\"every_minutes\":10', '\"every_minutes\":1000') WHERE key = 'auto_checkpoint'");
   v = VerifyWith(path, {});
   CHECK_FALSE(v.ok);
   CHECK(v.problem.find("auto_checkpoint") != std::string::npos);
@@ -627,7 +534,7 @@ TEST_CASE("audit: automatic checkpoints turned off are recorded, and verify then
   AutoCheckpoint off;
   off.off = true;
   REQUIRE(s->ConfigureAutoCheckpoint("region", off).outcome == Outcome::kDone);
-  CHECK(Query1(path, "SELECT count(*) FROM meta WHERE key = 'auto_checkpoint'") == "0");
+  CHECK(QueryText(path, "SELECT count(*) FROM meta WHERE key = 'auto_checkpoint'") == "0");
   s->Release("region", "agri_village", "2021", "450123100000", "");
   REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);  // none after it was turned off

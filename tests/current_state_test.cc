@@ -1,34 +1,19 @@
 // A Store held open acts on the world as it is: every command reads the current
 // definitions version and organisation inside its own transaction, so that another
 // process's publish or org update is never missed, and the log always verifies.
-#include <catch2/catch.hpp>
-
-#include <unistd.h>
+#include "tests/store_fixture.h"
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
-#include "common/json.h"
-#include "gridstat/store.h"
-
 using namespace gridstat;
-namespace fs = std::filesystem;
+using namespace gridstat::testing;
 
 namespace {
 
-const std::string kSrc = GRIDSTAT_SOURCE_DIR;
-const std::string kDefs = kSrc + "/definitions/guangxi";
 const std::string kV = "450123100201";
-
-fs::path Dir() {
-  static int n = 0;
-  fs::path d = fs::temp_directory_path() / ("gridstat-current-" + std::to_string(::getpid())) / std::to_string(++n);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 // A copy of the shipped definitions whose AG-W01 message says `word`.
 std::string DefsSaying(const fs::path& dir, const std::string& word) {
@@ -46,7 +31,7 @@ std::string DefsSaying(const fs::path& dir, const std::string& word) {
 // The test organisation, without the users named in `drop`, with `extra` lines added.
 std::string OrgWithout(const fs::path& dir, const std::string& name, const std::vector<std::string>& drop,
                        const std::string& extra = "") {
-  std::ifstream in(kSrc + "/tests/data/org.yaml");
+  std::ifstream in(kTestOrg);
   std::string out, line;
   while (std::getline(in, line)) {
     bool keep = true;
@@ -69,22 +54,11 @@ std::vector<Envelope> Agri(const std::string& period) {
   return env;
 }
 
-ActionResult Act1(Store& s, const std::string& actor, const std::string& id, const std::string& action, const std::string& comment = "") {
-  ActRequest r;
-  r.actor = actor;
-  r.instances = {id};
-  r.action = action;
-  r.comment = comment;
-  auto res = s.Act(r);
-  REQUIRE(res.size() == 1);
-  return res[0];
-}
-
 }  // namespace
 
 TEST_CASE("current state: a store held open sees another process's publish and org update", "[current]") {
   ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  fs::path dir = Dir();
+  fs::path dir = FreshDir("current");
   std::string path = (dir / "store.db").string();
   REQUIRE(Store::Create(path, kDefs, kSrc + "/tests/data/org.yaml").ok());
   auto held = Store::Open(path);   // a server's store, open for days
@@ -106,14 +80,14 @@ TEST_CASE("current state: a store held open sees another process's publish and o
   CHECK(*json::GetStr(*shown, "definitions") == hash);
   // ...and the removed user can no longer act through it.
   REQUIRE((*held)->Submit("coord_v", Agri("2021"), "", false, "")[0].outcome == Outcome::kDone);
-  REQUIRE(Act1(**held, "town_t", "agri_report/2021/" + kV, "approve").outcome == Outcome::kDone);
-  auto gone = Act1(**held, "county_c", "agri_report/2021/" + kV, "accept");
+  REQUIRE(ActOn(**held, "town_t", "agri_report/2021/" + kV, "approve").outcome == Outcome::kDone);
+  auto gone = ActOn(**held, "county_c", "agri_report/2021/" + kV, "accept");
   CHECK(gone.outcome == Outcome::kRefused);
   CHECK(gone.code == "no_user");
   // A user added elsewhere can act through it at once.
   REQUIRE((*other)->OrgUpdate("region", OrgWithout(dir, "org2.yaml", {}, "  - {id: county_new, name: 新, role: county_statistician, division: \"450123000000\"}\n"),
                               &changes).outcome == Outcome::kDone);
-  CHECK(Act1(**held, "county_new", "agri_report/2021/" + kV, "accept").outcome == Outcome::kDone);
+  CHECK(ActOn(**held, "county_new", "agri_report/2021/" + kV, "accept").outcome == Outcome::kDone);
   auto v = (*held)->Verify();
   INFO(v.problem);
   CHECK(v.ok);
@@ -121,7 +95,7 @@ TEST_CASE("current state: a store held open sees another process's publish and o
 
 TEST_CASE("current state: two connections interleaved at random over 1,200 operations verify", "[current]") {
   ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  fs::path dir = Dir();
+  fs::path dir = FreshDir("current");
   std::string path = (dir / "store.db").string();
   REQUIRE(Store::Create(path, kDefs, kSrc + "/tests/data/org.yaml").ok());
   std::unique_ptr<Store> conn[2];
@@ -131,7 +105,7 @@ TEST_CASE("current state: two connections interleaved at random over 1,200 opera
     c = std::move(*s);
   }
   const std::vector<std::string> defs = {kDefs, DefsSaying(dir, "超出常见范围"), DefsSaying(dir, "不在合理范围")};
-  const std::vector<std::string> orgs = {kSrc + "/tests/data/org.yaml", OrgWithout(dir, "no-county.yaml", {"county_c"}),
+  const std::vector<std::string> orgs = {kTestOrg, OrgWithout(dir, "no-county.yaml", {"county_c"}),
                                          OrgWithout(dir, "no-town.yaml", {"town_t"})};
   std::mt19937 rng(20261129);
   const std::vector<std::string> periods = {"2019", "2020", "2021", "2022", "2023"};
@@ -156,11 +130,11 @@ TEST_CASE("current state: two connections interleaved at random over 1,200 opera
         break;
       case 1: rs = s.Release("region", "agri_village", period, "450123100000", ""); break;
       case 2: case 3: rs = s.Submit("coord_v", Agri(period), "", false, ""); break;
-      case 4: case 5: rs.push_back(Act1(s, "town_t", inst, "approve")); break;
-      case 6: case 7: rs.push_back(Act1(s, "county_c", inst, "accept")); break;
-      case 8: rs.push_back(Act1(s, "county_c", inst, "reopen", "复核")); break;
-      case 9: rs.push_back(Act1(s, "town_t", inst, "return", "请核实")); break;
-      case 10: rs.push_back(Act1(s, "region", inst, "migrate")); break;
+      case 4: case 5: rs.push_back(ActOn(s, "town_t", inst, "approve")); break;
+      case 6: case 7: rs.push_back(ActOn(s, "county_c", inst, "accept")); break;
+      case 8: rs.push_back(ActOn(s, "county_c", inst, "reopen", "复核")); break;
+      case 9: rs.push_back(ActOn(s, "town_t", inst, "return", "请核实")); break;
+      case 10: rs.push_back(ActOn(s, "region", inst, "migrate")); break;
       default: rs = s.Migrate(MigrateRequest{"region", {}, {}}); break;
     }
     for (auto& r : rs) {

@@ -2,64 +2,40 @@
 // repeats harmlessly; any other request under a used id is refused, recorded, and told
 // so without naming anyone; a changed ledger row under a used task id is refused with
 // its row number; a negative expected version is a usage error.
-#include <catch2/catch.hpp>
+#include "tests/store_fixture.h"
 
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "common/json.h"
-#include "gridstat/store.h"
-
 using namespace gridstat;
-namespace fs = std::filesystem;
+using namespace gridstat::testing;
 
 namespace {
 
-const std::string kSrc = GRIDSTAT_SOURCE_DIR;
 const std::string kV = "450123100201";
 const std::string kAgri = "agri_report/2021/" + kV;
 
-std::string Temp(const std::string& name) {
-  static int n = 0;
-  fs::path dir = fs::temp_directory_path() / ("gridstat-req-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::string p = (dir / (name + "-" + std::to_string(++n))).string();
-  fs::remove(p);
-  return p;
-}
+std::string Temp(const std::string& name) { return FreshPath("req", name); }
 
+// V's 2021 report, released and submitted, in a new store.
 std::unique_ptr<Store> Submitted(std::string* path = nullptr) {
-  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  std::string p = Temp("store.db");
+  std::string p;
+  auto s = NewStoreIn(FreshDir("req"), &p);
   if (path) *path = p;
-  auto s = Store::Create(p, kSrc + "/definitions/guangxi", kSrc + "/tests/data/org.yaml");
-  REQUIRE(s.ok());
-  (*s)->Release("region", "agri_village", "2021", "450123100000", "");
-  std::vector<Envelope> env;
-  REQUIRE(ReadSubmissions(kSrc + "/examples/workflow/agri-" + kV + ".json", [&](Envelope e) { env.push_back(std::move(e)); },
-                          [](Report) {}).ok());
-  auto r = (*s)->Submit("coord_v", env, "", false, "");
+  s->Release("region", "agri_village", "2021", "450123100000", "");
+  auto r = s->Submit("coord_v", LoadEnvelopes(kSrc + "/examples/workflow/agri-" + kV + ".json"), "", false, "");
   REQUIRE(r.size() == 1);
   REQUIRE(r[0].outcome == Outcome::kDone);
-  return std::move(*s);
+  return s;
 }
 
+// One action by `actor`, on V's report unless `id` names another instance.
 ActionResult Act1(Store& s, const std::string& actor, const std::string& action, const std::string& comment,
                   const std::string& to, const std::string& request, const std::string& id = kAgri) {
-  ActRequest r;
-  r.actor = actor;
-  r.instances = {id};
-  r.action = action;
-  r.comment = comment;
-  r.target = to;
-  r.request_id = request;
-  auto res = s.Act(r);
-  REQUIRE(res.size() == 1);
-  return res[0];
+  return ActOn(s, actor, id, action, comment, to, request);
 }
 
 std::string LastComment(Store& s) {

@@ -1,59 +1,22 @@
 // What reviewers and auditors read: `show` and `audit history` give the submitted figures under
 // their labels and units, rosters as tables, code labels, explanations, state, action and role
 // labels from the definitions, people's names, and times in Asia/Shanghai beside the UTC ones.
-#include <catch2/catch.hpp>
+#include "tests/store_fixture.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-
-#include "common/json.h"
-#include "gridstat/store.h"
 #include "workflows/views.h"
 
 using namespace gridstat;
-namespace fs = std::filesystem;
+using namespace gridstat::testing;
 
 namespace {
 
-const std::string kSrc = GRIDSTAT_SOURCE_DIR;
 const std::string kV = "450123100201";
 const std::string kAgri = "agri_report/2021/" + kV;
 
+// A new store in a directory of its own, on the shipped definitions and the test organisation.
 std::unique_ptr<Store> NewStore() {
-  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  fs::path dir = fs::temp_directory_path() / ("gridstat-show-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  static int n = 0;
-  std::string p = (dir / ("store-" + std::to_string(++n) + ".db")).string();
-  fs::remove(p);
-  auto s = Store::Create(p, kSrc + "/definitions/guangxi", kSrc + "/tests/data/org.yaml");
-  REQUIRE(s.ok());
-  return std::move(*s);
-}
-
-std::vector<Envelope> Load(const std::string& file) {
-  std::vector<Envelope> out;
-  REQUIRE(ReadSubmissions(file, [&](Envelope e) { out.push_back(std::move(e)); }, [](Report) { FAIL("malformed"); }).ok());
-  return out;
-}
-
-void SetData(Envelope* e, const std::string& field, const std::string& value) {
-  for (auto& m : e->data.members)
-    if (m.first == field) m.second.text = value;
-}
-
-ActionResult Act1(Store& s, const std::string& actor, const std::string& id, const std::string& action,
-                  const std::string& comment = "") {
-  ActRequest r;
-  r.actor = actor;
-  r.instances = {id};
-  r.action = action;
-  r.comment = comment;
-  auto res = s.Act(r);
-  REQUIRE(res.size() == 1);
-  return res[0];
+  std::string path;
+  return NewStoreIn(FreshDir("show"), &path);
 }
 
 std::string Str(const Doc& d, const std::string& k) {
@@ -74,14 +37,14 @@ const Doc& Figure(const Doc& shown, const std::string& name) {
 std::unique_ptr<Store> AcceptedAgri() {
   auto s = NewStore();
   s->Release("region", "agri_village", "2021", "450123100000", "");
-  auto agri = Load(kSrc + "/examples/workflow/agri-" + kV + ".json");
-  SetData(&agri[0], "rice_output", "100.00");
-  SetData(&agri[0], "grain_output", "465.25");
+  auto agri = LoadEnvelopes(kSrc + "/examples/workflow/agri-" + kV + ".json");
+  SetField(&agri[0], "rice_output", "100.00");
+  SetField(&agri[0], "grain_output", "465.25");
   REQUIRE(s->Submit("coord_v", agri, "", false, "")[0].code == "guard");  // the warning is not explained yet
   agri[0].explanations["AG-W01"] = "今年遭遇旱灾,稻谷减产";
   REQUIRE(s->Submit("coord_v", agri, "", false, "")[0].outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
   return s;
 }
 
@@ -174,7 +137,7 @@ TEST_CASE("audit history: the same labels, names and local times as show", "[sho
   CHECK(Str(h->back(), "actor_name") == "己");
   CHECK(Str(h->back(), "at_local") == "2022-01-10 10:00:00 +08:00");
   // An actor the organisation does not hold has no name, and the id is still there.
-  CHECK(Act1(*s, "ghost", kAgri, "reopen", "再核").outcome != Outcome::kDone);
+  CHECK(ActOn(*s, "ghost", kAgri, "reopen", "再核").outcome != Outcome::kDone);
   auto after = s->History(kAgri);
   REQUIRE(after.ok());
   REQUIRE(after->size() == h->size() + 1);
@@ -182,7 +145,7 @@ TEST_CASE("audit history: the same labels, names and local times as show", "[sho
   CHECK(after->back().Find("actor_name")->kind == Doc::Kind::kNull);
   CHECK(Str(after->back(), "action_label") == "重新打开");
   // A refusal on an instance that never existed is still labelled from its workflow.
-  CHECK(Act1(*s, "county_c", "agri_report/2021/450123100299", "accept").outcome != Outcome::kDone);
+  CHECK(ActOn(*s, "county_c", "agri_report/2021/450123100299", "accept").outcome != Outcome::kDone);
   auto none = s->History("agri_report/2021/450123100299");
   REQUIRE(none.ok());
   REQUIRE_FALSE(none->empty());
@@ -192,10 +155,10 @@ TEST_CASE("audit history: the same labels, names and local times as show", "[sho
 
 TEST_CASE("show: rosters as tables, code labels, ID numbers masked", "[show]") {
   auto s = NewStore();
-  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  auto hh = LoadEnvelopes(kSrc + "/examples/submissions/pop_change_2023.yaml");
   hh.resize(1);
   hh[0].division = kV;
-  SetData(&hh[0], "district_code", kV + "001");
+  SetField(&hh[0], "district_code", kV + "001");
   auto r = s->Submit("coord_v", hh, "", false, "");
   REQUIRE(r[0].outcome == Outcome::kDone);
   auto shown = s->Show(r[0].instance, std::nullopt);

@@ -37,6 +37,17 @@ inline fs::path FreshDir(const std::string& prefix) {
   return d;
 }
 
+// A path of its own under the temporary directory, per call, with nothing there yet: for a
+// file or folder the test makes itself.
+inline std::string FreshPath(const std::string& prefix, const std::string& name) {
+  static int n = 0;
+  fs::path dir = fs::temp_directory_path() / ("gridstat-" + prefix + "-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string p = (dir / (name + "-" + std::to_string(++n))).string();
+  fs::remove_all(p);
+  return p;
+}
+
 // A new store in `dir` (store.db) at a fixed time, on `defs` and the test organisation.
 inline std::unique_ptr<Store> NewStoreIn(const fs::path& dir, std::string* path, const std::string& defs = kDefs,
                                          const std::string& org = kTestOrg) {
@@ -64,13 +75,17 @@ inline void SetField(Envelope* e, const std::string& field, const std::string& v
   e->data.members.emplace_back(field, json::Str(value));
 }
 
+// One action on one instance; `target` is where a move goes, `request_id` the caller's id.
 inline ActionResult ActOn(Store& s, const std::string& actor, const std::string& id, const std::string& action,
-                          const std::string& comment = "") {
+                          const std::string& comment = "", const std::string& target = "",
+                          const std::string& request_id = "") {
   ActRequest r;
   r.actor = actor;
   r.instances = {id};
   r.action = action;
   r.comment = comment;
+  r.target = target;
+  r.request_id = request_id;
   auto res = s.Act(r);
   REQUIRE(res.size() == 1);
   return res[0];

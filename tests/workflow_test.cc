@@ -1,10 +1,8 @@
 // Workflows through the public Store API: the state machines of SURVEYS.md, the
 // authorisation matrix, idempotency, conflicts, tampering, checkpoints and replay.
-#include <catch2/catch.hpp>
+#include "tests/store_fixture.h"
 
 #include <sqlite3.h>
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -17,70 +15,37 @@
 #include <set>
 #include <thread>
 
-#include "common/json.h"
-#include "engine/refdata.h"
 #include "gridstat/engine.h"
-#include "gridstat/store.h"
 
 using namespace gridstat;
-namespace fs = std::filesystem;
+using namespace gridstat::testing;
 
 namespace {
 
-const std::string kSrc = GRIDSTAT_SOURCE_DIR;
-const std::string kDefs = kSrc + "/definitions/guangxi";
 const std::string kV = "450123100201";
 const std::string kAgri = "agri_report/2021/" + kV;
 
-std::string TempPath(const std::string& name) {
-  static int n = 0;
-  fs::path dir = fs::temp_directory_path() / ("gridstat-wf-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::string p = (dir / (name + "-" + std::to_string(++n))).string();
-  fs::remove(p);
-  return p;
-}
+std::string TempPath(const std::string& name) { return FreshPath("wf", name); }
 
+// A new store in a directory of its own, on the shipped definitions and the test organisation.
 std::unique_ptr<Store> NewStore(std::string* path = nullptr) {
-  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  std::string p = TempPath("store.db");
+  std::string p;
+  auto s = NewStoreIn(FreshDir("wf"), &p);
   if (path) *path = p;
-  auto s = Store::Create(p, kDefs, kSrc + "/tests/data/org.yaml");
-  REQUIRE(s.ok());
-  return std::move(*s);
-}
-
-std::vector<Envelope> Load(const std::string& file) {
-  std::vector<Envelope> out;
-  REQUIRE(ReadSubmissions(file, [&](Envelope e) { out.push_back(std::move(e)); }, [](Report) { FAIL("malformed"); }).ok());
-  return out;
+  return s;
 }
 
 std::vector<Envelope> AgriV(const std::string& variant = "") {
-  return Load(kSrc + "/examples/workflow/agri-" + kV + variant + ".json");
+  return LoadEnvelopes(kSrc + "/examples/workflow/agri-" + kV + variant + ".json");
 }
 
 // The first household of the sample, moved to V.
 std::vector<Envelope> HouseholdV() {
-  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  auto hh = LoadEnvelopes(kSrc + "/examples/submissions/pop_change_2023.yaml");
   hh.resize(1);
   hh[0].division = kV;
   for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
   return hh;
-}
-
-ActionResult Act1(Store& s, const std::string& actor, const std::string& id, const std::string& action,
-                  const std::string& comment = "", const std::string& to = "", const std::string& request = "") {
-  ActRequest r;
-  r.actor = actor;
-  r.instances = {id};
-  r.action = action;
-  r.comment = comment;
-  r.target = to;
-  r.request_id = request;
-  auto res = s.Act(r);
-  REQUIRE(res.size() == 1);
-  return res[0];
 }
 
 std::string StateOf(Store& s, const std::string& id) {
@@ -104,29 +69,18 @@ std::unique_ptr<Store> AgriIn(const std::string& state) {
   REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
   if (state == "submitted") return s;
   if (state == "returned") {
-    REQUIRE(Act1(*s, "town_t", kAgri, "return", "请核实耕地面积").outcome == Outcome::kDone);
+    REQUIRE(ActOn(*s, "town_t", kAgri, "return", "请核实耕地面积").outcome == Outcome::kDone);
     return s;
   }
-  REQUIRE(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
   if (state == "township_approved") return s;
-  REQUIRE(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
   if (state == "accepted") return s;
-  REQUIRE(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
   if (state == "confirmed") return s;
-  REQUIRE(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   REQUIRE(state == "archived");
   return s;
-}
-
-void Exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  INFO(sql << ": " << (err ? err : ""));
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
 }
 
 }  // namespace
@@ -143,7 +97,7 @@ TEST_CASE("workflow: agri_report runs end to end", "[workflow]") {
   CHECK(again[0].message == "18 个村已有该期报表实例,未重复创建");
 
   // An error blocks the submission; the refusal is recorded with the findings.
-  auto bad = s->Submit("coord_v", Load(kSrc + "/examples/workflow/agri-450123100202.json"), kAgri, false, "");
+  auto bad = s->Submit("coord_v", LoadEnvelopes(kSrc + "/examples/workflow/agri-450123100202.json"), kAgri, false, "");
   REQUIRE(bad.size() == 1);
   CHECK(bad[0].outcome == Outcome::kRefused);
   CHECK(bad[0].code == "mismatch");
@@ -152,18 +106,18 @@ TEST_CASE("workflow: agri_report runs end to end", "[workflow]") {
   REQUIRE(ok[0].outcome == Outcome::kDone);
   CHECK(ok[0].instance == kAgri);
   CHECK(StateOf(*s, kAgri) == "submitted");
-  CHECK(Act1(*s, "town_t", kAgri, "return").code == "missing_comment");
-  CHECK(Act1(*s, "town_t", kAgri, "return", "耕地面积偏大,请核实").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "town_t", kAgri, "return").code == "missing_comment");
+  CHECK(ActOn(*s, "town_t", kAgri, "return", "耕地面积偏大,请核实").outcome == Outcome::kDone);
   CHECK(StateOf(*s, kAgri) == "returned");
   REQUIRE(s->Submit("coord_v", AgriV(), "", false, "")[0].outcome == Outcome::kDone);
-  CHECK(Act1(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
-  CHECK(Act1(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
-  CHECK(Act1(*s, "city_c", kAgri, "reopen").code == "missing_comment");
+  CHECK(ActOn(*s, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "city_c", kAgri, "reopen").code == "missing_comment");
   // Archived only after the region has confirmed (附件3 四).
-  CHECK(Act1(*s, "town_t", kAgri, "archive").code == "wrong_state");
-  CHECK(Act1(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "town_t", kAgri, "archive").code == "wrong_state");
+  CHECK(ActOn(*s, "region", kAgri, "confirm").outcome == Outcome::kDone);
   CHECK(StateOf(*s, kAgri) == "confirmed");
-  CHECK(Act1(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "town_t", kAgri, "archive").outcome == Outcome::kDone);
   CHECK(StateOf(*s, kAgri) == "archived");
   auto shown = s->Show(kAgri, std::nullopt);
   REQUIRE(shown.ok());
@@ -186,7 +140,7 @@ TEST_CASE("workflow: guards on findings and explanations", "[workflow]") {
   ActRequest none;
   // agri-450123100203 has an unexplained warning (AG-W01): refused; with its explanation: accepted.
   ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  auto refused = s->Submit("coord_v", Load(kSrc + "/examples/workflow/agri-450123100203.json"), "", false, "");
+  auto refused = s->Submit("coord_v", LoadEnvelopes(kSrc + "/examples/workflow/agri-450123100203.json"), "", false, "");
   REQUIRE(refused.size() == 1);
   CHECK(refused[0].code == "no_access");  // coord_v is not 203's coordinator
 }
@@ -220,7 +174,7 @@ TEST_CASE("workflow: authorisation matrix for agri_report", "[workflow][authz]")
         bool expect = rule.from.count(state) && rule.roles.count(role) && relation == "ancestor";
         INFO(state << " / " << action << " / " << user);
         int64_t before = EventCount(*s, kAgri);
-        auto r = Act1(*s, user, kAgri, action, "意见");
+        auto r = ActOn(*s, user, kAgri, action, "意见");
         CHECK((r.outcome == Outcome::kDone) == expect);
         CHECK(EventCount(*s, kAgri) == before + 1);  // allowed or not, it is recorded
         if (r.outcome == Outcome::kDone) {
@@ -269,7 +223,7 @@ TEST_CASE("workflow: a coordinator can neither see nor touch another village", "
   REQUIRE(inbox.ok());
   REQUIRE(inbox->size() == 1);
   CHECK(*json::GetStr((*inbox)[0], "id") == kAgri);
-  CHECK(Act1(*s, "coord_sib", kAgri, "return", "x").code == "no_access");
+  CHECK(ActOn(*s, "coord_sib", kAgri, "return", "x").code == "no_access");
 }
 
 TEST_CASE("workflow: idempotent request ids and conflicts", "[workflow]") {
@@ -277,10 +231,10 @@ TEST_CASE("workflow: idempotent request ids and conflicts", "[workflow]") {
   auto s = NewStore(&path);
   s->Release("region", "agri_village", "2021", "450123100000", "");
   s->Submit("coord_v", AgriV(), "", false, "");
-  auto first = Act1(*s, "town_t", kAgri, "approve", "", "", "req-1");
+  auto first = ActOn(*s, "town_t", kAgri, "approve", "", "", "req-1");
   CHECK(first.outcome == Outcome::kDone);
   int64_t n = EventCount(*s, kAgri);
-  auto second = Act1(*s, "town_t", kAgri, "approve", "", "", "req-1");
+  auto second = ActOn(*s, "town_t", kAgri, "approve", "", "", "req-1");
   CHECK(second.outcome == Outcome::kDone);
   CHECK(second.repeated);
   CHECK(EventCount(*s, kAgri) == n);
@@ -299,8 +253,8 @@ TEST_CASE("workflow: idempotent request ids and conflicts", "[workflow]") {
   // Two actors racing: the second one finds the first's change and gets a conflict.
   auto other = Store::Open(path);
   REQUIRE(other.ok());
-  auto a = Act1(*s, "county_c", kAgri, "reopen", "重新核实");
-  auto b = Act1(**other, "city_c", kAgri, "reopen", "市里也要核实");
+  auto a = ActOn(*s, "county_c", kAgri, "reopen", "重新核实");
+  auto b = ActOn(**other, "city_c", kAgri, "reopen", "市里也要核实");
   CHECK(a.outcome == Outcome::kDone);
   CHECK(b.outcome == Outcome::kConflict);
   CHECK(b.code == "conflict");
@@ -314,25 +268,25 @@ TEST_CASE("workflow: unit_task moves down, out and up", "[workflow]") {
   CHECK(imported[0].instance == "unit_task/2024-06/T-0001");
   std::string t1 = "unit_task/2024-06/T-0001", t2 = "unit_task/2024-06/T-0002";
   // T-0001 starts at the township: its holder assigns it to a child village.
-  CHECK(Act1(*s, "county_c", t1, "assign", "", kV).code == "no_permission");  // not the holder
-  CHECK(Act1(*s, "town_t", t1, "assign", "", "450123101201").code == "bad_target");  // not a child
-  CHECK(Act1(*s, "town_t", t1, "assign", "", kV).outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "county_c", t1, "assign", "", kV).code == "no_permission");  // not the holder
+  CHECK(ActOn(*s, "town_t", t1, "assign", "", "450123101201").code == "bad_target");  // not a child
+  CHECK(ActOn(*s, "town_t", t1, "assign", "", kV).outcome == Outcome::kDone);
   auto shown = s->Show(t1, std::nullopt);
   CHECK(*json::GetStr(*shown, "division") == kV);
   // The village coordinator returns it up; at the township it is moved out to another township.
-  CHECK(Act1(*s, "coord_v", t1, "return_up", "不在本村").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "coord_v", t1, "return_up", "不在本村").outcome == Outcome::kDone);
   CHECK(*json::GetStr(*s->Show(t1, std::nullopt), "division") == "450123100000");
-  CHECK(Act1(*s, "town_t", t1, "move_out", "", "450123101000").code == "missing_comment");
-  CHECK(Act1(*s, "town_t", t1, "move_out", "地址在南圩镇", kV).code == "bad_target");  // not the same level
-  CHECK(Act1(*s, "town_t", t1, "move_out", "地址在南圩镇", "450123101000").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "town_t", t1, "move_out", "", "450123101000").code == "missing_comment");
+  CHECK(ActOn(*s, "town_t", t1, "move_out", "地址在南圩镇", kV).code == "bad_target");  // not the same level
+  CHECK(ActOn(*s, "town_t", t1, "move_out", "地址在南圩镇", "450123101000").outcome == Outcome::kDone);
   // The old township has lost access; the new one has it.
-  CHECK(Act1(*s, "town_t", t1, "return_up", "x").code == "no_access");
-  CHECK(Act1(*s, "town_other", t1, "return_up", "不在本镇").outcome == Outcome::kDone);
-  CHECK(Act1(*s, "county_c", t1, "return_up", "x").outcome == Outcome::kDone);
-  CHECK(Act1(*s, "city_c", t1, "return_up", "x").outcome == Outcome::kDone);
-  CHECK(Act1(*s, "region", t1, "return_up", "x").code == "no_parent");  // refused at the region
+  CHECK(ActOn(*s, "town_t", t1, "return_up", "x").code == "no_access");
+  CHECK(ActOn(*s, "town_other", t1, "return_up", "不在本镇").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "county_c", t1, "return_up", "x").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "city_c", t1, "return_up", "x").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "region", t1, "return_up", "x").code == "no_parent");  // refused at the region
   // T-0002 is at the village: surveyed, rejected, resubmitted, approved, accepted into the registry.
-  auto sub = Load(kSrc + "/examples/submissions/basic_unit_2024-06.json");
+  auto sub = LoadEnvelopes(kSrc + "/examples/submissions/basic_unit_2024-06.json");
   sub.resize(1);
   sub[0].division = kV;
   Doc* dc = nullptr;
@@ -341,10 +295,10 @@ TEST_CASE("workflow: unit_task moves down, out and up", "[workflow]") {
   auto r = s->Submit("coord_v", sub, t2, false, "");
   INFO(r[0].message);
   REQUIRE(r[0].outcome == Outcome::kDone);
-  CHECK(Act1(*s, "town_t", t2, "reject", "电话号码有误").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "town_t", t2, "reject", "电话号码有误").outcome == Outcome::kDone);
   CHECK(s->Submit("coord_v", sub, t2, false, "")[0].outcome == Outcome::kDone);
-  CHECK(Act1(*s, "town_t", t2, "approve").outcome == Outcome::kDone);
-  CHECK(Act1(*s, "county_c", t2, "accept").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "town_t", t2, "approve").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "county_c", t2, "accept").outcome == Outcome::kDone);
   auto units = s->Units("", "");
   REQUIRE(units.ok());
   REQUIRE(units->size() == 1);
@@ -368,9 +322,9 @@ TEST_CASE("workflow: household_survey creates on submit and revises from returne
   std::string id = "household_survey/2023/" + kV + "001-001";
   CHECK(first[0].instance == id);
   CHECK(s->Submit("coord_v", hh, "", false, "")[0].code == "wrong_state");  // a second submit only from returned
-  CHECK(Act1(*s, "coord_v", id, "recheck").code == "missing_comment");
-  CHECK(Act1(*s, "coord_v", id, "recheck", "已入户复查").outcome == Outcome::kDone);
-  CHECK(Act1(*s, "town_t", id, "return", "出生年月请再核对").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "coord_v", id, "recheck").code == "missing_comment");
+  CHECK(ActOn(*s, "coord_v", id, "recheck", "已入户复查").outcome == Outcome::kDone);
+  CHECK(ActOn(*s, "town_t", id, "return", "出生年月请再核对").outcome == Outcome::kDone);
   auto again = s->Submit("coord_v", hh, "", false, "");
   REQUIRE(again[0].outcome == Outcome::kDone);
   CHECK(again[0].instance == id);
@@ -397,8 +351,8 @@ TEST_CASE("workflow: cross-period rules read the accepted report of the previous
   auto r0 = s->Submit("coord_v", AgriV(), "", true, "");
   REQUIRE(r0[0].report);
   for (auto& f : r0[0].report->findings) CHECK(f.rule != "AG-W04");
-  REQUIRE(Act1(*s, "town_t", p, "approve").outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "county_c", p, "accept").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", p, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "county_c", p, "accept").outcome == Outcome::kDone);
   // Now 965.25 against 515.25 is an 87 % rise: AG-W04, unexplained, blocks the submission.
   auto r1 = s->Submit("coord_v", AgriV(), "", false, "");
   CHECK(r1[0].code == "guard");
@@ -409,7 +363,7 @@ TEST_CASE("workflow: cross-period rules read the accepted report of the previous
   explained[0].explanations["AG-W04"] = "新修水利,增产属实";
   REQUIRE(s->Submit("coord_v", explained, "", false, "")[0].outcome == Outcome::kDone);
   // Reopening 2020 later does not change what replay and verify see for 2021.
-  REQUIRE(Act1(*s, "county_c", p, "reopen", "更正上年数据").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "county_c", p, "reopen", "更正上年数据").outcome == Outcome::kDone);
   auto v = s->Verify();
   INFO(v.problem);
   CHECK(v.ok);
@@ -425,7 +379,7 @@ TEST_CASE("audit: changing any stored byte of an event or a submission is caught
     auto s = NewStore(&path);
     s->Release("region", "agri_village", "2021", "450123100000", "");
     s->Submit("coord_v", AgriV(), "", false, "");
-    Act1(*s, "town_t", kAgri, "approve");
+    ActOn(*s, "town_t", kAgri, "approve");
     REQUIRE(s->Verify().ok);
   }
   std::string backup = path + ".orig";
@@ -461,7 +415,7 @@ TEST_CASE("audit: changing any stored byte of an event or a submission is caught
     fs::copy_file(backup, path, fs::copy_options::overwrite_existing);
     fs::remove(path + "-wal");
     fs::remove(path + "-shm");
-    Exec(path, c.sql);
+    ExecSql(path, c.sql);
     auto s = Store::Open(path);
     if (!s.ok()) continue;  // a store that no longer opens is caught too
     auto v = (*s)->Verify();
@@ -480,7 +434,7 @@ TEST_CASE("audit: checkpoints catch dropped events; exports verify without the d
                        " -pubout -out " + pub).c_str()) == 0);
   REQUIRE(s->Checkpoint(key, cp).ok());
   CHECK(s->VerifyCheckpoint(cp, pub).ok);
-  Act1(*s, "town_t", kAgri, "approve");
+  ActOn(*s, "town_t", kAgri, "approve");
   CHECK(s->VerifyCheckpoint(cp, pub).ok);  // the log still extends the checkpoint
   std::string dir = TempPath("export");
   REQUIRE(s->ExportAudit("region", dir).outcome == Outcome::kDone);
@@ -488,7 +442,7 @@ TEST_CASE("audit: checkpoints catch dropped events; exports verify without the d
   s.reset();
   // Dropping the newest events (the audit export's, the approval, the submission) leaves a
   // consistent chain, but not the one signed.
-  Exec(path, "DELETE FROM events WHERE seq >= (SELECT max(seq) - 2 FROM events); "
+  ExecSql(path, "DELETE FROM events WHERE seq >= (SELECT max(seq) - 2 FROM events); "
              "UPDATE instances SET state = 'released', version = 1 WHERE id = '" + kAgri + "'; DELETE FROM submissions;");
   auto again = Store::Open(path);
   REQUIRE(again.ok());
@@ -581,7 +535,7 @@ TEST_CASE("organisation changes are recorded", "[workflow]") {
   std::string path;
   auto s = NewStore(&path);
   std::string org = TempPath("org.yaml");
-  std::ifstream in(kSrc + "/tests/data/org.yaml");
+  std::ifstream in(kTestOrg);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   text += "  - {id: coord_new, name: 新人, role: coordinator, division: \"450123100203\"}\n";
   std::ofstream(org) << text;
@@ -673,20 +627,20 @@ TEST_CASE("audit: a well-chained but unlawful event is caught", "[audit]") {
   CHECK(v.first_bad_seq == seq);
   CHECK(v.problem.find("the instance is 'released'; 'accept' needs") != std::string::npos);
   // The current definitions must be the last published ones.
-  Exec(path, "UPDATE meta SET value = 'x' WHERE key = 'current_definitions'");
+  ExecSql(path, "UPDATE meta SET value = 'x' WHERE key = 'current_definitions'");
   CHECK_FALSE(Store::Open(path).ok());
 }
 
 TEST_CASE("workflow: a request id used for another request is refused, not swallowed", "[workflow]") {
   auto s = AgriIn("submitted");
-  auto a = Act1(*s, "town_t", kAgri, "return", "请核实", "", "q1");
+  auto a = ActOn(*s, "town_t", kAgri, "return", "请核实", "", "q1");
   REQUIRE(a.outcome == Outcome::kDone);
   int64_t n = EventCount(*s, kAgri);
-  auto b = Act1(*s, "county_c", kAgri, "return", "x", "", "q1");
+  auto b = ActOn(*s, "county_c", kAgri, "return", "x", "", "q1");
   CHECK(b.outcome == Outcome::kRefused);
   CHECK(b.code == "request_id_reused");
   CHECK(EventCount(*s, kAgri) == n + 1);  // recorded
-  auto c = Act1(*s, "town_t", kAgri, "return", "请核实", "", "q1");
+  auto c = ActOn(*s, "town_t", kAgri, "return", "请核实", "", "q1");
   CHECK(c.repeated);
   CHECK(EventCount(*s, kAgri) == n + 1);
 }
@@ -703,9 +657,9 @@ TEST_CASE("export: ID numbers are masked unless a top-tier user asks, and that r
   REQUIRE_FALSE(ids.empty());
   REQUIRE(s->Submit("coord_v", hh, "", false, "")[0].outcome == Outcome::kDone);
   std::string id = "household_survey/2023/" + kV + "001-001";
-  REQUIRE(Act1(*s, "coord_v", id, "recheck", "已入户复查").outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "town_t", id, "approve").outcome == Outcome::kDone);
-  REQUIRE(Act1(*s, "county_c", id, "accept").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "coord_v", id, "recheck", "已入户复查").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "town_t", id, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "county_c", id, "accept").outcome == Outcome::kDone);
   Query q;
   q.survey = "pop_change";
   q.period = "2023";
@@ -812,7 +766,7 @@ TEST_CASE("injection: hostile ids, comments and values are stored exactly and ch
     CHECK(*json::GetStr(*ex, "AG-W01") == hostile);
   }
   // A hostile comment and request id.
-  auto r = Act1(*s, "town_t", kAgri, "return", hostile, "", sql + controls);
+  auto r = ActOn(*s, "town_t", kAgri, "return", hostile, "", sql + controls);
   REQUIRE(r.outcome == Outcome::kDone);
   auto h = s->History(kAgri);
   REQUIRE(h.ok());
@@ -821,15 +775,15 @@ TEST_CASE("injection: hostile ids, comments and values are stored exactly and ch
   CHECK(*comment == hostile);
   CHECK(*json::GetStr(h->back(), "request_id") == sql + controls);
   // The same request again has no second effect; a request id that is an SQL pattern matches nothing else.
-  CHECK(Act1(*s, "town_t", kAgri, "return", hostile, "", sql + controls).repeated);
-  CHECK_FALSE(Act1(*s, "town_t", kAgri, "return", "x", "", "%").repeated);
+  CHECK(ActOn(*s, "town_t", kAgri, "return", hostile, "", sql + controls).repeated);
+  CHECK_FALSE(ActOn(*s, "town_t", kAgri, "return", "x", "", "%").repeated);
   // Hostile instance ids are refused like any instance out of reach (which does not say whether
   // it exists), and touch nothing.
   for (const std::string& id : {kAgri + "' OR '1'='1", std::string("%"), std::string("agri_report/2021/%"), sql}) {
     INFO(id);
-    CHECK(Act1(*s, "county_c", id, "accept").code == "no_access");
+    CHECK(ActOn(*s, "county_c", id, "accept").code == "no_access");
   }
-  CHECK(Act1(*s, "region' OR '1'='1", kAgri, "return", "x").code == "no_user");
+  CHECK(ActOn(*s, "region' OR '1'='1", kAgri, "return", "x").code == "no_user");
   Query q;
   q.survey = sql;
   CHECK(s->List(q)->empty());
@@ -917,11 +871,8 @@ std::string CountyAccepted(std::string s, bool keep_flags) {
 }
 
 std::unique_ptr<Store> StoreWith(const std::string& defs) {
-  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  auto s = Store::Create(TempPath("store.db"), defs, kSrc + "/tests/data/org.yaml");
-  INFO((s.ok() ? std::string() : s.status().message()));
-  REQUIRE(s.ok());
-  return std::move(*s);
+  std::string path;
+  return NewStoreIn(FreshDir("wf"), &path, defs);
 }
 
 // V's 2020 report, taken to the state `accept` leads to; AG-W04 then fires on V's 2021 report.
@@ -937,8 +888,8 @@ void AcceptedPrevious(Store& s) {
   }
   REQUIRE(s.Submit("coord_v", prev, "", false, "")[0].outcome == Outcome::kDone);
   std::string p = "agri_report/2020/" + kV;
-  REQUIRE(Act1(s, "town_t", p, "approve").outcome == Outcome::kDone);
-  REQUIRE(Act1(s, "county_c", p, "accept").outcome == Outcome::kDone);
+  REQUIRE(ActOn(s, "town_t", p, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(s, "county_c", p, "accept").outcome == Outcome::kDone);
 }
 
 bool FiresW04(Store& s) {
@@ -967,7 +918,7 @@ TEST_CASE("workflow: the states a workflow declares accepted are what the store 
   CHECK(CsvRows(*csv) == 1);
   CHECK(csv->find("agri_report/2020/" + kV) != std::string::npos);
   // The region confirms: `confirmed` is declared accepted too, and still exported.
-  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
   csv = s->ExportCsv(q);
   REQUIRE(csv.ok());
   CHECK(CsvRows(*csv) == 1);
@@ -989,7 +940,7 @@ TEST_CASE("workflow: a state not declared accepted is not read, even when it is 
   auto csv = s->ExportCsv(q);
   REQUIRE(csv.ok());
   CHECK(CsvRows(*csv) == 0);
-  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
   csv = s->ExportCsv(q);
   REQUIRE(csv.ok());
   CHECK(CsvRows(*csv) == 1);
@@ -1015,7 +966,7 @@ TEST_CASE("workflow: definitions without the accepted flag keep their old meanin
   REQUIRE(csv.ok());
   CHECK(CsvRows(*csv) == 1);
   // `confirmed` is not among the old names: a confirmed report is not read.
-  REQUIRE(Act1(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
+  REQUIRE(ActOn(*s, "region", "agri_report/2020/" + kV, "confirm").outcome == Outcome::kDone);
   csv = s->ExportCsv(q);
   REQUIRE(csv.ok());
   CHECK(CsvRows(*csv) == 0);
@@ -1028,15 +979,15 @@ std::string AcceptedTask(Store& s) {
   auto imported = s.Import("region", "unit_task", "2024-06", kSrc + "/examples/workflow/tasks-2024-06.jsonl");
   REQUIRE(imported.size() == 2);
   std::string t2 = "unit_task/2024-06/T-0002";
-  auto sub = Load(kSrc + "/examples/submissions/basic_unit_2024-06.json");
+  auto sub = LoadEnvelopes(kSrc + "/examples/submissions/basic_unit_2024-06.json");
   sub.resize(1);
   sub[0].division = kV;
   for (auto& m : sub[0].data.members) if (m.first == "division_code") m.second.text = kV;
   auto r = s.Submit("coord_v", sub, t2, false, "");
   INFO(r[0].message);
   REQUIRE(r[0].outcome == Outcome::kDone);
-  REQUIRE(Act1(s, "town_t", t2, "approve").outcome == Outcome::kDone);
-  REQUIRE(Act1(s, "county_c", t2, "accept").outcome == Outcome::kDone);
+  REQUIRE(ActOn(s, "town_t", t2, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(s, "county_c", t2, "accept").outcome == Outcome::kDone);
   return t2;
 }
 
