@@ -2,68 +2,33 @@
 // current definitions renamed only by an explicit mapping, records the state it had and the
 // mapping in its event, refuses a mapping that cannot apply as a whole, and audit verify holds
 // migrate events to the same rules.
-#include <catch2/catch.hpp>
-
-#include <sqlite3.h>
-#include <unistd.h>
+#include "tests/store_fixture.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <map>
 #include <regex>
 #include <sstream>
 
-#include "common/json.h"
-#include "engine/refdata.h"
-#include "gridstat/store.h"
-
 using namespace gridstat;
-namespace fs = std::filesystem;
+using namespace gridstat::testing;
 
 namespace {
 
-const std::string kSrc = GRIDSTAT_SOURCE_DIR;
-const std::string kDefs = kSrc + "/definitions/guangxi";
 const std::string kV = "450123100201";
 const std::string kAgri = "agri_report/2021/" + kV;
 const std::string kOther = "agri_report/2021/450123100202";  // released, never touched: its state is not renamed
 
-fs::path Dir() {
-  static int n = 0;
-  fs::path d = fs::temp_directory_path() / ("gridstat-migrate-" + std::to_string(::getpid())) / std::to_string(++n);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
-std::vector<Envelope> Load(const std::string& file) {
-  std::vector<Envelope> out;
-  REQUIRE(ReadSubmissions(file, [&](Envelope e) { out.push_back(std::move(e)); }, [](Report) { FAIL("malformed"); }).ok());
-  return out;
-}
 
 // The first household of the sample, moved to V.
 std::vector<Envelope> HouseholdV() {
-  auto hh = Load(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  auto hh = LoadEnvelopes(kSrc + "/examples/submissions/pop_change_2023.yaml");
   hh.resize(1);
   hh[0].division = kV;
   for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
   return hh;
 }
 
-ActionResult Act1(Store& s, const std::string& actor, const std::string& id, const std::string& action, const std::string& comment = "") {
-  ActRequest r;
-  r.actor = actor;
-  r.instances = {id};
-  r.action = action;
-  r.comment = comment;
-  auto res = s.Act(r);
-  REQUIRE(res.size() == 1);
-  return res[0];
-}
 
 // Renames state `from` of `workflow` to `to` in the text of workflows.gs: its declaration and
 // every `to`/`from` line of that workflow's actions. The state's flags stay as they are.
@@ -108,53 +73,15 @@ std::string RenamedDefs(const fs::path& dir) {
   return d.string();
 }
 
-std::string Query1(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-  std::string out;
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
 
 // The last event of `instance` (any instance: ""), as stored.
 Doc LastEvent(const std::string& path, const std::string& instance = "") {
-  auto d = ParseJsonDocument(Query1(path, instance.empty() ? "SELECT body FROM events ORDER BY seq DESC LIMIT 1"
+  auto d = ParseJsonDocument(QueryText(path, instance.empty() ? "SELECT body FROM events ORDER BY seq DESC LIMIT 1"
                                                            : "SELECT body FROM events WHERE instance = '" + instance + "' ORDER BY seq DESC LIMIT 1"));
   REQUIRE(d.ok());
   return *d;
 }
 
-// Rewrites event `seq` and re-chains the log after it, as whoever can write the file can.
-void Rechain(const std::string& path, int64_t seq, const std::function<void(Doc*)>& edit) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  std::vector<std::string> bodies;
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT body FROM events ORDER BY seq", -1, &st, nullptr);
-  while (sqlite3_step(st) == SQLITE_ROW) bodies.push_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-  sqlite3_finalize(st);
-  REQUIRE(seq <= static_cast<int64_t>(bodies.size()));
-  Doc body = *ParseJsonDocument(bodies[seq - 1]);
-  edit(&body);
-  bodies[seq - 1] = json::Canonical(body);
-  std::string prev(64, '0');
-  for (size_t i = 0; i < bodies.size(); ++i) {
-    std::string hash = engine::Sha256Hex(prev + "\n" + bodies[i]);
-    sqlite3_prepare_v2(db, "UPDATE events SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?", -1, &st, nullptr);
-    sqlite3_bind_text(st, 1, bodies[i].c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, prev.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, hash.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, static_cast<int64_t>(i) + 1);
-    REQUIRE(sqlite3_step(st) == SQLITE_DONE);
-    sqlite3_finalize(st);
-    prev = hash;
-  }
-  sqlite3_close(db);
-}
 
 // A store with V's report accepted, the other villages' reports released, and a household of
 // V submitted, all under the shipped definitions; then the renamed definitions published.
@@ -166,17 +93,13 @@ struct World {
 
 World MakeWorld() {
   World w;
-  w.dir = Dir();
-  ::setenv("GRIDSTAT_NOW", "2022-01-10T02:00:00Z", 1);
-  w.path = (w.dir / "store.db").string();
-  auto s = Store::Create(w.path, kDefs, kSrc + "/tests/data/org.yaml");
-  REQUIRE(s.ok());
-  w.s = std::move(*s);
+  w.dir = FreshDir("migrate");
+  w.s = NewStoreIn(w.dir, &w.path);
   Store& st = *w.s;
   REQUIRE(st.Release("region", "agri_village", "2021", "450123100000", "")[0].outcome == Outcome::kDone);
-  REQUIRE(st.Submit("coord_v", Load(kSrc + "/examples/workflow/agri-" + kV + ".json"), "", false, "")[0].outcome == Outcome::kDone);
-  REQUIRE(Act1(st, "town_t", kAgri, "approve").outcome == Outcome::kDone);
-  REQUIRE(Act1(st, "county_c", kAgri, "accept").outcome == Outcome::kDone);
+  REQUIRE(st.Submit("coord_v", LoadEnvelopes(kSrc + "/examples/workflow/agri-" + kV + ".json"), "", false, "")[0].outcome == Outcome::kDone);
+  REQUIRE(ActOn(st, "town_t", kAgri, "approve").outcome == Outcome::kDone);
+  REQUIRE(ActOn(st, "county_c", kAgri, "accept").outcome == Outcome::kDone);
   auto hh = st.Submit("coord_v", HouseholdV(), "", false, "");
   REQUIRE(hh.size() == 1);
   REQUIRE(hh[0].outcome == Outcome::kDone);
@@ -291,13 +214,13 @@ TEST_CASE("migrate: a mapping moves renamed states, the event records it, and la
   CHECK(w.s->Migrate(Req({}, kMap)).empty());
 
   // The workflow goes on from the new states, under the new definitions.
-  auto confirm = Act1(*w.s, "region", kAgri, "confirm");
+  auto confirm = ActOn(*w.s, "region", kAgri, "confirm");
   INFO(confirm.message);
   CHECK(confirm.outcome == Outcome::kDone);
   CHECK(StateOf(*w.s, kAgri) == "confirmed");
-  CHECK(Act1(*w.s, "county_c", kAgri, "reopen", "复核").outcome == Outcome::kDone);
+  CHECK(ActOn(*w.s, "county_c", kAgri, "reopen", "复核").outcome == Outcome::kDone);
   CHECK(StateOf(*w.s, kAgri) == "returned");
-  auto recheck = Act1(*w.s, "coord_v", w.household, "recheck", "已入户复查");
+  auto recheck = ActOn(*w.s, "coord_v", w.household, "recheck", "已入户复查");
   INFO(recheck.message);
   CHECK(recheck.outcome == Outcome::kDone);
   CHECK(StateOf(*w.s, w.household) == "rechecked");
@@ -439,7 +362,7 @@ TEST_CASE("audit: a forged migrate event fails verify at its seq", "[migrate][au
     INFO(f.what);
     std::string copy = (w.dir / ("forged-" + std::to_string(++n) + ".db")).string();
     REQUIRE(w.s->Backup(copy).ok());
-    Rechain(copy, f.seq, f.edit);
+    RechainEvent(copy, f.seq, f.edit);
     auto forged = Store::OpenReadOnly(copy);
     REQUIRE(forged.ok());
     auto v = (*forged)->Verify();
