@@ -82,7 +82,6 @@ Doc LastEvent(const std::string& path, const std::string& instance = "") {
   return *d;
 }
 
-
 // A store with V's report accepted, the other villages' reports released, and a household of
 // V submitted, all under the shipped definitions; then the renamed definitions published.
 struct World {
