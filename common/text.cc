@@ -170,7 +170,7 @@ std::string TerminalSafe(std::string_view s) {
 
 namespace {
 
-// -?[0-9]+(\.[0-9]+)?: what SURVEYS.md calls a numeric string.
+// -?[0-9]+(\.[0-9]+)?: a numeric string, as submissions may write numbers (doc/language.md).
 bool IsPlainDecimal(std::string_view s) {
   size_t i = 0;
   auto digits = [&]() { size_t b = i; while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i; return i - b; };

@@ -109,6 +109,12 @@ struct AutoCheckpoint {
   bool off = false;      // turns automatic checkpoints off
 };
 
+// A store: one SQLite database file (doc/store.md). Threads: a Store is one connection, to be
+// used by one thread at a time; for parallel work open one Store per thread. Any number of Stores,
+// in any number of processes, may work on one file at once: every command is one transaction,
+// acts on the definitions and organisation current when it commits (doc/store.md), and a writer
+// that finds the file busy gets a conflict (outcome kConflict), never a partial command. Queries
+// read one consistent snapshot. Every command, allowed or refused, is an event of the audit log.
 class Store {
  public:
   // Creates a store from a definitions directory and an organisation file.
@@ -130,10 +136,19 @@ class Store {
                                            const std::string& instance, bool draft, const std::string& request_id) = 0;
   virtual std::vector<ActionResult> Act(const ActRequest& request) = 0;
 
+  // Queries write nothing. Their JSON is documented member by member in doc/store.md ("What
+  // show and audit history give", "Query results"); members are only ever added.
+  //
+  // One instance, its latest revision (figures, rosters, findings with explanations) and its
+  // whole history. With `as`, NotFound unless that user may see the instance.
   virtual Result<Doc> Show(const std::string& instance, const std::optional<std::string>& as) = 0;
+  // The instances the query selects, ordered by id; with q.as only those that user may see.
   virtual Result<std::vector<Doc>> List(const Query& q) = 0;
+  // The instances `user` may act on now, with the actions they may take. NotFound for an
+  // unknown user.
   virtual Result<std::vector<Doc>> Inbox(const std::string& user) = 0;
-  // Counts per jurisdiction (at `level`, default the level below `under`) and state, and the overdue.
+  // Counts per jurisdiction (at `level`, default the level below `under`) and state, and the
+  // overdue as of `as_of` (YYYY-MM-DD, Asia/Shanghai; empty: today). Invalid for a bad date.
   virtual Result<Doc> Progress(const Query& q, int level, const std::string& as_of) = 0;
   // Accepted figures as CSV, ID numbers masked to their first 6 characters (MaskIdNumberForView),
   // every cell safe to open in a spreadsheet program (CsvCell). Show and Units mask the same way.
@@ -141,7 +156,9 @@ class Store {
   // The same with ID numbers in full: only a user of the top tier (q.as) may ask, and
   // the request is recorded as an event whether it is granted or refused.
   virtual ActionResult ExportUnmasked(const Query& q, std::string* csv) = 0;
+  // The unit registry: every unit (or the one keyed `uscc`), under `under` when given.
   virtual Result<std::vector<Doc>> Units(const std::string& uscc, const std::string& under) = 0;
+  // The events of one instance, refused attempts included, labelled as in Show.
   virtual Result<std::vector<Doc>> History(const std::string& instance) = 0;
 
   // Compiles the definitions in req.defs_dir, runs the rule tests stored beside them and
@@ -162,8 +179,9 @@ class Store {
   // Replaces the organisation with the one in `org_file`. Only a user of the top tier may;
   // granted or refused, it is recorded with the user. `changes` lists what changed.
   virtual ActionResult OrgUpdate(const std::string& actor, const std::string& org_file, std::vector<Doc>* changes) = 0;
-  // Re-runs the latest submission of every instance under other definitions and
-  // lists the instances whose findings or status would change.
+  // Re-runs the latest submission of every instance under other definitions and lists the
+  // instances whose findings or status would change. Writes nothing; Invalid when the
+  // definitions do not compile (`diags` says why).
   virtual Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) = 0;
 
   // Copies the store to `out_file` with SQLite's online backup API, while others

@@ -25,7 +25,7 @@
 
 namespace gridstat {
 
-// One submission as the envelope of SURVEYS.md describes it.
+// One submission as the envelope of doc/language.md (section 7) describes it.
 struct Envelope {
   std::optional<std::string> id;
   std::string survey, period, division;
@@ -187,7 +187,7 @@ Result<Doc> ParseJsonDocument(std::string_view text);
 // Checks the envelope members of a decoded record; the error says what is wrong.
 Status EnvelopeFromDoc(Doc doc, Envelope* env, Lang lang = Lang::kZh);
 
-// The report line of SURVEYS.md, as one JSON object without a newline.
+// The report line of doc/language.md (section 7), as one JSON object without a newline.
 std::string ReportToJson(const Report& r);
 // A readable rendering for terminals; control characters are escaped.
 std::string ReportToText(const Report& r, Lang lang);
