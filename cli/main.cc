@@ -298,9 +298,37 @@ int OutcomeExit(const std::vector<ActionResult>& results) {
   return cannot ? 2 : conflict ? 3 : refused ? 1 : 0;
 }
 
-// Ids of created or moved instances on stdout; refusals and notes on stderr.
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kDone: return "done";
+    case Outcome::kRefused: return "refused";
+    case Outcome::kConflict: return "conflict";
+    case Outcome::kCannotRun: return "error";
+  }
+  return "error";
+}
+
+// One result as a JSON line (README, "Exit codes and JSON results").
+std::string ResultJson(const ActionResult& r) {
+  Doc d = json::Obj({{"instance", r.instance.empty() ? json::Null() : json::Str(r.instance)}, {"outcome", json::Str(OutcomeName(r.outcome))},
+                     {"code", r.code.empty() ? json::Null() : json::Str(r.code)}, {"message", r.message.empty() ? json::Null() : json::Str(r.message)},
+                     {"changed", json::Bool(r.changed)}, {"repeated", json::Bool(r.repeated)}});
+  if (r.report) {
+    auto report = ParseJsonDocument(ReportToJson(*r.report));
+    if (report.ok()) json::Set(&d, "report", *report);
+  }
+  return json::Canonical(d);
+}
+
+// Ids of created or moved instances on stdout; refusals and notes on stderr. With
+// --format json: one JSON line per result on stdout, and nothing else.
 int PrintResults(const std::vector<ActionResult>& results, const Common& c, bool print_ids) {
   bool en = c.L() == Lang::kEn;
+  if (c.json()) {
+    for (auto& r : results) std::cout << ResultJson(r) << "\n";
+    std::cout.flush();
+    return OutcomeExit(results);
+  }
   for (auto& r : results) {
     if (r.outcome == Outcome::kDone) {
       if (print_ids && r.changed && !r.instance.empty()) std::cout << EscapeControls(r.instance) << "\n";
@@ -698,6 +726,19 @@ int Run(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitCannotRun;
   }
+  // A --format a command does not give is a usage error, never silently ignored: export
+  // writes CSV only; init, backup and audit checkpoint write files and print nothing to format.
+  {
+    bool en = common.L() == Lang::kEn;
+    bool csv_only = static_cast<bool>(*exportc), plain = *init || *backup || *acheck;
+    if ((common.format == "csv" && !csv_only) || (common.format == "json" && (csv_only || plain))) {
+      const char* why = common.format == "csv" ? (en ? " (only export writes CSV)" : "(只有 export 输出 CSV)")
+                        : csv_only             ? (en ? " (export writes CSV)" : "(export 只输出 CSV)")
+                                               : (en ? " (it prints nothing to format)" : "(它没有可格式化的输出)");
+      std::cerr << (en ? "usage: this command has no --format " : "用法: 此命令没有 --format ") << common.format << why << "\n";
+      return kExitCannotRun;
+    }
+  }
   try {
     if (*check) return RunCheck(check_dir, common);
     if (*validate) return RunValidate(defs, previous, inputs, jobs, common);
@@ -890,7 +931,8 @@ int Run(int argc, char** argv) {
       ActionResult r = store->Publish(req, &diags, &hash);
       PrintDiagnostics(diags, common);
       if (r.outcome != Outcome::kDone) return PrintResults({r}, common, false);
-      std::cout << EscapeControls(hash) << "\n";
+      if (common.json()) std::cout << json::Canonical(json::Obj({{"definitions", json::Str(hash)}})) << "\n";
+      else std::cout << EscapeControls(hash) << "\n";
       return kExitOk;
     }
     if (*migrate) {

@@ -332,7 +332,7 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   if (!st.ok()) return Failure(inst.id, Outcome::kCannotRun, "store", st.message());
   ActionResult r;
   r.instance = inst.id;
-  r.changed = before_division != inst.division;
+  r.changed = true;  // a new state or version, and perhaps a new jurisdiction
   return r;
 }
 

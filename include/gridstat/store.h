@@ -32,7 +32,7 @@ struct ActionResult {
   Outcome outcome = Outcome::kDone;
   std::string code;     // why it was refused: no_user, no_access, no_permission, wrong_state, ...
   std::string message;  // in the store's language
-  bool changed = false; // an instance was created or moved
+  bool changed = false; // an instance was created or changed (its state, version or jurisdiction)
   bool repeated = false;  // the request id was seen before: nothing happened again
   std::optional<Report> report;  // the validation report of a submission
 };

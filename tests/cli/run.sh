@@ -177,5 +177,19 @@ cases:
 YAML
 expect_exit test_failing 1 "$G" test "$TMP/defs"
 
+# --- JSON results of workflow commands, and --format a command does not give ---
+J="$TMP/json.db"
+expect_exit json_init 0 "$G" init --db "$J" --defs $DEFS --org examples/org.yaml
+check json_release 0 "$G" release --db "$J" --as region-45 --survey agri_village --period 2021 --under 450123100203 --format json
+check json_submit_refused 1 "$G" submit --db "$J" --as coord-450123100203 $W/agri-450123100203.json --format json
+check json_submit 0 "$G" submit --db "$J" --as coord-450123100203 $W/agri-450123100203-explained.json --format json --lang en
+check json_act_refused 1 "$G" act --db "$J" --as coord-450123100203 ${A}203 approve --format json
+check json_act 0 "$G" act --db "$J" --as town-450123100 ${A}203 approve --format json
+check json_publish 0 "$G" publish --db "$J" --as region-45 --defs $DEFS --format json
+check format_json_export 2 "$G" export --db "$J" --survey agri_village --period 2021 --format json
+check format_csv_list 2 "$G" list --db "$J" --format csv --lang en
+check format_json_backup 2 "$G" backup --db "$J" --out "$TMP/json-copy.db" --format json
+[ ! -e "$TMP/json-copy.db" ] && passed=$((passed+1)) || { echo "FAIL format_json_backup wrote a copy"; failed=$((failed+1)); }
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
