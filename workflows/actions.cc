@@ -36,7 +36,6 @@ const WorkflowDef* WorkflowFor(const engine::Program& p, const std::string& surv
   return nullptr;
 }
 
-
 Doc EnvelopeDoc(const Envelope& e) {
   Doc ex = json::Obj();
   for (auto& [k, v] : e.explanations) {
