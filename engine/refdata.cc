@@ -60,6 +60,19 @@ Result<Csv> ParseCsv(const std::string& text) {
   return csv;
 }
 
+Result<std::string> ReadInputFile(const std::string& path, size_t max_bytes) {
+  if (path != "-") return ReadFile(path, max_bytes);
+  std::string data;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+    if (data.size() + n > max_bytes) return Status::Invalid("standard input is larger than " + std::to_string(max_bytes) + " bytes");
+    data.append(buf, n);
+  }
+  if (std::ferror(stdin)) return Status::Io("cannot read standard input");
+  return data;
+}
+
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Io("cannot open " + path);

@@ -17,6 +17,8 @@ struct Csv {
 // Parses CSV text. Errors name the line; `text` must be valid UTF-8.
 Result<Csv> ParseCsv(const std::string& text);
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes);
+// The same, where "-" names standard input (read to its end).
+Result<std::string> ReadInputFile(const std::string& path, size_t max_bytes);
 std::string Sha256Hex(const std::string& data);
 
 }  // namespace gridstat::engine

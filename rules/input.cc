@@ -825,6 +825,10 @@ void DecodeRawRecord(const std::string& path, RawRecord raw, const std::function
 
 Status SplitSubmissionTexts(const std::string& path, const std::function<void(std::string_view, int)>& on_text,
                             const std::function<void(RawRecord)>& on_raw, Lang lang) {
+  if (path == "-") {  // standard input: JSON (an object, an array or JSON Lines), read as it streams
+    Source src(stdin);
+    return SplitJson(path, src, on_text, on_raw, lang);
+  }
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::Io("cannot open " + path);
   Status st;

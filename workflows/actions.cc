@@ -460,7 +460,7 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     out.push_back(Failure("", Outcome::kCannotRun, "usage", Msg("报告期「" + period + "」格式不符合调查表 " + survey, "period '" + period + "' does not fit survey " + survey)));
     return out;
   }
-  auto text = engine::ReadFile(file, size_t{1} << 30);
+  auto text = engine::ReadInputFile(file, size_t{1} << 30);
   if (!text.ok()) { out.push_back(Failure("", Outcome::kCannotRun, "usage", text.status().message())); return out; }
   Status st = BeginCommand();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }

@@ -191,5 +191,11 @@ check format_csv_list 2 "$G" list --db "$J" --format csv --lang en
 check format_json_backup 2 "$G" backup --db "$J" --out "$TMP/json-copy.db" --format json
 [ ! -e "$TMP/json-copy.db" ] && passed=$((passed+1)) || { echo "FAIL format_json_backup wrote a copy"; failed=$((failed+1)); }
 
+# --- a file argument "-" reads standard input (JSON) ---
+check validate_stdin 1 "$G" validate --defs $DEFS --format json - <$EX/agri_2021.jsonl
+expect_exit stdin_import 0 "$G" import --db "$J" --as region-45 --workflow unit_task --period 2024-06 - <$W/tasks-2024-06.jsonl
+expect_exit stdin_release 0 "$G" release --db "$J" --as region-45 --survey agri_village --period 2021 --under 450123100201
+check stdin_submit 0 "$G" submit --db "$J" --as coord-450123100201 --format json - <$W/agri-450123100201.json
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
