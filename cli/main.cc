@@ -26,6 +26,11 @@ using namespace gridstat;
 
 constexpr int kExitOk = 0, kExitFindings = 1, kExitCannotRun = 2;
 
+// Help and usage messages follow --lang, Chinese by default: Run() looks for `--lang en`
+// before it builds the command line.
+bool g_help_en = false;
+const char* H(const char* zh, const char* en) { return g_help_en ? en : zh; }
+
 struct Common {
   std::string lang = "zh";
   std::string format = "text";
@@ -34,8 +39,8 @@ struct Common {
 };
 
 void AddCommon(CLI::App* cmd, Common* c) {
-  cmd->add_option("--lang", c->lang, "message language: zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
-  cmd->add_option("--format", c->format, "output format: text (default) or json (export: csv)")
+  cmd->add_option("--lang", c->lang, H("消息语言:zh(默认)或 en", "message language: zh (default) or en"))->check(CLI::IsMember({"zh", "en"}));
+  cmd->add_option("--format", c->format, H("输出格式:text(默认)或 json(export 为 csv)", "output format: text (default) or json (export: csv)"))
       ->check(CLI::IsMember({"text", "json", "csv"}));
 }
 
@@ -548,37 +553,52 @@ int main(int argc, char** argv) {
 namespace {
 
 int Run(int argc, char** argv) {
-  CLI::App app{"gridstat: survey definitions, validation rules and workflows for statistical grid work"};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--lang=en" || (a == "--lang" && i + 1 < argc && std::string(argv[i + 1]) == "en")) g_help_en = true;
+  }
+  CLI::App app{H("gridstat:统计网格调查的定义、审核规则与业务流程", "gridstat: survey definitions, validation rules and workflows for statistical grid work")};
   app.require_subcommand(1);
+  // Set before the subcommands exist, which take them over.
+  app.option_defaults()->group(H("选项", "Options"));
+  app.set_help_flag("-h,--help", H("显示帮助后退出", "Print this help message and exit"));
+  if (!g_help_en) {
+    auto f = app.get_formatter();
+    // Not the column of value types (TEXT, REQUIRED): its alignment counts bytes.
+    for (auto [from, to] : {std::pair<const char*, const char*>{"Usage", "用法"}, {"OPTIONS", "选项"}, {"SUBCOMMANDS", "子命令"},
+                            {"SUBCOMMAND", "子命令"}, {"POSITIONALS", "位置参数"}, {"Positionals", "位置参数"}, {"Subcommands", "子命令"}})
+      f->label(from, to);
+  }
   // Usage errors quote the arguments: escaped, so that a line feed in one cannot fake a line.
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
     std::string msg = EscapeControls(e.what()) + "\n";
-    if (a->get_help_ptr() != nullptr) msg += "Run with " + a->get_help_ptr()->get_name() + " for more information.\n";
+    if (a->get_help_ptr() != nullptr)
+      msg += std::string(H("用 ", "Run with ")) + a->get_help_ptr()->get_name() + H(" 查看帮助。\n", " for more information.\n");
     return msg;
   });
   Common common;
 
   std::string check_dir;
-  auto* check = app.add_subcommand("check", "compile definitions and report problems");
-  check->add_option("DIR", check_dir, "definitions directory")->required();
+  auto* check = app.add_subcommand("check", H("编译定义并报告问题", "compile definitions and report problems"));
+  check->add_option("DIR", check_dir, H("定义目录", "definitions directory"))->required();
   AddCommon(check, &common);
 
   std::string defs;
   std::vector<std::string> previous, inputs;
-  auto* validate = app.add_subcommand("validate", "validate submissions (JSON, JSON Lines or YAML)");
-  validate->add_option("--defs", defs, "definitions directory")->required();
-  validate->add_option("--previous", previous, "earlier periods' submissions, taken as accepted (repeatable)")
+  auto* validate = app.add_subcommand("validate", H("审核报表(JSON、JSON Lines 或 YAML)", "validate submissions (JSON, JSON Lines or YAML)"));
+  validate->add_option("--defs", defs, H("定义目录", "definitions directory"))->required();
+  validate->add_option("--previous", previous, H("上期报表,视为已验收(可写多次)", "earlier periods' submissions, taken as accepted (repeatable)"))
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  validate->add_option("FILE", inputs, "submission files")->required();
+  validate->add_option("FILE", inputs, H("报表文件(- 表示标准输入)", "submission files"))->required();
   int jobs = 1;
-  validate->add_option("--jobs", jobs, "threads to validate with (output keeps the input order)")->check(CLI::Range(1, 64));
+  validate->add_option("--jobs", jobs, H("审核用的线程数(输出仍按输入顺序)", "threads to validate with (output keeps the input order)"))->check(CLI::Range(1, 64));
   AddCommon(validate, &common);
 
   std::string test_dir;
-  auto* test = app.add_subcommand("test", "run the rule tests stored beside the definitions");
-  test->add_option("DIR", test_dir, "definitions directory")->required();
+  auto* test = app.add_subcommand("test", H("运行定义目录中的规则测试", "run the rule tests stored beside the definitions"));
+  test->add_option("DIR", test_dir, H("定义目录", "definitions directory"))->required();
   AddCommon(test, &common);
 
   // ---- workflow commands ----
@@ -590,136 +610,174 @@ int Run(int argc, char** argv) {
   int64_t if_version = -1;
   int level = 0;
   std::string as_of;
-  auto add_db = [&](CLI::App* cmd) { cmd->add_option("--db", db, "store file")->required(); AddCommon(cmd, &common); };
-  auto* init = app.add_subcommand("init", "create a store");
+  auto add_db = [&](CLI::App* cmd) { cmd->add_option("--db", db, H("存储文件", "store file"))->required(); AddCommon(cmd, &common); };
+  auto* init = app.add_subcommand("init", H("建立存储", "create a store"));
   add_db(init);
-  init->add_option("--defs", defs, "definitions directory")->required();
-  init->add_option("--org", org_file, "organisation file (YAML)")->required();
-  auto* release = app.add_subcommand("release", "release a survey to every village under a division");
+  init->add_option("--defs", defs, H("定义目录", "definitions directory"))->required();
+  init->add_option("--org", org_file, H("组织机构文件(YAML)", "organisation file (YAML)"))->required();
+  auto* release = app.add_subcommand("release", H("向某区划下的每个村下发调查表", "release a survey to every village under a division"));
   add_db(release);
-  release->add_option("--as", as, "user")->required();
-  release->add_option("--survey", survey)->required();
-  release->add_option("--period", period)->required();
-  release->add_option("--under", under)->required();
-  release->add_option("--request-id", request_id);
-  auto* import = app.add_subcommand("import", "import task-ledger rows (JSON Lines)");
+  release->add_option("--as", as, H("用户", "user"))->required();
+  release->add_option("--survey", survey, H("调查表", "survey"))->required();
+  release->add_option("--period", period, H("报告期", "period"))->required();
+  release->add_option("--under", under, H("区划代码(只看其下)", "division code (only what lies under it)"))->required();
+  release->add_option("--request-id", request_id, H("请求号:重复提交同一请求不会重复执行", "request id: the same request again has no second effect"));
+  auto* import = app.add_subcommand("import", H("导入任务台账(JSON Lines)", "import task-ledger rows (JSON Lines)"));
   add_db(import);
-  import->add_option("--as", as, "user")->required();
-  import->add_option("--workflow", workflow_name)->required();
-  import->add_option("--period", period)->required();
-  import->add_option("FILE", files)->required();
-  auto* submit = app.add_subcommand("submit", "validate, store and submit (or with --draft, save) submissions");
+  import->add_option("--as", as, H("用户", "user"))->required();
+  import->add_option("--workflow", workflow_name, H("业务流程", "workflow"))->required();
+  import->add_option("--period", period, H("报告期", "period"))->required();
+  import->add_option("FILE", files, H("文件(- 表示标准输入)", "file (- for standard input)"))->required();
+  auto* submit = app.add_subcommand("submit", H("审核、存储并上报报表(--draft 时只保存)", "validate, store and submit (or with --draft, save) submissions"));
   add_db(submit);
-  submit->add_option("--as", as, "user")->required();
-  submit->add_option("--instance", to, "the instance, named outright");
-  submit->add_flag("--draft", draft, "save a draft; no state changes");
-  submit->add_option("--request-id", request_id);
-  submit->add_option("FILE", files)->required();
-  auto* act = app.add_subcommand("act", "take an action on one or more instances");
+  submit->add_option("--as", as, H("用户", "user"))->required();
+  submit->add_option("--instance", to, H("直接指定实例", "the instance, named outright"));
+  submit->add_flag("--draft", draft, H("只保存草稿,不改变状态", "save a draft; no state changes"));
+  submit->add_option("--request-id", request_id, H("请求号:重复提交同一请求不会重复执行", "request id: the same request again has no second effect"));
+  submit->add_option("FILE", files, H("文件(- 表示标准输入)", "file (- for standard input)"))->required();
+  auto* act = app.add_subcommand("act", H("对一个或多个实例执行动作", "take an action on one or more instances"));
   add_db(act);
-  act->add_option("--as", as, "user")->required();
-  act->add_option("ARGS", instances, "INSTANCE... ACTION")->required();
-  act->add_option("--comment", comment);
-  act->add_option("--to", under, "target division");
-  act->add_option("--request-id", request_id);
-  act->add_option("--if-version", if_version, "act only if the instance is at this version (0 or more)")->check(CLI::Validator(
+  act->add_option("--as", as, H("用户", "user"))->required();
+  act->add_option("ARGS", instances, H("实例... 动作", "INSTANCE... ACTION"))->required();
+  act->add_option("--comment", comment, H("意见", "comment"));
+  act->add_option("--to", under, H("目标区划", "target division"));
+  act->add_option("--request-id", request_id, H("请求号:重复提交同一请求不会重复执行", "request id: the same request again has no second effect"));
+  act->add_option("--if-version", if_version, H("仅当实例仍是这一版时才执行(非负整数)", "act only if the instance is at this version (0 or more)"))->check(CLI::Validator(
       [](std::string& v) {
         bool digits = !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos;
         return digits ? std::string() : std::string("a version is a whole number, 0 or more (版本号应为非负整数)");
       },
       "VERSION"));
-  auto* inbox = app.add_subcommand("inbox", "what awaits this user's action");
+  auto* inbox = app.add_subcommand("inbox", H("等待该用户处理的实例", "what awaits this user's action"));
   add_db(inbox);
-  inbox->add_option("--as", as, "user")->required();
-  auto* show = app.add_subcommand("show", "an instance, its findings and its whole history");
+  inbox->add_option("--as", as, H("用户", "user"))->required();
+  auto* show = app.add_subcommand("show", H("一个实例:数据、审核结果和全部经过", "an instance, its findings and its whole history"));
   add_db(show);
-  show->add_option("INSTANCE", workflow_name)->required();
-  show->add_option("--as", as_opt, "limit to what this user may see");
-  auto* list = app.add_subcommand("list", "instances");
+  show->add_option("INSTANCE", workflow_name, H("实例", "instance"))->required();
+  show->add_option("--as", as_opt, H("只列出该用户可见的", "limit to what this user may see"));
+  auto* list = app.add_subcommand("list", H("列出实例", "instances"));
   add_db(list);
-  list->add_option("--survey", survey);
-  list->add_option("--period", period);
-  list->add_option("--state", state);
-  list->add_option("--under", under);
-  list->add_option("--as", as_opt, "limit to what this user may see");
-  auto* progress = app.add_subcommand("progress", "counts per state and jurisdiction, and the overdue");
+  list->add_option("--survey", survey, H("调查表", "survey"));
+  list->add_option("--period", period, H("报告期", "period"));
+  list->add_option("--state", state, H("状态", "state"));
+  list->add_option("--under", under, H("区划代码(只看其下)", "division code (only what lies under it)"));
+  list->add_option("--as", as_opt, H("只列出该用户可见的", "limit to what this user may see"));
+  auto* progress = app.add_subcommand("progress", H("按状态和辖区统计进度,列出逾期", "counts per state and jurisdiction, and the overdue"));
   add_db(progress);
-  progress->add_option("--survey", survey)->required();
-  progress->add_option("--period", period)->required();
-  progress->add_option("--under", under);
-  progress->add_option("--by", level, "division level to group by (1-5)");
-  progress->add_option("--as-of", as_of, "YYYY-MM-DD (Asia/Shanghai)");
-  progress->add_option("--as", as_opt, "limit to what this user may see");
-  auto* exportc = app.add_subcommand("export", "accepted figures as CSV with Chinese labels");
+  progress->add_option("--survey", survey, H("调查表", "survey"))->required();
+  progress->add_option("--period", period, H("报告期", "period"))->required();
+  progress->add_option("--under", under, H("区划代码(只看其下)", "division code (only what lies under it)"));
+  progress->add_option("--by", level, H("按哪一级区划汇总(1–5)", "division level to group by (1-5)"));
+  progress->add_option("--as-of", as_of, H("YYYY-MM-DD(北京时间)", "YYYY-MM-DD (Asia/Shanghai)"));
+  progress->add_option("--as", as_opt, H("只列出该用户可见的", "limit to what this user may see"));
+  auto* exportc = app.add_subcommand("export", H("导出已验收的数据(CSV,中文列名)", "accepted figures as CSV with Chinese labels"));
   add_db(exportc);
-  exportc->add_option("--survey", survey)->required();
-  exportc->add_option("--period", period)->required();
-  exportc->add_option("--under", under);
-  exportc->add_option("--as", as_opt, "limit to what this user may see");
+  exportc->add_option("--survey", survey, H("调查表", "survey"))->required();
+  exportc->add_option("--period", period, H("报告期", "period"))->required();
+  exportc->add_option("--under", under, H("区划代码(只看其下)", "division code (only what lies under it)"));
+  exportc->add_option("--as", as_opt, H("只列出该用户可见的", "limit to what this user may see"));
   bool unmasked = false;
-  exportc->add_flag("--unmasked", unmasked, "ID numbers in full (a top-tier user, --as; recorded)");
-  auto* units = app.add_subcommand("units", "the unit registry");
+  exportc->add_flag("--unmasked", unmasked, H("身份证号码完整导出(须最上级用户 --as;记入日志)", "ID numbers in full (a top-tier user, --as; recorded)"));
+  auto* units = app.add_subcommand("units", H("单位名录库", "the unit registry"));
   add_db(units);
-  units->add_option("--uscc", uscc);
-  units->add_option("--under", under);
-  auto* audit = app.add_subcommand("audit", "verify, export, sign and read the event log");
+  units->add_option("--uscc", uscc, H("统一社会信用代码", "unified social credit code"));
+  units->add_option("--under", under, H("区划代码(只看其下)", "division code (only what lies under it)"));
+  auto* audit = app.add_subcommand("audit", H("核验、导出、签名和查阅事件日志", "verify, export, sign and read the event log"));
   audit->require_subcommand(1);
-  auto* averify = audit->add_subcommand("verify", "check the hash chain, states and findings");
-  averify->add_option("--db", db);
-  averify->add_option("--checkpoint", checkpoint, "a signed checkpoint the log must still extend");
-  averify->add_option("--checkpoint-dir", checkpoint_dir, "every checkpoint in this directory (default: the configured one)");
-  averify->add_option("--pubkey", pubkey, "the checkpoints' public key (PEM)");
-  averify->add_option("--export", export_dir, "verify an audit export instead of a store");
+  auto* averify = audit->add_subcommand("verify", H("核验哈希链、状态和审核结果", "check the hash chain, states and findings"));
+  averify->add_option("--db", db, H("存储文件", "store file"));
+  averify->add_option("--checkpoint", checkpoint, H("日志必须仍然延续的已签名检查点", "a signed checkpoint the log must still extend"));
+  averify->add_option("--checkpoint-dir", checkpoint_dir, H("该目录中的全部检查点(默认:已配置的目录)", "every checkpoint in this directory (default: the configured one)"));
+  averify->add_option("--pubkey", pubkey, H("检查点的公钥(PEM)", "the checkpoints' public key (PEM)"));
+  averify->add_option("--export", export_dir, H("核验审计导出目录,而不是存储", "verify an audit export instead of a store"));
   AddCommon(averify, &common);
-  auto* ahistory = audit->add_subcommand("history", "an instance's timeline");
+  auto* ahistory = audit->add_subcommand("history", H("一个实例的全部经过", "an instance's timeline"));
   add_db(ahistory);
-  ahistory->add_option("INSTANCE", workflow_name)->required();
-  auto* aexport = audit->add_subcommand("export", "write events, definitions and organisation for an auditor (recorded)");
+  ahistory->add_option("INSTANCE", workflow_name, H("实例", "instance"))->required();
+  auto* aexport = audit->add_subcommand("export", H("为审计人员导出事件、定义和组织机构(记入日志)", "write events, definitions and organisation for an auditor (recorded)"));
   add_db(aexport);
-  aexport->add_option("--as", as, "user (of the top tier)")->required();
-  aexport->add_option("--out", out, "a new or empty directory")->required();
+  aexport->add_option("--as", as, H("用户(须为最上级)", "user (of the top tier)"))->required();
+  aexport->add_option("--out", out, H("新的或空的目录", "a new or empty directory"))->required();
   AutoCheckpoint auto_cp;
-  auto* aauto = audit->add_subcommand("auto-checkpoint", "sign checkpoints automatically into a directory out of the writers' reach");
+  auto* aauto = audit->add_subcommand("auto-checkpoint", H("自动签名检查点,存入写入者无法改动的目录", "sign checkpoints automatically into a directory out of the writers' reach"));
   add_db(aauto);
-  aauto->add_option("--as", as, "user (of the top tier)")->required();
-  aauto->add_option("--dir", auto_cp.dir, "where the checkpoints go");
-  aauto->add_option("--key", auto_cp.key, "Ed25519 private key (PEM)");
-  aauto->add_option("--every-events", auto_cp.every_events, "after this many new events")->check(CLI::NonNegativeNumber);
-  aauto->add_option("--every-minutes", auto_cp.every_minutes, "after this many minutes, at the next command")->check(CLI::NonNegativeNumber);
-  aauto->add_flag("--off", auto_cp.off, "stop automatic checkpoints");
-  auto* acheck = audit->add_subcommand("checkpoint", "sign the event count and head hash (Ed25519)");
+  aauto->add_option("--as", as, H("用户(须为最上级)", "user (of the top tier)"))->required();
+  aauto->add_option("--dir", auto_cp.dir, H("检查点存放目录", "where the checkpoints go"));
+  aauto->add_option("--key", auto_cp.key, H("Ed25519 私钥(PEM)", "Ed25519 private key (PEM)"));
+  aauto->add_option("--every-events", auto_cp.every_events, H("每新增这么多条事件", "after this many new events"))->check(CLI::NonNegativeNumber);
+  aauto->add_option("--every-minutes", auto_cp.every_minutes, H("每隔这么多分钟(在下一条命令时)", "after this many minutes, at the next command"))->check(CLI::NonNegativeNumber);
+  aauto->add_flag("--off", auto_cp.off, H("停止自动检查点", "stop automatic checkpoints"));
+  auto* acheck = audit->add_subcommand("checkpoint", H("签名事件数和最新哈希(Ed25519)", "sign the event count and head hash (Ed25519)"));
   add_db(acheck);
-  acheck->add_option("--key", key_file)->required();
-  acheck->add_option("--out", out)->required();
-  auto* replay = app.add_subcommand("replay", "what-if: re-run stored submissions under other definitions");
+  acheck->add_option("--key", key_file, H("Ed25519 私钥(PEM)", "Ed25519 private key (PEM)"))->required();
+  acheck->add_option("--out", out, H("输出文件或目录", "output file or directory"))->required();
+  auto* replay = app.add_subcommand("replay", H("假设分析:用另一套定义重新审核已存报表", "what-if: re-run stored submissions under other definitions"));
   add_db(replay);
-  replay->add_option("--defs", defs)->required();
-  auto* publish = app.add_subcommand("publish", "record a definitions version and make it current");
+  replay->add_option("--defs", defs, H("定义目录", "definitions directory"))->required();
+  auto* publish = app.add_subcommand("publish", H("发布定义版本并设为当前版本", "record a definitions version and make it current"));
   add_db(publish);
-  publish->add_option("--defs", defs)->required();
-  publish->add_option("--as", as, "user (of the top tier)")->required();
+  publish->add_option("--defs", defs, H("定义目录", "definitions directory"))->required();
+  publish->add_option("--as", as, H("用户(须为最上级)", "user (of the top tier)"))->required();
   bool skip_tests = false;
-  publish->add_flag("--skip-tests", skip_tests, "publish although rule tests fail (needs --comment; recorded)");
-  publish->add_option("--comment", comment, "why the rule tests are skipped");
-  auto* migrate = app.add_subcommand("migrate", "move instances to the current definitions version");
+  publish->add_flag("--skip-tests", skip_tests, H("规则测试未通过也发布(须 --comment;记入日志)", "publish although rule tests fail (needs --comment; recorded)"));
+  publish->add_option("--comment", comment, H("意见(跳过规则测试的理由)", "why the rule tests are skipped"));
+  auto* migrate = app.add_subcommand("migrate", H("把实例迁移到当前定义版本", "move instances to the current definitions version"));
   add_db(migrate);
-  migrate->add_option("--as", as, "user (of the top tier)")->required();
-  migrate->add_option("--instance", instances);
+  migrate->add_option("--as", as, H("用户(须为最上级)", "user (of the top tier)"))->required();
+  migrate->add_option("--instance", instances, H("实例(可写多次;默认全部)", "instance (repeatable; default: all)"));
   std::vector<std::string> maps;
-  migrate->add_option("--map", maps, "OLD=NEW or WORKFLOW.OLD=NEW: the new name of a state the current definitions renamed (repeatable)")
+  migrate->add_option("--map", maps, H("旧状态=新状态 或 流程.旧状态=新状态:当前定义中改了名的状态的新名称(可写多次)", "OLD=NEW or WORKFLOW.OLD=NEW: the new name of a state the current definitions renamed (repeatable)"))
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  auto* backup = app.add_subcommand("backup", "copy the store while others work (SQLite online backup)");
+  auto* backup = app.add_subcommand("backup", H("在他人工作时备份存储(SQLite 在线备份)", "copy the store while others work (SQLite online backup)"));
   add_db(backup);
-  backup->add_option("--out", out)->required();
-  auto* org = app.add_subcommand("org", "the organisation");
+  backup->add_option("--out", out, H("输出文件或目录", "output file or directory"))->required();
+  auto* org = app.add_subcommand("org", H("组织机构", "the organisation"));
   org->require_subcommand(1);
-  auto* orgup = org->add_subcommand("update", "record changes to users and grids");
+  auto* orgup = org->add_subcommand("update", H("更新用户和网格(记入日志)", "record changes to users and grids"));
   add_db(orgup);
-  orgup->add_option("--org", org_file)->required();
-  orgup->add_option("--as", as, "user (of the top tier)")->required();
+  orgup->add_option("--org", org_file, H("组织机构文件(YAML)", "organisation file (YAML)"))->required();
+  orgup->add_option("--as", as, H("用户(须为最上级)", "user (of the top tier)"))->required();
 
+  // The groups of the help screens, in the language of the help.
+  std::function<void(CLI::App*)> regroup = [&](CLI::App* a) {
+    if (a->get_help_ptr()) a->get_help_ptr()->group(H("选项", "Options"));
+    for (CLI::App* sub : a->get_subcommands([](CLI::App*) { return true; })) {
+      sub->group(H("子命令", "Subcommands"));
+      regroup(sub);
+    }
+  };
+  regroup(&app);
+  // One example per command, under its help.
+  for (auto [cmd, line] : std::initializer_list<std::pair<CLI::App*, const char*>>{
+           {check, "gridstat check definitions/guangxi"},
+           {validate, "gridstat validate --defs definitions/guangxi --previous agri-2020.jsonl agri-2021.jsonl"},
+           {test, "gridstat test definitions/guangxi"},
+           {init, "gridstat init --db bureau.db --defs definitions/guangxi --org org.yaml"},
+           {release, "gridstat release --db bureau.db --as region-45 --survey agri_village --period 2021 --under 450123100000"},
+           {import, "gridstat import --db bureau.db --as region-45 --workflow unit_task --period 2024-06 tasks.jsonl"},
+           {submit, "gridstat submit --db bureau.db --as coord-450123100202 agri-450123100202.json"},
+           {act, "gridstat act --db bureau.db --as town-450123100 agri_report/2021/450123100202 approve"},
+           {inbox, "gridstat inbox --db bureau.db --as town-450123100"},
+           {show, "gridstat show --db bureau.db agri_report/2021/450123100202"},
+           {list, "gridstat list --db bureau.db --survey agri_village --period 2021 --state submitted"},
+           {progress, "gridstat progress --db bureau.db --survey agri_village --period 2021 --under 450123000000"},
+           {exportc, "gridstat export --db bureau.db --survey agri_village --period 2021 > agri-2021.csv"},
+           {units, "gridstat units --db bureau.db --under 450123000000"},
+           {audit, "gridstat audit verify --db bureau.db"},
+           {averify, "gridstat audit verify --db bureau.db"},
+           {ahistory, "gridstat audit history --db bureau.db agri_report/2021/450123100202"},
+           {aexport, "gridstat audit export --db bureau.db --as region-45 --out audit-2021"},
+           {aauto, "gridstat audit auto-checkpoint --db bureau.db --as region-45 --dir /srv/checkpoints --key key.pem --every-events 1000"},
+           {acheck, "gridstat audit checkpoint --db bureau.db --key key.pem --out checkpoint-2021-12-31.txt"},
+           {replay, "gridstat replay --db bureau.db --defs new-definitions"},
+           {publish, "gridstat publish --db bureau.db --as region-45 --defs definitions/guangxi"},
+           {migrate, "gridstat migrate --db bureau.db --as region-45 --map accepted=county_accepted"},
+           {backup, "gridstat backup --db bureau.db --out bureau-copy.db"},
+           {org, "gridstat org update --db bureau.db --as region-45 --org org.yaml"},
+           {orgup, "gridstat org update --db bureau.db --as region-45 --org org.yaml"}})
+    cmd->footer(std::string(H("例: ", "Example: ")) + line + "\n");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

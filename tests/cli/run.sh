@@ -191,6 +191,24 @@ check format_csv_list 2 "$G" list --db "$J" --format csv --lang en
 check format_json_backup 2 "$G" backup --db "$J" --out "$TMP/json-copy.db" --format json
 [ ! -e "$TMP/json-copy.db" ] && passed=$((passed+1)) || { echo "FAIL format_json_backup wrote a copy"; failed=$((failed+1)); }
 
+# --- help follows --lang; every option is described and every command has an example ---
+for cmd in check validate test init release import submit act inbox show list progress export units replay publish migrate backup \
+           "audit verify" "audit history" "audit export" "audit auto-checkpoint" "audit checkpoint" "org update"; do
+  for lang in zh en; do
+    # shellcheck disable=SC2086
+    "$G" $cmd --help --lang $lang >"$TMP/help.out" 2>&1
+    want=$([ $lang = zh ] && echo "例: gridstat" || echo "Example: gridstat")
+    # An option line whose description is missing: nothing after the option, and no
+    # continuation line (a long option puts its description on the next line).
+    undescribed=$(awk '/^  -/ { if (pending) print prev; n = split($0, f, "  +"); pending = (n < 3); prev = $0; next }
+                       { if (pending && $0 !~ /^      /) print prev; pending = 0 } END { if (pending) print prev }' "$TMP/help.out")
+    if grep -q "$want" "$TMP/help.out" && [ -z "$undescribed" ]; then passed=$((passed+1)); else
+      echo "FAIL help of $cmd ($lang): example or descriptions missing: $undescribed"; failed=$((failed+1)); fi
+  done
+done
+"$G" act --help >"$TMP/help.out" 2>&1
+grep -q "对一个或多个实例执行动作" "$TMP/help.out" && passed=$((passed+1)) || { echo "FAIL act --help is not Chinese by default"; failed=$((failed+1)); }
+
 # --- a file argument "-" reads standard input (JSON) ---
 check validate_stdin 1 "$G" validate --defs $DEFS --format json - <$EX/agri_2021.jsonl
 expect_exit stdin_import 0 "$G" import --db "$J" --as region-45 --workflow unit_task --period 2024-06 - <$W/tasks-2024-06.jsonl
