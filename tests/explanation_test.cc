@@ -89,7 +89,9 @@ TEST_CASE("explanations: re-confirmed for a digest, an explanation counts for th
   CHECK(FindingOf(v.Validate(Agri("120.00", kText, d100)), "AG-W01")->explained);
   // Carried over from a revision where it explained 208.33: not for 100.00, unless re-confirmed.
   ExplanationHistory earlier = {{"AG-W01", {kText, d208}}};
-  const Finding* stale = FindingOf(v.Validate(Agri("120.00"), nullptr, &earlier), "AG-W01");
+  Report carried = v.Validate(Agri("120.00"), nullptr, &earlier);
+  const Finding* stale = FindingOf(carried, "AG-W01");
+  REQUIRE(stale);
   CHECK_FALSE(stale->explained);
   CHECK(stale->stale_explanation);
   CHECK(FindingOf(v.Validate(Agri("250.00"), nullptr, &earlier), "AG-W01")->explained);         // unchanged
