@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "gridstat/validate.h"
+#include "gridstat/version.h"
 
 namespace {
 
@@ -522,6 +523,7 @@ namespace {
 int Run(int argc, char** argv) {
   CLI::App app{"gridstat: survey definitions, validation rules and workflows for statistical grid work"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "gridstat " GRIDSTAT_VERSION);
   // Usage errors quote the arguments: escaped, so that a line feed in one cannot fake a line.
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
     std::string msg = EscapeControls(e.what()) + "\n";
