@@ -4,9 +4,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 PACKAGES = cmake g++ make pkg-config antlr4 libantlr4-runtime-dev libyaml-cpp-dev libsqlite3-dev \
-           libspdlog-dev catch2 libre2-dev libcli11-dev libsimdjson-dev libssl-dev default-jre-headless sqlite3 openssl procps time
+           libspdlog-dev catch2 libre2-dev libcli11-dev libsimdjson-dev libssl-dev default-jre-headless sqlite3 openssl procps time \
+           python3
 
-.PHONY: deps build demo test test-sanitize bench stress clean
+.PHONY: deps build demo test test-sanitize bench stress deb clean
 .PHONY: fuzz fuzz-build fuzz-regress
 
 deps:
@@ -37,7 +38,12 @@ test-sanitize: deps
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 	@cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target unit_tests gridstat_cli c_api_test
 	@cd $(SANITIZE_BUILD) && GRIDSTAT_FAULT_QUICK=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) -E "bench_smoke|crash_consistency|concurrency|disk_full|input_yaml_memory"
+	  ctest --output-on-failure -j $(JOBS) -E "bench_smoke|crash_consistency|concurrency|disk_full|input_yaml_memory|package"
+
+# The Debian package of the install tree (CPack): $(BUILD)/gridstat_<version>_<arch>.deb,
+# installing under /usr. README.md, "Embedding and packaging", says what it holds.
+deb: build
+	@cd $(BUILD) && cpack -G DEB
 
 # Benchmarks (bench/): QUICK=1 for a few-minute version. Results: build/bench/results.json.
 bench: build

@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "gridstat/validate.h"
+#include "gridstat/version.h"
 
 namespace {
 
@@ -569,6 +570,8 @@ int Run(int argc, char** argv) {
                             {"SUBCOMMAND", "子命令"}, {"POSITIONALS", "位置参数"}, {"Positionals", "位置参数"}, {"Subcommands", "子命令"}})
       f->label(from, to);
   }
+  app.set_version_flag("--version", "gridstat " GRIDSTAT_VERSION, H("显示版本后退出", "Display program version information and exit"))
+      ->group(H("选项", "Options"));
   // Usage errors quote the arguments: escaped, so that a line feed in one cannot fake a line.
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
     std::string msg = EscapeControls(e.what()) + "\n";

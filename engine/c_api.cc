@@ -1,26 +1,252 @@
 #include "gridstat/c_api.h"
 
+#include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "common/json.h"
 #include "gridstat/engine.h"
+#include "gridstat/store.h"
 #include "gridstat/validate.h"
+#include "gridstat/version.h"
 
 struct gs_program {
   std::shared_ptr<const gridstat::Program> program;
 };
 
+struct gs_store {
+  std::unique_ptr<gridstat::Store> store;
+  gridstat::Lang lang = gridstat::Lang::kZh;
+};
+
 namespace {
+
+using gridstat::Doc;
+using gridstat::Lang;
+namespace json = gridstat::json;
+
 char* Dup(const std::string& s) {
   char* p = static_cast<char*>(std::malloc(s.size() + 1));
   if (p) std::memcpy(p, s.c_str(), s.size() + 1);
   return p;
 }
+
+Lang ParseLang(const char* lang) { return lang && std::strcmp(lang, "en") == 0 ? Lang::kEn : Lang::kZh; }
+
+std::string Msg(Lang lang, const char* zh, const char* en) { return lang == Lang::kEn ? en : zh; }
+
+std::string ErrorJson(const std::string& code, const std::string& message, Doc extra = json::Obj()) {
+  Doc error = json::Obj({{"code", json::Str(code)}, {"message", json::Str(message)}});
+  for (auto& m : extra.members) error.members.push_back(std::move(m));
+  return json::Canonical(json::Obj({{"error", std::move(error)}}));
+}
+
+std::string StatusCodeName(gridstat::Status::Code c) {
+  switch (c) {
+    case gridstat::Status::Code::kNotFound: return "not_found";
+    case gridstat::Status::Code::kIo: return "io";
+    case gridstat::Status::Code::kInvalid: return "invalid";
+    default: return "internal";
+  }
+}
+
+std::string StatusError(const gridstat::Status& st) { return ErrorJson(StatusCodeName(st.code()), st.message()); }
+
+// A request: one JSON object whose members are all among those the call documents. The
+// first problem met is kept; the call answers it with a bad_request error.
+class Request {
+ public:
+  Request(const char* text, std::initializer_list<const char*> known, Lang lang) : lang_(lang) {
+    std::string_view t = text ? std::string_view(text) : std::string_view();
+    if (t.find_first_not_of(" \t\r\n") == std::string_view::npos) t = "{}";
+    auto parsed = gridstat::ParseJsonDocument(t);
+    if (!parsed.ok()) {
+      Fail(Msg(lang, "请求不是有效的 JSON: ", "the request is not valid JSON: ") + parsed.status().message());
+      return;
+    }
+    doc_ = std::move(*parsed);
+    if (doc_.kind != Doc::Kind::kObject) {
+      Fail(Msg(lang, "请求应为 JSON 对象", "the request must be a JSON object"));
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& m : doc_.members) {
+      bool ok = false;
+      for (const char* k : known) ok |= m.first == k;
+      if (!ok) {
+        Fail(Msg(lang, "请求中有未知成员: ", "unknown member in the request: ") + m.first);
+        return;
+      }
+      if (!seen.insert(m.first).second) {
+        Fail(Msg(lang, "请求中成员重复: ", "member given twice in the request: ") + m.first);
+        return;
+      }
+    }
+  }
+
+  bool ok() const { return error_.empty(); }
+  std::string Error() const { return ErrorJson("bad_request", error_); }
+
+  const Doc* Get(const char* key) {
+    const Doc* d = ok() ? doc_.Find(key) : nullptr;
+    return d && d->kind != Doc::Kind::kNull ? d : nullptr;
+  }
+
+  std::string Str(const char* key, bool required) {
+    const Doc* d = Get(key);
+    if (!d) {
+      if (required && ok()) Fail(Msg(lang_, "请求缺少成员: ", "the request lacks the member: ") + key);
+      return "";
+    }
+    if (d->kind != Doc::Kind::kString) { Fail(std::string(key) + Msg(lang_, " 应为字符串", " must be a string")); return ""; }
+    if (required && d->text.empty()) Fail(std::string(key) + Msg(lang_, " 不能为空", " must not be empty"));
+    return d->text;
+  }
+
+  std::optional<std::string> OptStr(const char* key) {
+    if (!Get(key)) return std::nullopt;
+    return Str(key, false);
+  }
+
+  bool Bool(const char* key) {
+    const Doc* d = Get(key);
+    if (!d) return false;
+    if (d->kind != Doc::Kind::kBool) { Fail(std::string(key) + Msg(lang_, " 应为 true 或 false", " must be true or false")); return false; }
+    return d->boolean;
+  }
+
+  // A whole number in [lo, hi].
+  std::optional<int64_t> Int(const char* key, int64_t lo, int64_t hi) {
+    const Doc* d = Get(key);
+    if (!d) return std::nullopt;
+    int64_t v = 0;
+    const std::string& t = d->text;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (d->kind != Doc::Kind::kNumber || ec != std::errc() || end != t.data() + t.size() || v < lo || v > hi) {
+      Fail(std::string(key) + Msg(lang_, " 应为 ", " must be a whole number from ") + std::to_string(lo) +
+           Msg(lang_, " 到 ", " to ") + std::to_string(hi) + Msg(lang_, " 之间的整数", ""));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // An array of non-empty strings.
+  std::vector<std::string> Strs(const char* key) {
+    std::vector<std::string> out;
+    const Doc* d = Get(key);
+    if (!d) return out;
+    bool good = d->kind == Doc::Kind::kArray;
+    for (const auto& item : d->items) {
+      good &= item.kind == Doc::Kind::kString && !item.text.empty();
+      if (good) out.push_back(item.text);
+    }
+    if (!good) Fail(std::string(key) + Msg(lang_, " 应为非空字符串的数组", " must be an array of non-empty strings"));
+    return out;
+  }
+
+  void Fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+
+ private:
+  Doc doc_;
+  Lang lang_;
+  std::string error_;
+};
+
+const char* OutcomeName(gridstat::Outcome o) {
+  switch (o) {
+    case gridstat::Outcome::kDone: return "done";
+    case gridstat::Outcome::kRefused: return "refused";
+    case gridstat::Outcome::kConflict: return "conflict";
+    default: return "cannot_run";
+  }
+}
+
+// As grave as the CLI's exit code: cannot_run, then conflict, then refused.
+int Gravity(gridstat::Outcome o) {
+  switch (o) {
+    case gridstat::Outcome::kDone: return 0;
+    case gridstat::Outcome::kRefused: return 1;
+    case gridstat::Outcome::kConflict: return 2;
+    default: return 3;
+  }
+}
+
+Doc ReportDoc(const gridstat::Report& r) {
+  auto d = gridstat::ParseJsonDocument(gridstat::ReportToJson(r));
+  return d.ok() ? std::move(*d) : json::Null();
+}
+
+std::string CommandJson(gs_store* s, const std::vector<gridstat::ActionResult>& results) {
+  gridstat::Outcome worst = gridstat::Outcome::kDone;
+  Doc list = json::Arr();
+  for (const auto& r : results) {
+    if (Gravity(r.outcome) > Gravity(worst)) worst = r.outcome;
+    list.items.push_back(json::Obj({{"instance", json::Str(r.instance)}, {"outcome", json::Str(OutcomeName(r.outcome))},
+                                    {"code", json::Str(r.code)}, {"message", json::Str(r.message)},
+                                    {"changed", json::Bool(r.changed)}, {"repeated", json::Bool(r.repeated)},
+                                    {"report", r.report ? ReportDoc(*r.report) : json::Null()}}));
+  }
+  Doc warnings = json::Arr();
+  for (auto& w : s->store->TakeWarnings()) warnings.items.push_back(json::Str(w));
+  return json::Canonical(json::Obj({{"outcome", json::Str(OutcomeName(worst))}, {"results", std::move(list)},
+                                    {"warnings", std::move(warnings)}}));
+}
+
+// The same members as `gridstat audit verify --format json` (cli/main.cc, PrintVerify).
+std::string VerifyJson(const gridstat::VerifyResult& r) {
+  bool cp = r.ok && r.checkpoints_checked > 0;
+  Doc checkpoint = cp ? json::Obj({{"file", json::Str(r.checkpoint_file)}, {"version", json::Int(r.checkpoint_version)},
+                                   {"events", json::Int(r.checkpoint_events)}, {"head", json::Str(r.checkpoint_head)},
+                                   {"signed_at", json::OptStr(r.checkpoint_at)}, {"checked", json::Int(r.checkpoints_checked)},
+                                   {"key", json::Str(r.checkpoint_key)}})
+                      : json::Null();
+  return json::Canonical(json::Obj({{"ok", json::Bool(r.ok)}, {"events", json::Int(r.events)}, {"instances", json::Int(r.instances)},
+                                    {"submissions", json::Int(r.submissions)},
+                                    {"first_bad_seq", r.ok || r.cannot_run ? json::Null() : json::Int(r.first_bad_seq)},
+                                    {"problem", json::OptStr(r.problem)}, {"cannot_run", json::Bool(r.cannot_run)},
+                                    {"proved", r.ok ? json::Str(cp ? "checkpoint" : "internal_consistency") : json::Null()},
+                                    {"checkpoint", checkpoint}, {"note", json::OptStr(r.note)}}));
+}
+
+// Runs a store call: a NULL store is a bad request, an exception an internal error.
+template <typename F>
+char* StoreCall(gs_store* s, F&& f) {
+  try {
+    if (!s || !s->store) return Dup(ErrorJson("bad_request", "no store (NULL)"));
+    return Dup(f());
+  } catch (const std::exception& e) {
+    return Dup(ErrorJson("internal", e.what()));
+  } catch (...) {
+    return Dup(ErrorJson("internal", "unknown error"));
+  }
+}
+
+// Validates `text` record by record into report lines (gs_validate and gs_validate_with_previous).
+std::string ValidateText(const gs_program* program, const char* text, size_t length, Lang lang,
+                         const gridstat::PreviousSource* previous) {
+  gridstat::Validator v(program->program, lang);
+  std::string out;
+  auto emit = [&](const gridstat::Report& r) { out += gridstat::ReportToJson(r) + "\n"; };
+  gridstat::ReadSubmissionText("<input>", std::string(text ? text : "", text ? length : 0), false,
+                               [&](gridstat::Envelope e) { emit(v.Validate(e, previous)); }, emit, lang);
+  return out;
+}
+
 }  // namespace
 
 extern "C" {
+
+const char* gs_version(void) { return GRIDSTAT_VERSION; }
 
 gs_program* gs_compile(const char* definitions_dir, char** error) {
   try {
@@ -41,16 +267,84 @@ gs_program* gs_compile(const char* definitions_dir, char** error) {
   }
 }
 
+gs_program* gs_compile2(const char* definitions_dir, const char* lang, char** diagnostics) {
+  if (diagnostics) *diagnostics = nullptr;
+  Lang l = ParseLang(lang);
+  try {
+    auto r = gridstat::CompileDirectory(definitions_dir ? definitions_dir : "");
+    if (diagnostics && !r.diagnostics.empty()) {
+      std::string all;
+      for (auto& d : r.diagnostics) all += gridstat::RenderDiagnosticJson(d, l) + "\n";
+      *diagnostics = Dup(all);
+    }
+    return r.program ? new gs_program{r.program} : nullptr;
+  } catch (const std::exception& e) {
+    if (diagnostics) {
+      gs_free(*diagnostics);
+      *diagnostics = Dup(json::Canonical(json::Obj({{"code", json::Str("internal")}, {"severity", json::Str("error")},
+                                                    {"message", json::Str(e.what())}})) + "\n");
+    }
+    return nullptr;
+  } catch (...) {
+    if (diagnostics) {
+      gs_free(*diagnostics);
+      *diagnostics = Dup("{\"code\":\"internal\",\"message\":\"unknown error\",\"severity\":\"error\"}\n");
+    }
+    return nullptr;
+  }
+}
+
 char* gs_validate(const gs_program* program, const char* text, size_t length, const char* lang) {
   try {
-    gridstat::Lang l = lang && std::strcmp(lang, "en") == 0 ? gridstat::Lang::kEn : gridstat::Lang::kZh;
     if (!program) return Dup("");
-    gridstat::Validator v(program->program, l);
-    std::string out;
-    auto emit = [&](const gridstat::Report& r) { out += gridstat::ReportToJson(r) + "\n"; };
-    gridstat::ReadSubmissionText("<input>", std::string(text ? text : "", text ? length : 0), false,
-                                 [&](gridstat::Envelope e) { emit(v.Validate(e)); }, emit, l);
-    return Dup(out);
+    return Dup(ValidateText(program, text, length, ParseLang(lang), nullptr));
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+char* gs_validate_with_previous(const gs_program* program, const char* text, size_t length,
+                                const char* previous_text, size_t previous_length, const char* lang) {
+  try {
+    if (!program) return Dup("");
+    Lang l = ParseLang(lang);
+    if (!previous_text) return Dup(ValidateText(program, text, length, l, nullptr));
+    // As `gridstat validate --previous` (cli/main.cc): earlier records are taken as accepted,
+    // as they stand; two different ones for one survey, key and period make the run refused.
+    gridstat::PreviousSet previous(program->program);
+    gridstat::Validator keys(program->program);
+    Doc conflicts = json::Arr();
+    std::string malformed;
+    int malformed_line = 0;
+    auto where = [](int line) { return "<previous>:" + std::to_string(line); };
+    gridstat::Status st = gridstat::ReadSubmissionText(
+        "<previous>", std::string(previous_text, previous_length), false,
+        [&](gridstat::Envelope e) {
+          std::string key = keys.RecordKey(e).value_or(""), survey = e.survey, period = e.period;
+          int line = e.line;
+          const gridstat::Envelope* held = previous.Add(std::move(e));
+          if (held && conflicts.items.size() < 20)
+            conflicts.items.push_back(json::Obj({{"survey", json::Str(survey)}, {"period", json::Str(period)},
+                                                 {"key", json::Str(key)}, {"first", json::Str(where(held->line))},
+                                                 {"second", json::Str(where(line))}}));
+        },
+        [&](gridstat::Report r) {
+          if (!malformed.empty()) return;
+          malformed = where(r.line) + ": " + (r.findings.empty() ? "" : r.findings[0].message);
+          malformed_line = r.line;
+        },
+        l);
+    if (!st.ok()) return Dup(ErrorJson("malformed_previous", st.message(), json::Obj({{"line", json::Int(0)}})) + "\n");
+    if (!malformed.empty())
+      return Dup(ErrorJson("malformed_previous",
+                           Msg(l, "上期记录无法读取,未执行审核: ", "a previous-period record cannot be read; nothing was validated: ") + malformed,
+                           json::Obj({{"line", json::Int(malformed_line)}})) + "\n");
+    if (!conflicts.items.empty())
+      return Dup(ErrorJson("ambiguous_previous",
+                           Msg(l, "上期数据有歧义: 同一调查表、记录键和报告期有两份不同的记录,未执行审核",
+                               "ambiguous previous-period data: two different records for one survey, key and period; nothing was validated"),
+                           json::Obj({{"conflicts", std::move(conflicts)}})) + "\n");
+    return Dup(ValidateText(program, text, length, l, &previous));
   } catch (...) {
     return nullptr;
   }
@@ -61,6 +355,159 @@ char* gs_program_hash(const gs_program* program) {
 }
 
 void gs_program_free(gs_program* program) { delete program; }
+
+gs_store* gs_store_open(const char* path, const char* lang, char** error) {
+  if (error) *error = nullptr;
+  try {
+    Lang l = ParseLang(lang);
+    auto s = gridstat::Store::Open(path ? path : "", l);
+    if (!s.ok()) {
+      if (error) *error = Dup(StatusError(s.status()));
+      return nullptr;
+    }
+    return new gs_store{std::move(*s), l};
+  } catch (const std::exception& e) {
+    if (error) *error = Dup(ErrorJson("internal", e.what()));
+    return nullptr;
+  } catch (...) {
+    if (error) *error = Dup(ErrorJson("internal", "unknown error"));
+    return nullptr;
+  }
+}
+
+void gs_store_close(gs_store* store) { delete store; }
+
+char* gs_store_release(gs_store* s, const char* request) {
+  return StoreCall(s, [&] {
+    Request q(request, {"actor", "survey", "period", "under", "request_id"}, s->lang);
+    std::string actor = q.Str("actor", true), survey = q.Str("survey", true), period = q.Str("period", true),
+                under = q.Str("under", true), request_id = q.Str("request_id", false);
+    if (!q.ok()) return q.Error();
+    return CommandJson(s, s->store->Release(actor, survey, period, under, request_id));
+  });
+}
+
+char* gs_store_submit(gs_store* s, const char* request) {
+  return StoreCall(s, [&] {
+    Request q(request, {"actor", "submissions", "instance", "draft", "request_id"}, s->lang);
+    std::string actor = q.Str("actor", true), instance = q.Str("instance", false), request_id = q.Str("request_id", false);
+    bool draft = q.Bool("draft");
+    const Doc* subs = q.Get("submissions");
+    if (q.ok() && (!subs || (subs->kind != Doc::Kind::kArray && subs->kind != Doc::Kind::kObject)))
+      q.Fail(Msg(s->lang, "submissions 应为报表对象或其数组", "submissions must be an envelope object or an array of them"));
+    if (!q.ok()) return q.Error();
+    std::vector<Doc> items;
+    if (subs->kind == Doc::Kind::kObject) items.push_back(*subs);
+    else items = subs->items;
+    std::vector<gridstat::Envelope> envs;
+    std::vector<gridstat::ActionResult> bad;
+    for (size_t i = 0; i < items.size(); ++i) {
+      gridstat::Envelope env;
+      // Named like a record of a file: the store's refusals say "submissions:N".
+      std::string where = "submissions:" + std::to_string(i + 1);
+      gridstat::Status st = gridstat::EnvelopeFromDoc(std::move(items[i]), &env, s->lang);
+      if (st.ok()) {
+        env.file = "submissions";
+        env.line = static_cast<int>(i + 1);
+        envs.push_back(std::move(env));
+        continue;
+      }
+      // Recorded like every refused attempt, as the CLI records an unreadable record.
+      gridstat::ActionResult a;
+      a.instance = where;
+      a.outcome = gridstat::Outcome::kRefused;
+      a.code = "envelope";
+      a.message = st.message();
+      gridstat::Status rs = s->store->RecordRefusal(actor, draft ? "save" : "submit", a.instance, a.code, a.message);
+      if (!rs.ok()) { a.outcome = gridstat::Outcome::kCannotRun; a.message = rs.message(); }
+      bad.push_back(std::move(a));
+    }
+    auto results = envs.empty() ? std::vector<gridstat::ActionResult>{} : s->store->Submit(actor, envs, instance, draft, request_id);
+    results.insert(results.end(), bad.begin(), bad.end());
+    return CommandJson(s, results);
+  });
+}
+
+char* gs_store_act(gs_store* s, const char* request) {
+  return StoreCall(s, [&] {
+    Request q(request, {"actor", "instances", "instance", "action", "comment", "target", "if_version", "request_id"}, s->lang);
+    gridstat::ActRequest req;
+    req.actor = q.Str("actor", true);
+    req.instances = q.Strs("instances");
+    if (auto one = q.OptStr("instance")) {
+      if (q.Get("instances")) q.Fail(Msg(s->lang, "instance 与 instances 只能给一个", "give instance or instances, not both"));
+      else if (one->empty()) q.Fail(Msg(s->lang, "instance 不能为空", "instance must not be empty"));
+      else req.instances.push_back(*one);
+    }
+    if (q.ok() && req.instances.empty()) q.Fail(Msg(s->lang, "请求缺少成员: instances", "the request lacks the member: instances"));
+    req.action = q.Str("action", true);
+    req.comment = q.Str("comment", false);
+    req.target = q.Str("target", false);
+    req.request_id = q.Str("request_id", false);
+    req.if_version = q.Int("if_version", 0, INT64_MAX);
+    if (!q.ok()) return q.Error();
+    return CommandJson(s, s->store->Act(req));
+  });
+}
+
+char* gs_store_show(gs_store* s, const char* request) {
+  return StoreCall(s, [&] {
+    Request q(request, {"instance", "as"}, s->lang);
+    std::string instance = q.Str("instance", true);
+    std::optional<std::string> as = q.OptStr("as");
+    if (!q.ok()) return q.Error();
+    auto r = s->store->Show(instance, as);
+    return r.ok() ? json::Canonical(*r) : StatusError(r.status());
+  });
+}
+
+char* gs_store_inbox(gs_store* s, const char* request) {
+  return StoreCall(s, [&] {
+    Request q(request, {"as"}, s->lang);
+    std::string as = q.Str("as", true);
+    if (!q.ok()) return q.Error();
+    auto r = s->store->Inbox(as);
+    if (!r.ok()) return StatusError(r.status());
+    Doc items = json::Arr();
+    items.items = std::move(*r);
+    return json::Canonical(json::Obj({{"items", std::move(items)}}));
+  });
+}
+
+char* gs_store_progress(gs_store* s, const char* request) {
+  return StoreCall(s, [&] {
+    Request q(request, {"survey", "period", "under", "level", "as_of", "as"}, s->lang);
+    gridstat::Query query;
+    query.survey = q.Str("survey", true);
+    query.period = q.Str("period", true);
+    query.under = q.Str("under", false);
+    query.as = q.OptStr("as");
+    int level = static_cast<int>(q.Int("level", 0, 5).value_or(0));
+    std::string as_of = q.Str("as_of", false);
+    if (!q.ok()) return q.Error();
+    auto r = s->store->Progress(query, level, as_of);
+    return r.ok() ? json::Canonical(*r) : StatusError(r.status());
+  });
+}
+
+char* gs_store_verify(gs_store* s, const char* request) {
+  return StoreCall(s, [&] {
+    Request q(request, {"checkpoint", "checkpoint_dir", "pubkey"}, s->lang);
+    gridstat::VerifyOptions o;
+    o.checkpoint = q.Str("checkpoint", false);
+    o.checkpoint_dir = q.Str("checkpoint_dir", false);
+    o.pubkey = q.Str("pubkey", false);
+    o.configured_dir = o.checkpoint.empty() && o.checkpoint_dir.empty();
+    o.lang = s->lang;
+    // As the CLI: a public key with exactly one of the two, or none of the three.
+    if (q.ok() && (!o.checkpoint.empty() || !o.checkpoint_dir.empty() || !o.pubkey.empty()) &&
+        (o.pubkey.empty() || o.checkpoint.empty() == o.checkpoint_dir.empty()))
+      q.Fail(Msg(s->lang, "pubkey 须与 checkpoint 或 checkpoint_dir 之一同用", "pubkey goes with one of checkpoint or checkpoint_dir"));
+    if (!q.ok()) return q.Error();
+    return VerifyJson(s->store->Verify(o));
+  });
+}
+
 void gs_free(char* s) { std::free(s); }
 
 }  // extern "C"
