@@ -64,9 +64,7 @@ int RunCheck(const std::string& dir, const Common& c) {
   auto r = CompileDirectory(dir);
   PrintDiagnostics(r.diagnostics, c);
   if (r.program) return kExitOk;
-  for (const auto& d : r.diagnostics)
-    if (d.code == "no-definitions" || d.code == "unreadable") return kExitCannotRun;
-  return kExitFindings;
+  return r.cannot_read ? kExitCannotRun : kExitFindings;
 }
 
 int RunValidate(const std::string& defs, const std::vector<std::string>& previous_files,

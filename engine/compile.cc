@@ -1619,6 +1619,7 @@ CompileResult CompileDirectory(const std::string& dir) {
   if (!fs::is_directory(dir, ec)) {
     r.diagnostics.push_back(FileDiag("no-definitions", dir, "定义目录不存在或不是目录",
                                      "the definitions directory does not exist or is not a directory"));
+    r.cannot_read = true;
     return r;
   }
   std::vector<std::string> rels;
@@ -1655,9 +1656,11 @@ CompileResult CompileDirectory(const std::string& dir) {
     c.AddFile(rel, *data);
     ParseSource(&c.module, shown, std::move(*data), &c.diags);
   }
-  if (!r.diagnostics.empty()) return r;
-  if (rels.empty()) {
-    r.diagnostics.push_back(FileDiag("no-definitions", dir, "目录中没有 .gs 定义文件", "no .gs definition files in the directory"));
+  // Only what could not be read is in r.diagnostics so far; the authors' mistakes are in c.
+  if (!r.diagnostics.empty() || rels.empty()) {
+    if (rels.empty() && r.diagnostics.empty())
+      r.diagnostics.push_back(FileDiag("no-definitions", dir, "目录中没有 .gs 定义文件", "no .gs definition files in the directory"));
+    r.cannot_read = true;
     return r;
   }
   return c.Finish();

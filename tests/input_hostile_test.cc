@@ -179,4 +179,23 @@ TEST_CASE("input: a symbolic link loop in the definitions directory is a diagnos
   REQUIRE_FALSE(r.diagnostics.empty());
   CHECK(r.diagnostics[0].code == "unreadable");
   CHECK(r.diagnostics[0].file == (dir / "loop").string());
+  CHECK(r.cannot_read);  // the surroundings failed, not the author
+}
+
+TEST_CASE("definitions: what could not be read is told apart from the authors' mistakes", "[input][hostile]") {
+  namespace fs = std::filesystem;
+  CHECK(CompileDirectory("/no/such/definitions").cannot_read);
+  auto empty = fs::temp_directory_path() / ("gridstat-empty-defs-" + std::to_string(::getpid()));
+  fs::create_directories(empty);
+  auto none = CompileDirectory(empty.string());
+  fs::remove_all(empty);
+  CHECK(none.cannot_read);
+  REQUIRE(!none.diagnostics.empty());
+  CHECK(none.diagnostics[0].code == "no-definitions");
+  auto broken = CompileDirectory(std::string(GRIDSTAT_SOURCE_DIR) + "/tests/cli/broken");
+  CHECK_FALSE(broken.program);
+  CHECK_FALSE(broken.cannot_read);
+  auto shipped = CompileDirectory(std::string(GRIDSTAT_SOURCE_DIR) + "/definitions/guangxi");
+  CHECK(shipped.program);
+  CHECK_FALSE(shipped.cannot_read);
 }

@@ -28,6 +28,10 @@ struct CompileResult {
   // Every file read, by path relative to the definitions root (.gs and data files):
   // enough to compile the same Program again with CompileFiles.
   std::map<std::string, std::string> files;
+  // The definitions could not be read (no such directory, no .gs file, an unreadable file or
+  // entry): a failure of the surroundings, not a mistake in the definitions. The diagnostics
+  // say which; the CLI exits 2 for it rather than 1.
+  bool cannot_read = false;
 };
 
 // Compiles every *.gs file under `dir` (recursively, in path order). Reference
