@@ -18,17 +18,7 @@ const std::string kV = "450123100201";
 const std::string kAgri = "agri_report/2021/" + kV;
 const std::string kOther = "agri_report/2021/450123100202";  // released, never touched: its state is not renamed
 
-
-
-// The first household of the sample, moved to V.
-std::vector<Envelope> HouseholdV() {
-  auto hh = LoadEnvelopes(kSrc + "/examples/submissions/pop_change_2023.yaml");
-  hh.resize(1);
-  hh[0].division = kV;
-  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
-  return hh;
-}
-
+std::vector<Envelope> HouseholdV() { return HouseholdIn(kV); }
 
 // Renames state `from` of `workflow` to `to` in the text of workflows.gs: its declaration and
 // every `to`/`from` line of that workflow's actions. The state's flags stay as they are.
@@ -72,7 +62,6 @@ std::string RenamedDefs(const fs::path& dir) {
   std::ofstream(d / "workflows.gs") << text;
   return d.string();
 }
-
 
 // The last event of `instance` (any instance: ""), as stored.
 Doc LastEvent(const std::string& path, const std::string& instance = "") {

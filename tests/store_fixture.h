@@ -65,6 +65,15 @@ inline std::vector<Envelope> LoadEnvelopes(const std::string& file) {
   return out;
 }
 
+// The first household of the population sample, moved to `village`.
+inline std::vector<Envelope> HouseholdIn(const std::string& village) {
+  auto hh = LoadEnvelopes(kSrc + "/examples/submissions/pop_change_2023.yaml");
+  hh.resize(1);
+  hh[0].division = village;
+  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = village + "001";
+  return hh;
+}
+
 // Sets a data field of an envelope (a string value, as the example files write numbers).
 inline void SetField(Envelope* e, const std::string& field, const std::string& value) {
   for (auto& m : e->data.members)

@@ -39,14 +39,7 @@ std::vector<Envelope> AgriV(const std::string& variant = "") {
   return LoadEnvelopes(kSrc + "/examples/workflow/agri-" + kV + variant + ".json");
 }
 
-// The first household of the sample, moved to V.
-std::vector<Envelope> HouseholdV() {
-  auto hh = LoadEnvelopes(kSrc + "/examples/submissions/pop_change_2023.yaml");
-  hh.resize(1);
-  hh[0].division = kV;
-  for (auto& m : hh[0].data.members) if (m.first == "district_code") m.second.text = kV + "001";
-  return hh;
-}
+std::vector<Envelope> HouseholdV() { return HouseholdIn(kV); }
 
 std::string StateOf(Store& s, const std::string& id) {
   auto d = s.Show(id, std::nullopt);
