@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 #include "tests/reference/generator.h"
 
 namespace gridstat::bench {

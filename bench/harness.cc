@@ -22,7 +22,7 @@
 #include <sstream>
 
 #include "common/json.h"
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 #include "gridstat/engine.h"
 #include "gridstat/store.h"
 #include "gridstat/validate.h"

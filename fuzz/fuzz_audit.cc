@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "common/json.h"
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 #include "fuzz/fuzz_common.h"
 #include "gridstat/engine.h"
 #include "gridstat/store.h"

@@ -13,7 +13,7 @@
 #include "fuzz/fuzz_common.h"
 #include "gridstat/engine.h"
 #include "gridstat/validate.h"
-#include "workflows/store_impl.h"
+#include "store/store_impl.h"
 
 using namespace gridstat;
 

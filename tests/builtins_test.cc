@@ -1,9 +1,9 @@
 // Check characters against the vectors shipped with the reference data.
 #include <catch2/catch.hpp>
 
-#include "engine/program.h"
-#include "engine/refdata.h"
-#include "rules/builtins.h"
+#include "compile/program.h"
+#include "compile/refdata.h"
+#include "eval/builtins.h"
 
 using namespace gridstat;
 

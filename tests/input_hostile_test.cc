@@ -15,7 +15,7 @@
 #include "gridstat/engine.h"
 #include "gridstat/rule_tests.h"
 #include "gridstat/validate.h"
-#include "rules/yaml_reader.h"
+#include "input/yaml_reader.h"
 
 using namespace gridstat;
 

@@ -1,4 +1,4 @@
-// One workflow policy for the store and the auditor (workflows/policy.h). After a publish
+// One workflow policy for the store and the auditor (workflow/policy.h). After a publish
 // that changes who may approve, every user tries every reviewing action on instances pinned
 // to the old and to the new definitions. Each instance follows the version it is pinned to;
 // audit verify accepts every step the store allowed; and every refusal, forged into an
@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "workflows/event.h"
+#include "store/event.h"
 
 using namespace gridstat;
 using namespace gridstat::testing;
@@ -98,7 +98,7 @@ TEST_CASE("policy: the store and the auditor agree on every case after a publish
     INFO(v.problem);
     REQUIRE(v.ok);
   }
-  // Every member of every event is one the event type names (workflows/event.h).
+  // Every member of every event is one the event type names (store/event.h).
   {
     std::set<std::string> named;
     for (auto m : store::kAllEventMembers) named.insert(store::EventMemberName(m));

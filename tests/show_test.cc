@@ -3,7 +3,7 @@
 // labels from the definitions, people's names, and times in Asia/Shanghai beside the UTC ones.
 #include "tests/store_fixture.h"
 
-#include "workflows/views.h"
+#include "store/views.h"
 
 using namespace gridstat;
 using namespace gridstat::testing;

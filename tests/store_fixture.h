@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/json.h"
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 #include "gridstat/store.h"
 
 namespace gridstat::testing {

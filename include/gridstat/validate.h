@@ -161,7 +161,7 @@ struct RawRecord {
 };
 // Splits a file into raw records, in input order. JSON Lines is streamed in bounded
 // chunks, so memory does not grow with the file; arrays and pretty-printed JSON are
-// read whole (up to 1 GiB); YAML is streamed record by record (rules/yaml_reader.h).
+// read whole (up to 1 GiB); YAML is streamed record by record (input/yaml_reader.h).
 Status SplitSubmissions(const std::string& path, const std::function<void(RawRecord)>& on_raw, Lang lang = Lang::kZh);
 // Like SplitSubmissions, but JSON record texts come as views, valid during the call,
 // for callers that pack records into buffers of their own; YAML and records that

@@ -10,9 +10,9 @@
 
 #include "common/json.h"
 #include "common/text.h"
-#include "engine/refdata.h"
-#include "rules/yaml_reader.h"
-#include "workflows/store_impl.h"
+#include "compile/refdata.h"
+#include "input/yaml_reader.h"
+#include "store/store_impl.h"
 
 namespace gridstat {
 namespace store {

@@ -1,4 +1,4 @@
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 
 #include <openssl/evp.h>
 

@@ -1,5 +1,5 @@
 // The guarded, streaming YAML reader (see yaml_reader.h for what it promises).
-#include "rules/yaml_reader.h"
+#include "input/yaml_reader.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/program.h"
+#include "compile/program.h"
 #include "gridstat/store.h"
-#include "workflows/db.h"
-#include "workflows/event.h"
-#include "workflows/policy.h"
+#include "store/db.h"
+#include "store/event.h"
+#include "workflow/policy.h"
 
 namespace gridstat::store {
 

@@ -22,9 +22,9 @@
 #include <tuple>
 
 #include "common/json.h"
-#include "engine/refdata.h"
-#include "rules/eval.h"
-#include "workflows/store_impl.h"
+#include "compile/refdata.h"
+#include "eval/eval.h"
+#include "store/store_impl.h"
 
 namespace gridstat {
 namespace store {

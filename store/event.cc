@@ -1,4 +1,4 @@
-#include "workflows/event.h"
+#include "store/event.h"
 
 #include "common/json.h"
 

@@ -10,9 +10,9 @@
 
 #include "common/decimal.h"
 #include "common/text.h"
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 #include "gridstat/validate.h"
-#include "rules/yaml_reader.h"
+#include "input/yaml_reader.h"
 
 namespace gridstat {
 namespace {
@@ -343,7 +343,7 @@ void EmitRecord(const std::string& path, int line, Doc doc, const std::function<
 }
 
 // ---- YAML ----------------------------------------------------------------
-// Streamed record by record through the guarded reader (rules/yaml_reader.h).
+// Streamed record by record through the guarded reader (input/yaml_reader.h).
 // `nodes` is set to the values of each record before it is passed on.
 Status ReadYaml(const std::string& path, ByteSource& src, const std::function<void(Envelope)>& on_record,
                 const std::function<void(Report)>& on_malformed, Lang lang, size_t* nodes = nullptr) {

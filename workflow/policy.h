@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/program.h"
+#include "compile/program.h"
 #include "gridstat/validate.h"
 
 namespace gridstat::store {

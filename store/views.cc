@@ -1,5 +1,5 @@
 // Labels, names, figures and local times for `show` and `audit history` (see views.h).
-#include "workflows/views.h"
+#include "store/views.h"
 
 #include <cstdio>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/program.h"
+#include "compile/program.h"
 
 namespace gridstat::engine {
 

@@ -7,9 +7,9 @@
 
 #include "common/decimal.h"
 #include "common/text.h"
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 #include "gridstat/validate.h"
-#include "rules/yaml_reader.h"
+#include "input/yaml_reader.h"
 
 namespace gridstat {
 namespace {

@@ -1,9 +1,9 @@
-#include "rules/eval.h"
+#include "eval/eval.h"
 
 #include <algorithm>
 
 #include "common/text.h"
-#include "rules/builtins.h"
+#include "eval/builtins.h"
 
 namespace gridstat::engine {
 namespace {

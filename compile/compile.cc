@@ -21,8 +21,8 @@
 
 #include "common/text.h"
 #include "dsl/parser.h"
-#include "engine/program.h"
-#include "engine/refdata.h"
+#include "compile/program.h"
+#include "compile/refdata.h"
 
 namespace gridstat::engine {
 namespace {

@@ -1,8 +1,8 @@
-#include "rules/builtins.h"
+#include "eval/builtins.h"
 
 #include <cstdio>
 
-#include "engine/program.h"
+#include "compile/program.h"
 
 namespace gridstat {
 

@@ -8,8 +8,8 @@
 
 #include "common/text.h"
 #include "gridstat/validate.h"
-#include "engine/refdata.h"
-#include "rules/eval.h"
+#include "compile/refdata.h"
+#include "eval/eval.h"
 
 namespace gridstat {
 

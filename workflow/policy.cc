@@ -1,10 +1,10 @@
-#include "workflows/policy.h"
+#include "workflow/policy.h"
 
 #include <algorithm>
 
 #include "common/json.h"
 #include "gridstat/validate.h"
-#include "rules/eval.h"
+#include "eval/eval.h"
 
 namespace gridstat::store {
 

@@ -6,10 +6,10 @@
 
 #include "common/json.h"
 #include "common/text.h"
-#include "engine/refdata.h"
+#include "compile/refdata.h"
 #include "gridstat/rule_tests.h"
-#include "rules/eval.h"
-#include "workflows/store_impl.h"
+#include "eval/eval.h"
+#include "store/store_impl.h"
 
 namespace gridstat::store {
 

@@ -5,8 +5,8 @@
 
 #include "common/json.h"
 #include "common/text.h"
-#include "workflows/store_impl.h"
-#include "workflows/views.h"
+#include "store/store_impl.h"
+#include "store/views.h"
 
 namespace gridstat::store {
 

@@ -1,4 +1,4 @@
-#include "workflows/db.h"
+#include "store/db.h"
 
 #include <chrono>
 #include <filesystem>
