@@ -2,7 +2,8 @@
 
 #include <cstdio>
 
-#include "compile/refdata.h"
+#include "common/csv.h"
+#include "common/files.h"
 #include "tests/reference/generator.h"
 
 namespace gridstat::bench {
@@ -36,9 +37,9 @@ std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 BenchCodes LoadBenchCodes(const std::string& data_dir) {
   BenchCodes c;
-  auto div = engine::ParseCsv(engine::ReadFile(data_dir + "/guangxi_divisions.csv", 64u << 20).value()).value();
+  auto div = gridstat::ParseCsv(gridstat::ReadFile(data_dir + "/guangxi_divisions.csv", 64u << 20).value()).value();
   for (auto& r : div.rows) if (r[2] == "5") c.villages.push_back(r[0]);
-  auto ind = engine::ParseCsv(engine::ReadFile(data_dir + "/industry_gbt4754_2017.csv", 64u << 20).value()).value();
+  auto ind = gridstat::ParseCsv(gridstat::ReadFile(data_dir + "/industry_gbt4754_2017.csv", 64u << 20).value()).value();
   for (auto& r : ind.rows) if (r[2] == "4") c.industries.push_back(r[0]);
   return c;
 }

@@ -21,8 +21,9 @@
 #include <set>
 #include <sstream>
 
+#include "common/csv.h"
 #include "common/json.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "gridstat/engine.h"
 #include "gridstat/store.h"
 #include "gridstat/validate.h"
@@ -223,7 +224,7 @@ int main(int argc, char** argv) {
     rss = std::max(rss, a.max_rss_kib);
   }
   double rate1 = n_bu / Median(t1), rate2 = n_bu / Median(t2);
-  bool same_order = engine::ReadFile(rep1, size_t{1} << 34).value() == engine::ReadFile(rep2, size_t{1} << 34).value();
+  bool same_order = gridstat::ReadFile(rep1, size_t{1} << 34).value() == gridstat::ReadFile(rep2, size_t{1} << 34).value();
   size_t failing = Failing(rep1);
   double parse = Time(runs, [&] { ParseOnly(bu); });
   double parse_rate = n_bu / parse;
@@ -254,7 +255,7 @@ int main(int argc, char** argv) {
   for (auto ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
   // An organisation with a coordinator for every village of 南宁市 and a statistician
   // for every township, so that each step is a real submit or approve.
-  auto csv = engine::ParseCsv(engine::ReadFile(kDefs + "/data/guangxi_divisions.csv", 64u << 20).value()).value();
+  auto csv = gridstat::ParseCsv(gridstat::ReadFile(kDefs + "/data/guangxi_divisions.csv", 64u << 20).value()).value();
   std::string org = "users:\n  - {id: region, name: r, role: region_statistician, division: \"450000000000\"}\n";
   std::vector<std::pair<std::string, std::string>> villages;  // village, township
   for (auto& r : csv.rows) {

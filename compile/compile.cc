@@ -22,15 +22,16 @@
 #include "common/text.h"
 #include "dsl/parser.h"
 #include "compile/program.h"
-#include "compile/refdata.h"
+#include "common/csv.h"
+#include "common/files.h"
 
-namespace gridstat::engine {
+namespace gridstat::compile {
 namespace {
 
 namespace fs = std::filesystem;
-using ast::Expr;
-using ast::ExprKind;
-using ast::Pos;
+using dsl::Expr;
+using dsl::ExprKind;
+using dsl::Pos;
 
 size_t EditDistance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -122,7 +123,7 @@ class Compiler {
   // Every file the Program was built from, by path relative to the definitions root.
   std::map<std::string, std::string> files;
 
-  ast::Module module;
+  dsl::Module module;
   std::vector<Diagnostic> diags;
 
   void AddFile(const std::string& name, const std::string& content) {
@@ -161,10 +162,10 @@ class Compiler {
  private:
   void Err(const Pos& pos, const std::string& code, const std::string& zh, const std::string& en,
            const std::string& hzh = {}, const std::string& hen = {}) {
-    diags.push_back(MakeDiag(module, pos, code, zh, en, hzh, hen));
+    diags.push_back(dsl::MakeDiag(module, pos, code, zh, en, hzh, hen));
   }
   void Warn(const Pos& pos, const std::string& code, const std::string& zh, const std::string& en) {
-    auto d = MakeDiag(module, pos, code, zh, en);
+    auto d = dsl::MakeDiag(module, pos, code, zh, en);
     d.severity = Diagnostic::Severity::kWarning;
     diags.push_back(d);
   }
@@ -172,7 +173,7 @@ class Compiler {
   // ---- 1. DeclarePass ----------------------------------------------------
   void DeclarePass() {
     std::unordered_map<std::string, Pos> seen;
-    auto declare = [&](const ast::Named& n, const char* what_zh, const char* what_en) {
+    auto declare = [&](const dsl::Named& n, const char* what_zh, const char* what_en) {
       auto [it, fresh] = seen.emplace(n.name, n.pos);
       if (!fresh) {
         Err(n.pos, "duplicate", std::string(what_zh) + "「" + n.name + "」重复定义",
@@ -229,7 +230,7 @@ class Compiler {
     for (auto& r : module.references) LoadReference(r);
   }
 
-  void LoadReference(const ast::ReferenceDecl& r) {
+  void LoadReference(const dsl::ReferenceDecl& r) {
     std::string file;
     Pos file_pos = r.name.pos;
     std::unordered_map<std::string, std::pair<std::string, Pos>> cols = {
@@ -490,7 +491,7 @@ class Compiler {
     }
   }
 
-  FieldDef FieldShape(const ast::FieldDecl& f) {
+  FieldDef FieldShape(const dsl::FieldDecl& f) {
     FieldDef fd;
     fd.name = f.name.name;
     fd.label = f.label;
@@ -577,7 +578,7 @@ class Compiler {
     return names;
   }
 
-  void UnknownName(const ast::Named& n, const std::vector<std::string>& candidates) {
+  void UnknownName(const dsl::Named& n, const std::vector<std::string>& candidates) {
     std::string c = Closest(n.name, candidates);
     Err(n.pos, "unknown-name", "未知的名称「" + n.name + "」", "unknown name '" + n.name + "'",
         c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
@@ -598,7 +599,7 @@ class Compiler {
     int depth = 0;  // Compile calls in progress
   };
 
-  std::unordered_map<std::string, std::unordered_map<std::string, const ast::LetDecl*>> lets_;
+  std::unordered_map<std::string, std::unordered_map<std::string, const dsl::LetDecl*>> lets_;
   std::set<std::string> used_lets_;  // "survey\nlet" expanded at least once
   bool too_deep_reported_ = false;
 
@@ -651,7 +652,7 @@ class Compiler {
     }
   }
 
-  void CompileRule(SurveyDef& def, const ast::RuleDecl& r) {
+  void CompileRule(SurveyDef& def, const dsl::RuleDecl& r) {
     RuleDef rd;
     rd.code = r.code.name;
     rd.is_error = r.is_error;
@@ -759,7 +760,7 @@ class Compiler {
     }
   }
 
-  void CompileWorkflow(const ast::WorkflowDecl& w) {
+  void CompileWorkflow(const dsl::WorkflowDecl& w) {
     if (prog_->FindWorkflow(w.name.name) >= 0) {
       Err(w.name.pos, "duplicate", "流程「" + w.name.name + "」重复定义", "workflow '" + w.name.name + "' is defined twice");
       return;
@@ -802,7 +803,7 @@ class Compiler {
     std::vector<std::string> state_names, role_names = {"holder"};
     for (auto& st : wd.states) state_names.push_back(st.name);
     for (auto& r : prog_->roles) role_names.push_back(r.name);
-    auto state = [&](const ast::Named& n) {
+    auto state = [&](const dsl::Named& n) {
       int i = wd.FindState(n.name);
       if (i < 0) {
         std::string c = Closest(n.name, state_names);
@@ -811,7 +812,7 @@ class Compiler {
       }
       return i;
     };
-    auto one_of = [&](const ast::Named& v, std::initializer_list<const char*> allowed, const std::string& word) {
+    auto one_of = [&](const dsl::Named& v, std::initializer_list<const char*> allowed, const std::string& word) {
       for (const char* a : allowed) if (v.name == a) return true;
       std::string list;
       std::vector<std::string> names;
@@ -889,7 +890,7 @@ class Compiler {
             if (one_of(v, {"register_unit"}, "effect")) ad.registers_unit = true;
         } else if (word == "registers") {
           if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause", "registers 后面只能写一个字段", "`registers` takes one field");
-          const ast::Named& f = cl.values[0];
+          const dsl::Named& f = cl.values[0];
           auto fit = survey.by_name.find(f.name);
           if (fit == survey.by_name.end()) {
             std::vector<std::string> names;
@@ -1181,7 +1182,7 @@ class Compiler {
     for (auto& [n, _] : lets) names.push_back(n);
     names.push_back("period");
     names.push_back("division");
-    UnknownName(ast::Named{e.text, e.pos}, names);
+    UnknownName(dsl::Named{e.text, e.pos}, names);
     return Fail();
   }
 
@@ -1561,18 +1562,18 @@ Type FieldDef::StaticType() const {
   return t;
 }
 
-}  // namespace gridstat::engine
+}  // namespace gridstat::compile
 
 namespace gridstat {
 
 namespace {
 
-engine::Compiler::Loader DiskLoader(const std::string& root) {
+compile::Compiler::Loader DiskLoader(const std::string& root) {
   return [root](const std::string& rel) -> Result<std::string> {
     if (rel.find("..") != std::string::npos || (!rel.empty() && rel[0] == '/'))
       return Status::Invalid(rel + " (must stay inside the definitions directory)");
     std::string path = (std::filesystem::path(root) / rel).string();
-    auto data = engine::ReadFile(path, 256u << 20);
+    auto data = gridstat::ReadFile(path, 256u << 20);
     if (!data.ok()) return Status::Io(path);
     return data;
   };
@@ -1590,16 +1591,16 @@ Diagnostic FileDiag(const std::string& code, const std::string& file, const std:
 }  // namespace
 
 CompileResult CompileSources(const std::vector<SourceText>& sources, const std::string& data_dir) {
-  engine::Compiler c(DiskLoader(data_dir));
+  compile::Compiler c(DiskLoader(data_dir));
   for (const auto& s : sources) {
     c.AddFile(s.path, s.text);
-    ParseSource(&c.module, s.path, s.text, &c.diags);
+    dsl::ParseSource(&c.module, s.path, s.text, &c.diags);
   }
   return c.Finish();
 }
 
 CompileResult CompileFiles(const std::map<std::string, std::string>& files, const std::string& display_root) {
-  engine::Compiler c([&files](const std::string& rel) -> Result<std::string> {
+  compile::Compiler c([&files](const std::string& rel) -> Result<std::string> {
     auto it = files.find(rel);
     if (it == files.end()) return Status::NotFound(rel);
     return it->second;
@@ -1607,7 +1608,7 @@ CompileResult CompileFiles(const std::map<std::string, std::string>& files, cons
   for (const auto& [rel, text] : files) {
     if (rel.size() < 3 || rel.compare(rel.size() - 3, 3, ".gs") != 0) continue;
     c.AddFile(rel, text);
-    ParseSource(&c.module, display_root.empty() ? rel : display_root + "/" + rel, text, &c.diags);
+    dsl::ParseSource(&c.module, display_root.empty() ? rel : display_root + "/" + rel, text, &c.diags);
   }
   return c.Finish();
 }
@@ -1644,17 +1645,17 @@ CompileResult CompileDirectory(const std::string& dir) {
   }
   if (ec) bad_entry(fs::path(dir), ec);
   std::sort(rels.begin(), rels.end());
-  engine::Compiler c(DiskLoader(dir));
+  compile::Compiler c(DiskLoader(dir));
   for (auto& rel : rels) {
     std::string shown = (fs::path(dir) / rel).string();
-    auto data = engine::ReadFile(shown, 64u << 20);
+    auto data = gridstat::ReadFile(shown, 64u << 20);
     if (!data.ok()) {
       r.diagnostics.push_back(FileDiag("unreadable", shown, "无法读取文件: " + data.status().message(),
                                        "cannot read file: " + data.status().message()));
       continue;
     }
     c.AddFile(rel, *data);
-    ParseSource(&c.module, shown, std::move(*data), &c.diags);
+    dsl::ParseSource(&c.module, shown, std::move(*data), &c.diags);
   }
   // Only what could not be read is in r.diagnostics so far; the authors' mistakes are in c.
   if (!r.diagnostics.empty() || rels.empty()) {

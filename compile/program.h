@@ -13,10 +13,11 @@
 
 #include <re2/re2.h>
 
+#include "common/calendar.h"
 #include "common/decimal.h"
 #include "gridstat/engine.h"
 
-namespace gridstat::engine {
+namespace gridstat::compile {
 
 // ---- values ----------------------------------------------------------------
 // A value during evaluation. kMissing and kInvalid are both "unknown" to the
@@ -38,13 +39,6 @@ struct Value {
   static Value Date(int32_t v) { Value x; x.kind = kDate; x.i = v; return x; }
 };
 
-int32_t DaysFromCivil(int y, int m, int d);
-void CivilFromDays(int32_t days, int* y, int* m, int* d);
-bool ParseYearMonth(std::string_view s, int32_t* out);
-bool ParseDate(std::string_view s, int32_t* out);
-bool ValidDate(int y, int m, int d);
-std::string FormatYearMonth(int32_t ym);
-std::string FormatDate(int32_t days);
 
 // ---- static types ---------------------------------------------------------
 enum class TypeKind : uint8_t { kBool, kNum, kText, kYearMonth, kDate, kGeo, kRoster, kTable, kError };
@@ -323,4 +317,4 @@ struct Program {
   }
 };
 
-}  // namespace gridstat::engine
+}  // namespace gridstat::compile

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace gridstat::ast {
+namespace gridstat::dsl {
 
 struct Pos {
   int file = -1;  // index into Module::files
@@ -224,4 +224,4 @@ struct Module {
 // (and (> rice_area 0) (between x 250 750)).
 std::string Dump(const Expr& e);
 
-}  // namespace gridstat::ast
+}  // namespace gridstat::dsl

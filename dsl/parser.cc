@@ -8,15 +8,15 @@
 #include "antlr4-runtime.h"
 #include "common/text.h"
 
-namespace gridstat {
+namespace gridstat::dsl {
 
-using ast::Expr;
-using ast::ExprKind;
-using ast::ExprPtr;
-using ast::Pos;
+using dsl::Expr;
+using dsl::ExprKind;
+using dsl::ExprPtr;
+using dsl::Pos;
 using G = GridstatParser;
 
-std::string ast::SourceFile::Line(int line) const {
+std::string dsl::SourceFile::Line(int line) const {
   if (line < 1 || static_cast<size_t>(line) > line_starts.size()) return {};
   size_t b = line_starts[line - 1];
   size_t e = text.find('\n', b);
@@ -25,7 +25,7 @@ std::string ast::SourceFile::Line(int line) const {
   return text.substr(b, e - b);
 }
 
-Diagnostic MakeDiag(const ast::Module& module, const Pos& pos, std::string code, std::string zh,
+Diagnostic MakeDiag(const dsl::Module& module, const Pos& pos, std::string code, std::string zh,
                     std::string en, std::string hint_zh, std::string hint_en) {
   Diagnostic d;
   d.code = std::move(code);
@@ -67,7 +67,7 @@ std::string TokenShown(antlr4::Token* t) {
 
 class ErrorCollector : public antlr4::BaseErrorListener {
  public:
-  ErrorCollector(const ast::Module* m, int file, int line_offset, int col_offset,
+  ErrorCollector(const dsl::Module* m, int file, int line_offset, int col_offset,
                  std::vector<Diagnostic>* diags, int max)
       : m_(m), file_(file), line_offset_(line_offset), col_offset_(col_offset), diags_(diags), max_(max) {}
 
@@ -113,7 +113,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
   int count() const { return count_; }
 
  private:
-  const ast::Module* m_;
+  const dsl::Module* m_;
   int file_, line_offset_, col_offset_;
   std::vector<Diagnostic>* diags_;
   int max_;
@@ -123,7 +123,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
 // Builds the AST from ANTLR's parse tree. Only called on trees without syntax errors.
 class Builder {
  public:
-  Builder(ast::Module* m, int file, int line_offset, int col_offset, std::vector<Diagnostic>* diags,
+  Builder(dsl::Module* m, int file, int line_offset, int col_offset, std::vector<Diagnostic>* diags,
           const ParseLimits& limits)
       : m_(m), file_(file), line_offset_(line_offset), col_offset_(col_offset), diags_(diags), limits_(limits) {}
 
@@ -135,7 +135,7 @@ class Builder {
   }
   Pos P(antlr4::ParserRuleContext* c) const { return P(c->getStart()); }
 
-  ast::Named Name(G::IdentContext* c) { return ast::Named{c->getText(), P(c)}; }
+  dsl::Named Name(G::IdentContext* c) { return dsl::Named{c->getText(), P(c)}; }
 
   void File(G::FileContext* f) {
     for (auto* d : f->decl()) {
@@ -150,7 +150,7 @@ class Builder {
   }
 
   void Tier(G::TierContext* c) {
-    ast::TierDecl t;
+    dsl::TierDecl t;
     t.id = m_->next_id++;
     t.name = Name(c->ident());
     if (c->STRING()) t.label = Unescape(c->STRING()->getText());
@@ -159,7 +159,7 @@ class Builder {
   }
 
   void Role(G::RoleContext* c) {
-    ast::RoleDecl r;
+    dsl::RoleDecl r;
     r.id = m_->next_id++;
     r.name = Name(c->ident(0));
     if (c->STRING()) r.label = Unescape(c->STRING()->getText());
@@ -168,14 +168,14 @@ class Builder {
   }
 
   void Workflow(G::WorkflowContext* c) {
-    ast::WorkflowDecl w;
+    dsl::WorkflowDecl w;
     w.id = m_->next_id++;
     w.name = Name(c->ident(0));
     if (c->STRING()) w.label = Unescape(c->STRING()->getText());
     w.survey = Name(c->ident(1));
     for (auto* item : c->workflowItem()) {
       if (auto* st = dynamic_cast<G::StateItemContext*>(item)) {
-        ast::StateDecl sd;
+        dsl::StateDecl sd;
         sd.name = Name(st->ident());
         if (st->STRING()) sd.label = Unescape(st->STRING()->getText());
         for (auto* f : st->stateFlag()) {
@@ -187,14 +187,14 @@ class Builder {
       } else if (auto* dl = dynamic_cast<G::DeadlineItemContext*>(item)) {
         w.deadlines.push_back({Name(dl->ident()), ToLong(dl->NUMBER()->getText())});
       } else if (auto* ac = dynamic_cast<G::ActionItemContext*>(item)) {
-        ast::ActionDecl a;
+        dsl::ActionDecl a;
         a.id = m_->next_id++;
         a.name = Name(ac->ident());
         if (ac->STRING()) a.label = Unescape(ac->STRING()->getText());
         for (auto* cl : ac->actionClause()) {
-          ast::ActionClause clause;
+          dsl::ActionClause clause;
           if (auto* g = dynamic_cast<G::GuardClauseContext*>(cl)) {
-            clause.word = ast::Named{"guard", P(g)};
+            clause.word = dsl::Named{"guard", P(g)};
             clause.guard = Ex(g->expr());
             clause.guard_message = Unescape(g->STRING()->getText());
           } else if (auto* l = dynamic_cast<G::ListClauseContext*>(cl)) {
@@ -211,7 +211,7 @@ class Builder {
   }
 
   void Survey(G::SurveyContext* c) {
-    ast::SurveyDecl s;
+    dsl::SurveyDecl s;
     s.id = m_->next_id++;
     s.name = Name(c->ident());
     if (c->STRING()) s.label = Unescape(c->STRING()->getText());
@@ -235,8 +235,8 @@ class Builder {
     return std::stol(s);
   }
 
-  ast::FieldDecl Field(G::FieldContext* c) {
-    ast::FieldDecl f;
+  dsl::FieldDecl Field(G::FieldContext* c) {
+    dsl::FieldDecl f;
     f.id = m_->next_id++;
     f.name = Name(c->ident());
     if (c->STRING()) f.label = Unescape(c->STRING()->getText());
@@ -269,8 +269,8 @@ class Builder {
     return f;
   }
 
-  ast::RosterDecl Roster(G::RosterContext* c) {
-    ast::RosterDecl r;
+  dsl::RosterDecl Roster(G::RosterContext* c) {
+    dsl::RosterDecl r;
     r.id = m_->next_id++;
     r.name = Name(c->ident());
     if (c->STRING()) r.label = Unescape(c->STRING()->getText());
@@ -286,12 +286,12 @@ class Builder {
   }
 
   void Codes(G::CodesContext* c) {
-    ast::CodesDecl d;
+    dsl::CodesDecl d;
     d.id = m_->next_id++;
     d.name = Name(c->ident());
     if (c->STRING()) d.label = Unescape(c->STRING()->getText());
     for (auto* e : c->codeEntry()) {
-      ast::CodeEntry ce;
+      dsl::CodeEntry ce;
       ce.code = Unescape(e->STRING(0)->getText());
       if (e->STRING().size() > 1) ce.label = Unescape(e->STRING(1)->getText());
       ce.pos = P(e);
@@ -301,12 +301,12 @@ class Builder {
   }
 
   void Reference(G::ReferenceContext* c) {
-    ast::ReferenceDecl d;
+    dsl::ReferenceDecl d;
     d.id = m_->next_id++;
     d.name = Name(c->ident());
     if (c->STRING()) d.label = Unescape(c->STRING()->getText());
     for (auto* it : c->refItem()) {
-      ast::RefItem ri;
+      dsl::RefItem ri;
       ri.key = Name(it->ident());
       if (it->STRING()) { ri.value = Unescape(it->STRING()->getText()); ri.value_pos = P(it->STRING()->getSymbol()); }
       d.items.push_back(std::move(ri));
@@ -315,13 +315,13 @@ class Builder {
   }
 
   void Rules(G::RulesContext* c) {
-    ast::RulesDecl d;
+    dsl::RulesDecl d;
     d.id = m_->next_id++;
     d.pos = P(c);
     d.survey = Name(c->ident());
     for (auto* item : c->ruleItem()) {
       if (auto* l = item->letDecl()) {
-        ast::LetDecl let;
+        dsl::LetDecl let;
         let.id = m_->next_id++;
         let.name = Name(l->ident());
         let.value = Ex(l->expr());
@@ -329,11 +329,11 @@ class Builder {
         continue;
       }
       auto* r = item->ruleDecl();
-      ast::RuleDecl rule;
+      dsl::RuleDecl rule;
       rule.id = m_->next_id++;
       rule.pos = P(r);
       rule.is_error = r->severity->getText() == "error";
-      rule.code = ast::Named{r->CODE()->getText(), P(r->CODE()->getSymbol())};
+      rule.code = dsl::Named{r->CODE()->getText(), P(r->CODE()->getSymbol())};
       rule.message = Template(r->STRING()->getSymbol());
       if (r->ident()) rule.for_each = Name(r->ident());
       auto exprs = r->expr();
@@ -349,8 +349,8 @@ class Builder {
   }
 
   // Splits "text {expr} text" into parts; `{{` and `}}` stand for braces.
-  ast::Template Template(antlr4::Token* tok) {
-    ast::Template t;
+  dsl::Template Template(antlr4::Token* tok) {
+    dsl::Template t;
     t.pos = P(tok);
     std::string raw = tok->getText();
     t.raw = Unescape(raw);
@@ -374,7 +374,7 @@ class Builder {
         if (!lit.empty()) { t.parts.push_back({Unescape("\"" + lit + "\""), nullptr, {}}); lit.clear(); }
         std::string src = raw.substr(i + 1, close - i - 1);
         int col = t.pos.col + static_cast<int>(cp_index) + 1;
-        ast::Template::Part part;
+        dsl::Template::Part part;
         part.source = Unescape("\"" + src + "\"");
         part.expr = ParseExpression(m_, file_, part.source, t.pos.line, col, diags_, limits_);
         if (!part.expr) {
@@ -559,7 +559,7 @@ class Builder {
   bool ok() const { return ok_; }
 
  private:
-  ast::Module* m_;
+  dsl::Module* m_;
   int file_, line_offset_, col_offset_;
   std::vector<Diagnostic>* diags_;
   const ParseLimits& limits_;
@@ -567,7 +567,7 @@ class Builder {
 };
 
 // Rejects hostile nesting before the recursive-descent parser sees it.
-bool CheckNesting(const ast::Module& m, int file, int line_offset, int col_offset,
+bool CheckNesting(const dsl::Module& m, int file, int line_offset, int col_offset,
                   const std::vector<antlr4::Token*>& tokens, const ParseLimits& limits,
                   std::vector<Diagnostic>* diags) {
   int depth = 0, prefix_run = 0;
@@ -589,7 +589,7 @@ bool CheckNesting(const ast::Module& m, int file, int line_offset, int col_offse
 }
 
 template <typename Fn>
-bool RunParser(ast::Module* m, int file, const std::string& text, int line_offset, int col_offset,
+bool RunParser(dsl::Module* m, int file, const std::string& text, int line_offset, int col_offset,
                std::vector<Diagnostic>* diags, const ParseLimits& limits, Fn&& fn) {
   try {
     antlr4::ANTLRInputStream input(text);
@@ -619,10 +619,10 @@ bool RunParser(ast::Module* m, int file, const std::string& text, int line_offse
 
 }  // namespace
 
-bool ParseSource(ast::Module* module, const std::string& path, std::string text,
+bool ParseSource(dsl::Module* module, const std::string& path, std::string text,
                  std::vector<Diagnostic>* diags, const ParseLimits& limits) {
   int file = static_cast<int>(module->files.size());
-  ast::SourceFile sf;
+  dsl::SourceFile sf;
   sf.path = path;
   if (text.size() > limits.max_file_bytes) {
     module->files.push_back(std::move(sf));
@@ -676,9 +676,9 @@ bool ParseSource(ast::Module* module, const std::string& path, std::string text,
                    });
 }
 
-ast::ExprPtr ParseExpression(ast::Module* module, int file, const std::string& text, int line, int col,
+dsl::ExprPtr ParseExpression(dsl::Module* module, int file, const std::string& text, int line, int col,
                              std::vector<Diagnostic>* diags, const ParseLimits& limits) {
-  ast::ExprPtr out;
+  dsl::ExprPtr out;
   bool ok = RunParser(module, file, text, line - 1, col - 1, diags, limits,
             [&](GridstatParser& parser, Builder& builder, ErrorCollector& errors) {
               auto* tree = parser.exprOnly();
@@ -690,7 +690,7 @@ ast::ExprPtr ParseExpression(ast::Module* module, int file, const std::string& t
   return out;
 }
 
-std::string ast::Dump(const Expr& e) {
+std::string Dump(const Expr& e) {
   static const char* kNames[] = {"num", "str", "bool", "name", "call", "neg", "not", "and", "or", "+", "-", "*",
                                  "/", "=", "!=", "<", "<=", ">", ">=", "between", "in", "matches"};
   switch (e.kind) {
@@ -710,4 +710,4 @@ std::string ast::Dump(const Expr& e) {
   return out + ")";
 }
 
-}  // namespace gridstat
+}  // namespace gridstat::dsl

@@ -9,7 +9,7 @@
 #include "dsl/ast.h"
 #include "gridstat/diagnostic.h"
 
-namespace gridstat {
+namespace gridstat::dsl {
 
 struct ParseLimits {
   size_t max_file_bytes = 8u << 20;
@@ -20,16 +20,16 @@ struct ParseLimits {
 
 // Parses `text` as file `path` and appends its declarations to `module`.
 // Returns false when the file had errors (they are in `diags`).
-bool ParseSource(ast::Module* module, const std::string& path, std::string text,
+bool ParseSource(dsl::Module* module, const std::string& path, std::string text,
                  std::vector<Diagnostic>* diags, const ParseLimits& limits = {});
 
 // Parses a single expression (tests and tools); `file` is the module file index
 // that positions refer to. Returns null on error.
-ast::ExprPtr ParseExpression(ast::Module* module, int file, const std::string& text, int line, int col,
+dsl::ExprPtr ParseExpression(dsl::Module* module, int file, const std::string& text, int line, int col,
                              std::vector<Diagnostic>* diags, const ParseLimits& limits = {});
 
 // Makes a diagnostic at `pos` of `module`, filling in the file name and source line.
-Diagnostic MakeDiag(const ast::Module& module, const ast::Pos& pos, std::string code,
+Diagnostic MakeDiag(const dsl::Module& module, const dsl::Pos& pos, std::string code,
                     std::string zh, std::string en, std::string hint_zh = {}, std::string hint_en = {});
 
-}  // namespace gridstat
+}  // namespace gridstat::dsl

@@ -5,7 +5,10 @@
 #include "common/text.h"
 #include "eval/builtins.h"
 
-namespace gridstat::engine {
+namespace gridstat::eval {
+
+using namespace compile;  // the evaluator walks the compiled program's nodes
+
 namespace {
 
 const char kOverflow[] = "overflow";
@@ -453,4 +456,4 @@ std::string RenderMessage(const RuleDef& rule, EvalContext& ctx, int row) {
   return out;
 }
 
-}  // namespace gridstat::engine
+}  // namespace gridstat::eval

@@ -10,7 +10,13 @@
 
 #include "compile/program.h"
 
-namespace gridstat::engine {
+namespace gridstat::eval {
+
+using compile::GuardDef;
+using compile::RuleDef;
+using compile::SurveyDef;
+using compile::Type;
+using compile::Value;
 
 struct Record {
   std::vector<Value> fields;
@@ -60,15 +66,4 @@ void BlameRule(const RuleDef& rule, EvalContext& ctx, std::set<std::tuple<int, i
 std::string RenderMessage(const RuleDef& rule, EvalContext& ctx, int row);
 std::string FormatValue(const Value& v, const Type& t);
 
-}  // namespace gridstat::engine
-
-#include "gridstat/validate.h"
-
-namespace gridstat::engine {
-
-// The message of the first workflow guard that does not definitely hold for this
-// submission and its report, or nullopt when all hold.
-std::optional<std::string> FailingGuard(const Program& prog, const SurveyDef& s, const Envelope& env, const Report& report,
-                                        const std::vector<GuardDef>& guards, Lang lang);
-
-}  // namespace gridstat::engine
+}  // namespace gridstat::eval

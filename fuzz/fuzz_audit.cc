@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "common/json.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "fuzz/fuzz_common.h"
 #include "gridstat/engine.h"
 #include "gridstat/store.h"
@@ -132,7 +132,7 @@ void Mend(Bundle* b) {
   mend("submissions.jsonl", [&](const std::string& line) -> std::string {
     auto row = ParseJsonDocument(line);
     if (!row.ok() || row->kind != Doc::Kind::kObject) return {};
-    Hashes h{engine::Sha256Hex(Member(*row, "envelope")), engine::Sha256Hex(Member(*row, "findings"))};
+    Hashes h{gridstat::Sha256Hex(Member(*row, "envelope")), gridstat::Sha256Hex(Member(*row, "findings"))};
     json::Set(&*row, "data_hash", json::Str(h.data));
     json::Set(&*row, "findings_hash", json::Str(h.findings));
     subs[Member(*row, "instance") + "#" + std::to_string(json::GetInt(*row, "revision"))] = h;
@@ -159,7 +159,7 @@ void Mend(Bundle* b) {
       json::Set(&*row, "instance", json::Str(Member(*doc, "instance")));
       json::Set(&*row, "request_id", json::Str(Member(*doc, "request_id")));
     }
-    std::string hash = engine::Sha256Hex(prev + "\n" + body);
+    std::string hash = gridstat::Sha256Hex(prev + "\n" + body);
     json::Set(&*row, "seq", json::Int(seq));
     json::Set(&*row, "body", json::Str(body));
     json::Set(&*row, "prev_hash", json::Str(prev));

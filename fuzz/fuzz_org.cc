@@ -18,7 +18,7 @@
 using namespace gridstat;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const engine::Program& program = *fuzz::Shipped();
+  const compile::Program& program = *fuzz::Shipped();
   static const std::string path = fuzz::ScratchDir() + "/org.yaml";
   fuzz::WriteOrExit(path, std::string(reinterpret_cast<const char*>(data), size));
 

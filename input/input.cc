@@ -10,7 +10,7 @@
 
 #include "common/decimal.h"
 #include "common/text.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "gridstat/validate.h"
 #include "input/yaml_reader.h"
 
@@ -345,18 +345,18 @@ void EmitRecord(const std::string& path, int line, Doc doc, const std::function<
 // ---- YAML ----------------------------------------------------------------
 // Streamed record by record through the guarded reader (input/yaml_reader.h).
 // `nodes` is set to the values of each record before it is passed on.
-Status ReadYaml(const std::string& path, ByteSource& src, const std::function<void(Envelope)>& on_record,
+Status ReadYaml(const std::string& path, input::ByteSource& src, const std::function<void(Envelope)>& on_record,
                 const std::function<void(Report)>& on_malformed, Lang lang, size_t* nodes = nullptr) {
-  YamlLimits limits;
+  input::YamlLimits limits;
   limits.max_depth = kMaxDepth;
   limits.max_record_bytes = kMaxRecordBytes;
-  Status st = ReadYamlRecords(
+  Status st = input::ReadYamlRecords(
       src, limits,
       [&](Doc doc, int line, size_t n) {
         if (nodes) *nodes = n;
         EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang, true);
       },
-      [&](YamlProblem p) { on_malformed(MalformedReport(path, p.line, p.id, "", {p.zh, p.en}, lang)); });
+      [&](input::YamlProblem p) { on_malformed(MalformedReport(path, p.line, p.id, "", {p.zh, p.en}, lang)); });
   if (!st.ok()) return Status::Io("cannot read " + path);
   return st;
 }
@@ -779,7 +779,7 @@ Status SplitJson(const std::string& path, Source& src, const TextSink& on_text, 
 }
 
 // YAML records come decoded (or as malformed reports), as RawRecords.
-Status SplitYaml(const std::string& path, ByteSource& src, const std::function<void(RawRecord)>& on_raw, Lang lang) {
+Status SplitYaml(const std::string& path, input::ByteSource& src, const std::function<void(RawRecord)>& on_raw, Lang lang) {
   size_t nodes = 0;
   return ReadYaml(path, src,
                   [&](Envelope e) {
@@ -833,7 +833,7 @@ Status SplitSubmissionTexts(const std::string& path, const std::function<void(st
   if (!f) return Status::Io("cannot open " + path);
   Status st;
   if (IsYamlPath(path)) {
-    FileSource src(f);
+    input::FileSource src(f);
     st = SplitYaml(path, src, on_raw, lang);
   } else {
     Source src(f);
@@ -858,7 +858,7 @@ Status ReadSubmissionText(const std::string& path, const std::string& text, bool
                           const std::function<void(Report)>& on_malformed, Lang lang) {
   auto on_raw = [&](RawRecord r) { DecodeRawRecord(path, std::move(r), on_record, on_malformed, lang); };
   if (yaml) {
-    MemorySource src(text);
+    input::MemorySource src(text);
     return SplitYaml(path, src, on_raw, lang);
   }
   Source src{std::string_view(text)};

@@ -17,7 +17,7 @@
 
 #include "common/decimal.h"
 
-namespace gridstat {
+namespace gridstat::input {
 
 size_t MemorySource::Read(char* buf, size_t n) {
   size_t k = std::min(n, text_.size() - pos_);
@@ -869,4 +869,4 @@ Status CheckYamlText(const std::string& file, std::string_view text, bool englis
   return Status::Invalid(file + ":" + std::to_string(p.line) + ": " + (english ? p.en : p.zh));
 }
 
-}  // namespace gridstat
+}  // namespace gridstat::input

@@ -29,7 +29,7 @@
 #include "gridstat/document.h"
 #include "gridstat/status.h"
 
-namespace gridstat {
+namespace gridstat::input {
 
 // Bytes read in order, with a way back: the reader seeks to restart after an error.
 class ByteSource {
@@ -96,4 +96,4 @@ bool LoadYamlDocument(std::string_view text, Doc* out, YamlProblem* problem);
 // Invalid("<file>:<line>: <message>") in the given language (true: English).
 Status CheckYamlText(const std::string& file, std::string_view text, bool english);
 
-}  // namespace gridstat
+}  // namespace gridstat::input

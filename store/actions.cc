@@ -6,17 +6,18 @@
 
 #include "common/json.h"
 #include "common/text.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "gridstat/rule_tests.h"
 #include "eval/eval.h"
+#include "validate/guard.h"
 #include "store/store_impl.h"
 
 namespace gridstat::store {
 
 namespace {
 
-using engine::ActionDef;
-using engine::WorkflowDef;
+using compile::ActionDef;
+using compile::WorkflowDef;
 
 std::string Join(const std::vector<std::string>& v, const char* sep) {
   std::string s;
@@ -29,7 +30,7 @@ ActionResult Failure(const std::string& instance, Outcome o, const std::string& 
 }
 
 // The workflow that carries `survey` in program `p`.
-const WorkflowDef* WorkflowFor(const engine::Program& p, const std::string& survey) {
+const WorkflowDef* WorkflowFor(const compile::Program& p, const std::string& survey) {
   int s = -1;
   for (size_t i = 0; i < p.surveys.size(); ++i) if (p.surveys[i].name == survey) s = static_cast<int>(i);
   for (auto& w : p.workflows) if (w.survey == s) return &w;
@@ -81,7 +82,7 @@ ActionResult StoreImpl::Refuse(const std::string& instance, const std::string& a
 // repetition: it has no second effect and gets the first answer again. The same id
 // with anything else is refused, and the refusal names no one: an id is not a way to
 // learn who else is at work.
-static std::string RequestFingerprint(Doc request) { return engine::Sha256Hex(json::Canonical(request)); }
+static std::string RequestFingerprint(Doc request) { return gridstat::Sha256Hex(json::Canonical(request)); }
 
 std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, const std::string& instance,
                                                 const std::string& actor, const std::string& action) {
@@ -251,7 +252,7 @@ void StoreImpl::FinishCommand(std::vector<ActionResult>* out) {
 
 ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Instance inst, const WorkflowDef& wf,
                                const ActRequest& req) {
-  const engine::Program& prog = *ProgramFor(inst.definitions).value();
+  const compile::Program& prog = *ProgramFor(inst.definitions).value();
   auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, Outcome o = Outcome::kRefused) {
     return Refuse(inst.id, actor, user, req.action, code, Msg(zh, en), req.request_id, o, &inst);
   };
@@ -283,7 +284,7 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   if (!a.guards.empty()) {
     auto rev = LatestRevision(inst.id, false);
     // The policy's judgement, the auditor's too (policy.h), so that the two cannot drift.
-    if (auto failing = ActGuardFailure(prog, wf, a, rev ? &rev->envelope : nullptr, rev ? &rev->findings : nullptr, lang_))
+    if (auto failing = workflow::ActGuardFailure(prog, wf, a, rev ? &rev->envelope : nullptr, rev ? &rev->findings : nullptr, lang_))
       return refuse("guard", *failing, *failing);
   }
   // Applied: one event, then the derived rows.
@@ -460,7 +461,7 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     out.push_back(Failure("", Outcome::kCannotRun, "usage", Msg("报告期「" + period + "」格式不符合调查表 " + survey, "period '" + period + "' does not fit survey " + survey)));
     return out;
   }
-  auto text = engine::ReadInputFile(file, size_t{1} << 30);
+  auto text = gridstat::ReadInputFile(file, size_t{1} << 30);
   if (!text.ok()) { out.push_back(Failure("", Outcome::kCannotRun, "usage", text.status().message())); return out; }
   Status st = BeginCommand();
   if (!st.ok()) { out.push_back(Failure("", db_->busy() ? Outcome::kConflict : Outcome::kCannotRun, "busy", st.message())); return out; }
@@ -547,7 +548,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
   std::string fp;
   if (!request_id.empty()) {
     Doc data = json::Arr();
-    for (const Envelope& e : subs) data.items.push_back(json::Str(engine::Sha256Hex(json::Canonical(EnvelopeDoc(e)))));
+    for (const Envelope& e : subs) data.items.push_back(json::Str(gridstat::Sha256Hex(json::Canonical(EnvelopeDoc(e)))));
     fp = RequestFingerprint(json::Obj({{"command", json::Str("submit")}, {"actor", json::Str(actor)}, {"draft", json::Bool(draft)},
                                        {"instance", json::Str(instance_id)}, {"submissions", data}}));
   }
@@ -600,7 +601,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     }
     auto prog_r = ProgramFor(inst ? inst->definitions : current_hash_);
     if (!prog_r.ok()) { out.push_back(Failure(id, Outcome::kCannotRun, "store", prog_r.status().message())); continue; }
-    const engine::Program& prog = **prog_r;
+    const compile::Program& prog = **prog_r;
     const WorkflowDef& wf = prog.workflows[prog.FindWorkflow(inst ? inst->workflow : cwf->name)];
     const ActionDef* a = nullptr;
     for (auto& x : wf.actions) if (x.needs_submission && x.is_save == draft) a = &x;
@@ -680,8 +681,8 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     int64_t prev_revision = previous_rev ? previous_rev->revision : 0;
     ExplanationHistory earlier;
     if (!create)
-      if (auto submitted = LatestRevision(id, false)) earlier = CountedExplanations(submitted->envelope, submitted->findings);
-    RevisionInputs inputs;
+      if (auto submitted = LatestRevision(id, false)) earlier = workflow::CountedExplanations(submitted->envelope, submitted->findings);
+    workflow::RevisionInputs inputs;
     inputs.program = *prog_r;
     inputs.envelope = envelope;
     inputs.previous_envelope = previous_rev ? &previous_rev->envelope : nullptr;
@@ -689,7 +690,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     Envelope env;
     Report report;
     std::string problem;
-    if (!RevisionReport(inputs, &env, &report, &problem)) {
+    if (!workflow::RevisionReport(inputs, &env, &report, &problem)) {
       out.push_back(Failure(id, Outcome::kCannotRun, "store", problem));
       continue;
     }
@@ -698,7 +699,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     if (lang_ != Lang::kZh) {
       inputs.lang = lang_;
       Envelope unused;
-      RevisionReport(inputs, &unused, &shown, &problem);
+      workflow::RevisionReport(inputs, &unused, &shown, &problem);
     }
     Revision rev;
     rev.instance = id;
@@ -706,9 +707,9 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     rev.revision = latest ? latest->revision + 1 : 1;
     rev.draft = draft;
     rev.envelope = envelope;
-    rev.data_hash = engine::Sha256Hex(envelope);
+    rev.data_hash = gridstat::Sha256Hex(envelope);
     rev.findings = findings;
-    rev.findings_hash = engine::Sha256Hex(findings);
+    rev.findings_hash = gridstat::Sha256Hex(findings);
     rev.status = StatusName(report.status);
     rev.definitions = cur.definitions;
     rev.previous_instance = prev_instance;
@@ -718,7 +719,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
                          {"report_format", json::Int(Validator::kReportFormat)},
                          {"previous", prev_instance.empty() ? json::Null() : json::Obj({{"instance", json::Str(prev_instance)}, {"revision", json::Int(prev_revision)}})}});
     if (!draft) {
-      if (auto failing = engine::FailingGuard(prog, sdef, env, report, a->guards, lang_)) {
+      if (auto failing = validate::FailingGuard(prog, sdef, env, report, a->guards, lang_)) {
         std::string zh = *failing, en = *failing;
         for (auto& f : report.findings) {
           if (!f.stale_explanation) continue;

@@ -22,8 +22,9 @@
 #include <tuple>
 
 #include "common/json.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "eval/eval.h"
+#include "validate/guard.h"
 #include "store/store_impl.h"
 
 namespace gridstat {
@@ -167,7 +168,7 @@ class Verifier {
       int64_t want_seq = static_cast<int64_t>(n) + 1;
       if (e.seq != want_seq) return Fail(want_seq, "event " + std::to_string(want_seq) + " is missing (found " + std::to_string(e.seq) + ")");
       if (e.prev_hash != prev) return Fail(e.seq, "prev_hash does not match the hash of the event before");
-      if (engine::Sha256Hex(e.prev_hash + "\n" + e.body) != e.hash) return Fail(e.seq, "hash does not match the event's content");
+      if (gridstat::Sha256Hex(e.prev_hash + "\n" + e.body) != e.hash) return Fail(e.seq, "hash does not match the event's content");
       prev = e.hash;
       auto body = ParseJsonDocument(e.body);
       if (!body.ok()) return Fail(e.seq, "body is not valid JSON");
@@ -337,8 +338,8 @@ class Verifier {
           r.findings_hash != Str(sub, "findings_hash") || r.status != Str(sub, "status") ||
           r.definitions != sub_defs[key] || r.previous_instance != pi || r.previous_revision != pr)
         return Fail(seq, "submission " + key + " differs from its event");
-      if (engine::Sha256Hex(r.envelope) != r.data_hash) return Fail(seq, "submission " + key + ": data does not match its hash");
-      if (engine::Sha256Hex(r.findings) != r.findings_hash) return Fail(seq, "submission " + key + ": findings do not match their hash");
+      if (gridstat::Sha256Hex(r.envelope) != r.data_hash) return Fail(seq, "submission " + key + ": data does not match its hash");
+      if (gridstat::Sha256Hex(r.findings) != r.findings_hash) return Fail(seq, "submission " + key + ": findings do not match their hash");
       Envelope env;
       Report report;
       int format = sub.Find("report_format") ? static_cast<int>(json::GetInt(sub, "report_format")) : 1;
@@ -366,7 +367,7 @@ class Verifier {
       if (act.guards.empty()) continue;
       auto rv = revisions.find(g.instance + "#" + std::to_string(g.revision));
       const Revision* rev = rv == revisions.end() ? nullptr : rv->second;
-      if (auto failing = ActGuardFailure(*prog, wf, act, rev ? &rev->envelope : nullptr, rev ? &rev->findings : nullptr, Lang::kZh))
+      if (auto failing = workflow::ActGuardFailure(*prog, wf, act, rev ? &rev->envelope : nullptr, rev ? &rev->findings : nullptr, Lang::kZh))
         return Fail(g.seq, "'" + act.name + "' was allowed although its guard fails: " + *failing);
     }
     // The unit registry is what the accept events say.
@@ -534,10 +535,10 @@ class Verifier {
     return r_;
   }
 
-  std::shared_ptr<const engine::Program> Program(const std::string& hash) {
+  std::shared_ptr<const compile::Program> Program(const std::string& hash) {
     auto it = programs_.find(hash);
     if (it != programs_.end()) return it->second;
-    std::shared_ptr<const engine::Program> p;
+    std::shared_ptr<const compile::Program> p;
     auto d = d_.definitions.find(hash);
     if (d != d_.definitions.end()) {
       auto doc = ParseJsonDocument(d->second);
@@ -560,7 +561,7 @@ class Verifier {
     if (a < 0) return "names an action its definitions do not have";
     const auto& wf = prog->workflows[w];
     const auto& act = wf.actions[a];
-    auto failing = engine::FailingGuard(*prog, prog->surveys[wf.survey], env, report, act.guards, Lang::kZh);
+    auto failing = validate::FailingGuard(*prog, prog->surveys[wf.survey], env, report, act.guards, Lang::kZh);
     return failing ? "'" + act.name + "' was allowed although its guard fails: " + *failing : "";
   }
 
@@ -569,7 +570,7 @@ class Verifier {
   // revision and the explanations that counted in the latest submitted revision before it;
   // false (and problem_) when that cannot be done.
   bool RevalidateReport(const Revision& r, int format, Envelope* env_out, Report* out) {
-    RevisionInputs in;
+    workflow::RevisionInputs in;
     in.program = Program(r.definitions);
     if (!in.program) { problem_ = "definitions " + r.definitions + " missing or altered"; return false; }
     in.envelope = r.envelope;
@@ -586,16 +587,16 @@ class Verifier {
       if (!p->second->draft) { earlier = p->second; break; }
     }
     ExplanationHistory counted;
-    if (earlier) counted = CountedExplanations(earlier->envelope, earlier->findings);
+    if (earlier) counted = workflow::CountedExplanations(earlier->envelope, earlier->findings);
     in.earlier = &counted;
-    return RevisionReport(in, env_out, out, &problem_);
+    return workflow::RevisionReport(in, env_out, out, &problem_);
   }
 
   const AuditData& d_;
   std::set<std::tuple<std::string, std::string, std::string>> users_;  // (id, role, division)
   std::unordered_map<std::string, std::string> grid_village_;  // grid code -> its village
   VerifyResult r_;
-  std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
+  std::map<std::string, std::shared_ptr<const compile::Program>> programs_;
   std::string problem_;
   std::map<std::pair<std::string, int64_t>, const Revision*> revisions_;  // (instance, revision) -> the row
 };
@@ -1191,7 +1192,7 @@ Result<std::vector<Doc>> StoreImpl::Replay(const std::string& defs_dir, std::vec
     auto rev = LatestRevision(id, false);
     if (!rev) continue;
     // As the policy makes a stored revision's report (policy.h), under the new definitions.
-    RevisionInputs in;
+    workflow::RevisionInputs in;
     in.program = compiled.program;
     in.envelope = rev->envelope;  // compared with the stored report, so in Chinese as that is
     std::optional<Revision> prev;
@@ -1202,13 +1203,13 @@ Result<std::vector<Doc>> StoreImpl::Replay(const std::string& defs_dir, std::vec
       Stmt e(db_.get(), "SELECT revision FROM submissions WHERE instance = ? AND revision < ? AND draft = 0 ORDER BY revision DESC LIMIT 1");
       e.Bind(1, id).Bind(2, rev->revision);
       if (e.Step())
-        if (auto earlier = GetRevision(id, e.Int(0))) counted = CountedExplanations(earlier->envelope, earlier->findings);
+        if (auto earlier = GetRevision(id, e.Int(0))) counted = workflow::CountedExplanations(earlier->envelope, earlier->findings);
     }
     in.earlier = &counted;
     Envelope env;
     Report now;
     std::string problem;
-    if (!RevisionReport(in, &env, &now, &problem)) continue;
+    if (!workflow::RevisionReport(in, &env, &now, &problem)) continue;
     auto old = ParseJsonDocument(rev->findings);
     std::set<std::string> before, after;
     if (old.ok() && old->Find("findings"))

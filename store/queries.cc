@@ -47,7 +47,7 @@ Doc MaskedValue(const Doc& v) {
 }
 
 // Masks the masked fields of survey `s` in a record's data, in its rosters' rows too.
-void MaskRecord(Doc* data, const engine::SurveyDef* s) {
+void MaskRecord(Doc* data, const compile::SurveyDef* s) {
   if (!s || !data || data->kind != Doc::Kind::kObject) return;
   for (auto& [k, v] : data->members) {
     if (auto f = s->by_name.find(k); f != s->by_name.end()) {
@@ -56,7 +56,7 @@ void MaskRecord(Doc* data, const engine::SurveyDef* s) {
     }
     auto r = s->roster_by_name.find(k);
     if (r == s->roster_by_name.end() || v.kind != Doc::Kind::kArray) continue;
-    const engine::RosterDef& roster = s->rosters[r->second];
+    const compile::RosterDef& roster = s->rosters[r->second];
     for (auto& row : v.items) {
       if (row.kind != Doc::Kind::kObject) continue;
       for (auto& [rk, rv] : row.members)
@@ -76,8 +76,8 @@ void MaskForReader(StoreImpl& store, const Instance& inst, Doc* data) {
 std::string ShanghaiDate(const std::string& rfc3339_utc) {
   int y, m, d, hh;
   if (std::sscanf(rfc3339_utc.c_str(), "%d-%d-%dT%d", &y, &m, &d, &hh) != 4) return rfc3339_utc.substr(0, 10);
-  int32_t days = engine::DaysFromCivil(y, m, d) + (hh + 8 >= 24 ? 1 : 0);
-  return engine::FormatDate(days);
+  int32_t days = gridstat::DaysFromCivil(y, m, d) + (hh + 8 >= 24 ? 1 : 0);
+  return gridstat::FormatDate(days);
 }
 
 // The last day of a period, as a date.
@@ -87,7 +87,7 @@ int32_t PeriodEnd(const std::string& p) {
   if (p.size() == 7 && p[4] == '-' && p[5] == 'Q') m = (p[6] - '0') * 3;
   else if (p.size() == 7) m = std::atoi(p.substr(5, 2).c_str());
   int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
-  return engine::DaysFromCivil(ny, nm, 1) - 1;
+  return gridstat::DaysFromCivil(ny, nm, 1) - 1;
 }
 
 }  // namespace
@@ -125,11 +125,11 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
   Doc d = InstanceDoc(*inst);
   json::Set(&d, "division_name", json::Str(DivisionName(inst->division)));
   auto pinned = ProgramFor(inst->definitions);
-  const engine::Program* pp = pinned.ok() ? pinned->get() : nullptr;
+  const compile::Program* pp = pinned.ok() ? pinned->get() : nullptr;
   int w = pp ? pp->FindWorkflow(inst->workflow) : -1;
-  const engine::WorkflowDef* wf = w >= 0 ? &pp->workflows[w] : nullptr;
+  const compile::WorkflowDef* wf = w >= 0 ? &pp->workflows[w] : nullptr;
   int st = wf ? wf->FindState(inst->state) : -1;
-  const engine::SurveyDef* sd = pp ? pp->FindSurvey(inst->survey) : nullptr;
+  const compile::SurveyDef* sd = pp ? pp->FindSurvey(inst->survey) : nullptr;
   json::Set(&d, "workflow_label", wf && !wf->label.empty() ? json::Str(wf->label) : json::Null());
   json::Set(&d, "state_label", st >= 0 && !wf->states[st].label.empty() ? json::Str(wf->states[st].label) : json::Null());
   json::Set(&d, "survey_label", sd && !sd->label.empty() ? json::Str(sd->label) : json::Null());
@@ -167,8 +167,8 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
     }
     // The figures as submitted, under the labels of the definitions the revision was validated under.
     auto revp = ProgramFor(rev->definitions);
-    const engine::Program* rp = revp.ok() ? revp->get() : pp;
-    const engine::SurveyDef* rs = rp ? rp->FindSurvey(inst->survey) : nullptr;
+    const compile::Program* rp = revp.ok() ? revp->get() : pp;
+    const compile::SurveyDef* rs = rp ? rp->FindSurvey(inst->survey) : nullptr;
     const Doc* data = env.ok() ? env->Find("data") : nullptr;
     if (rs && data) {
       Doc masked = *data;
@@ -256,7 +256,7 @@ Result<Doc> StoreImpl::Progress(const Query& q, int level, const std::string& as
   if (level <= 0) level = q.under.empty() ? 3 : std::min(Level(q.under) + 1, 5);
   std::string today = as_of.empty() ? ShanghaiDate(Now()) : as_of;
   int32_t today_days;
-  if (!engine::ParseDate(today, &today_days)) return Status::Invalid(Msg("--as-of 应为 YYYY-MM-DD", "--as-of must be YYYY-MM-DD"));
+  if (!gridstat::ParseDate(today, &today_days)) return Status::Invalid(Msg("--as-of 应为 YYYY-MM-DD", "--as-of must be YYYY-MM-DD"));
   std::map<std::string, std::map<std::string, int64_t>> by_group;
   std::map<std::string, int64_t> totals;
   Doc overdue = json::Arr();
@@ -293,7 +293,7 @@ Result<Doc> StoreImpl::Progress(const Query& q, int level, const std::string& as
       if (!done)
         overdue.items.push_back(json::Obj({{"id", json::Str(i.id)}, {"division", json::Str(i.division)},
                                            {"division_name", json::Str(DivisionName(i.division))}, {"state", json::Str(i.state)},
-                                           {"action", json::Str(wf.actions[dl.action].name)}, {"due", json::Str(engine::FormatDate(due))}}));
+                                           {"action", json::Str(wf.actions[dl.action].name)}, {"due", json::Str(gridstat::FormatDate(due))}}));
     }
   }
   Doc groups = json::Arr();
@@ -320,9 +320,9 @@ Result<std::string> StoreImpl::ExportCsv(const Query& q) {
 Result<std::string> StoreImpl::ExportCsvRows(const Query& q, bool unmasked, int64_t* rows) {
   auto insts = SelectInstances(q);
   if (!insts.ok()) return insts.status();
-  const engine::SurveyDef* s = current_->FindSurvey(q.survey);
+  const compile::SurveyDef* s = current_->FindSurvey(q.survey);
   if (!s) return Status::NotFound(Msg("没有调查表「" + q.survey + "」", "no survey '" + q.survey + "'"));
-  const engine::RosterDef* roster = s->rosters.empty() ? nullptr : &s->rosters[0];
+  const compile::RosterDef* roster = s->rosters.empty() ? nullptr : &s->rosters[0];
   std::string out = "\xEF\xBB\xBF";  // a BOM, so that spreadsheet programs read the Chinese labels right
   std::vector<std::string> head = {"实例", "区划代码", "区划名称", "状态", "版本"};
   for (auto& f : s->fields) head.push_back(f.label.empty() ? f.name : f.label + (f.unit.empty() ? "" : "(" + f.unit + ")"));

@@ -10,7 +10,7 @@
 
 #include "common/json.h"
 #include "common/text.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "input/yaml_reader.h"
 #include "store/store_impl.h"
 
@@ -78,9 +78,9 @@ std::string RecordKeyForId(const std::string& key) {
   return s;
 }
 
-Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang) {
+Result<Org> LoadOrg(const std::string& file, const compile::Program& p, Lang lang) {
   bool en = lang == Lang::kEn;
-  auto text = engine::ReadFile(file, 64u << 20);
+  auto text = gridstat::ReadFile(file, 64u << 20);
   if (!text.ok()) return text.status();
   if (FindInvalidUtf8(*text) != std::string::npos) return Status::Invalid(file + (en ? ": not valid UTF-8" : ": 不是有效的 UTF-8"));
   // YAML allows no NUL byte, and yaml-cpp turns one and what follows it into invalid
@@ -89,7 +89,7 @@ Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang
     std::string line = std::to_string(1 + std::count(text->begin(), text->begin() + static_cast<long>(nul), '\n'));
     return Status::Invalid(file + ":" + line + (en ? ": a NUL byte, which YAML does not allow" : ": 含有 NUL 字节(YAML 不允许)"));
   }
-  if (Status st = CheckYamlText(file, *text, en); !st.ok()) return st;  // the guards every YAML input goes through
+  if (Status st = input::CheckYamlText(file, *text, en); !st.ok()) return st;  // the guards every YAML input goes through
   YAML::Node root;
   try {
     root = YAML::Load(*text);
@@ -97,7 +97,7 @@ Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang
     return Status::Invalid(file + ":" + std::to_string(e.mark.line + 1) + ": " + (en ? "malformed YAML: " : "YAML 格式错误: ") + e.msg);
   }
   if (!root.IsMap()) return Status::Invalid(file + (en ? ": expected a mapping with users and grids" : ": 应为含 users 和 grids 的映射"));
-  const engine::Table* tree = p.division_tree >= 0 ? &p.tables[p.division_tree] : nullptr;
+  const compile::Table* tree = p.division_tree >= 0 ? &p.tables[p.division_tree] : nullptr;
   if (!tree) return Status::Invalid(en ? "the definitions have no division tree" : "定义中没有区划树");
   Org org;
   std::set<std::string> ids, codes;
@@ -230,7 +230,7 @@ Status StoreImpl::MarkStateChange(int64_t seq) {
   return st;
 }
 
-Result<std::shared_ptr<const engine::Program>> StoreImpl::ProgramFor(const std::string& hash) {
+Result<std::shared_ptr<const compile::Program>> StoreImpl::ProgramFor(const std::string& hash) {
   auto it = programs_.find(hash);
   if (it != programs_.end()) return it->second;
   Stmt s(db_.get(), "SELECT files FROM definitions WHERE hash = ?");
@@ -299,7 +299,7 @@ Result<Doc> StoreImpl::AppendEvent(const EventBody& event) {
     body.Set(Ev::kRequest, json::Str(request_fp_));
   Doc doc = body.doc();
   std::string canonical = json::Canonical(doc);
-  std::string hash = engine::Sha256Hex(prev + "\n" + canonical);
+  std::string hash = gridstat::Sha256Hex(prev + "\n" + canonical);
   Stmt ins(db_.get(), "INSERT INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, ?, ?, ?, ?)");
   const std::string* inst = json::GetStr(doc, "instance");
   const std::string* req = json::GetStr(doc, "request_id");

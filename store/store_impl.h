@@ -17,6 +17,11 @@
 
 namespace gridstat::store {
 
+using workflow::Actor;
+using workflow::Policy;
+using workflow::Step;
+using workflow::Verdict;
+
 constexpr int kSchemaVersion = 1;
 // The format of the events this build writes (doc/audit.md): 1 had no `format` member;
 // 2 adds it, and the user who publishes or changes the organisation.
@@ -57,7 +62,7 @@ struct Revision {
 };
 
 // Parses and checks an organisation file against the division tree.
-Result<Org> LoadOrg(const std::string& file, const engine::Program& p, Lang lang);
+Result<Org> LoadOrg(const std::string& file, const compile::Program& p, Lang lang);
 Doc OrgToDoc(const Org& org);
 Org OrgFromDoc(const Doc& d);
 
@@ -100,7 +105,7 @@ class StoreImpl : public Store {
   Status MarkStateChange(int64_t seq);
 
   // --- store.cc ---
-  Result<std::shared_ptr<const engine::Program>> ProgramFor(const std::string& hash);
+  Result<std::shared_ptr<const compile::Program>> ProgramFor(const std::string& hash);
   Result<std::string> StoreDefinitions(const CompileResult& compiled);
   Status SaveOrg(const Org& org);
   // Completes the event (seq, at, format, request) and chains it; returns the body with seq.
@@ -114,7 +119,7 @@ class StoreImpl : public Store {
   std::string AcceptedInstance(const std::string& workflow, const std::string& period, const std::string& record_key);
   std::optional<Revision> GetRevision(const std::string& instance, int64_t revision);
   Status PutRevision(const Revision& r);
-  const engine::Program& current() const { return *current_; }
+  const compile::Program& current() const { return *current_; }
   const std::string& current_hash() const { return current_hash_; }
 
   // Authorisation helpers over the division tree of the current definitions.
@@ -128,7 +133,7 @@ class StoreImpl : public Store {
   // The user as the policy knows them (policy.h).
   Actor AsActor(const User& u) const { return Actor{u.id, u.role, u.division, Scope(u)}; }
   // The policy's answer under `p`, the definitions version the instance is pinned to.
-  bool MayTake(const User& u, const engine::Program& p, const engine::ActionDef& a, const std::string& jurisdiction) const {
+  bool MayTake(const User& u, const compile::Program& p, const compile::ActionDef& a, const std::string& jurisdiction) const {
     return Policy(p).MayTake(AsActor(u), a, jurisdiction);
   }
   // The user's role is at village level (coordinator or grid worker).
@@ -180,7 +185,7 @@ class StoreImpl : public Store {
 
  private:
   // One action on one instance inside the open transaction.
-  ActionResult ActOne(const User* user, const std::string& actor, Instance inst, const engine::WorkflowDef& wf,
+  ActionResult ActOne(const User* user, const std::string& actor, Instance inst, const compile::WorkflowDef& wf,
                       const ActRequest& req);
   // True when the last step could not be stored, or the transaction has failed.
   bool StepFailed(const std::vector<ActionResult>& out) const;
@@ -193,7 +198,7 @@ class StoreImpl : public Store {
                       const std::string& request_id, Outcome outcome, const Instance* inst, const EventMembers& extra = {});
   std::optional<ActionResult> Repeated(const std::string& request_id, const std::string& instance, const std::string& actor,
                                        const std::string& action);
-  std::optional<std::string> LostRace(const Instance& inst, const engine::WorkflowDef& wf, const engine::ActionDef& a,
+  std::optional<std::string> LostRace(const Instance& inst, const compile::WorkflowDef& wf, const compile::ActionDef& a,
                                       const std::string& actor);
   EventBody NewEvent(EventKind kind, const std::string& actor, const User* user) const;
   // A change to the whole store (publish, org) is for a user of the top tier: the refusal
@@ -217,8 +222,8 @@ class StoreImpl : public Store {
   Lang lang_;
   std::string current_hash_;
   std::string state_seq_;  // meta.state_seq when the definitions and organisation were read
-  std::shared_ptr<const engine::Program> current_;
-  std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
+  std::shared_ptr<const compile::Program> current_;
+  std::map<std::string, std::shared_ptr<const compile::Program>> programs_;
   Org org_;
   std::vector<std::string> warnings_;  // see TakeWarnings
 };

@@ -21,16 +21,16 @@ bool Digits(const std::string& s, size_t at, size_t n, int* out) {
 }
 
 // The label of a code or division value, when its list has it.
-std::optional<std::string> CodeLabel(const engine::Program& p, const engine::FieldDef& f, const Doc& v) {
+std::optional<std::string> CodeLabel(const compile::Program& p, const compile::FieldDef& f, const Doc& v) {
   if (v.kind != Doc::Kind::kString) return std::nullopt;
-  int table = f.type == engine::FieldType::kCode ? f.codes : f.type == engine::FieldType::kDivision ? p.division_tree : -1;
+  int table = f.type == compile::FieldType::kCode ? f.codes : f.type == compile::FieldType::kDivision ? p.division_tree : -1;
   if (table < 0 || table >= static_cast<int>(p.tables.size())) return std::nullopt;
-  const engine::Table::Entry* e = p.tables[table].Find(v.text);
+  const compile::Table::Entry* e = p.tables[table].Find(v.text);
   if (!e || e->label.empty()) return std::nullopt;
   return e->label;
 }
 
-Doc Cell(const engine::Program& p, const engine::FieldDef& f, const Doc* v) {
+Doc Cell(const compile::Program& p, const compile::FieldDef& f, const Doc* v) {
   Doc value = v ? *v : json::Null();
   Doc cell = json::Obj({{"value", value}});
   if (auto l = CodeLabel(p, f, value)) json::Set(&cell, "code_label", json::Str(*l));
@@ -47,7 +47,7 @@ std::optional<std::string> ShanghaiTime(const std::string& t) {
       (t[10] != 'T' && t[10] != 't') || !Digits(t, 11, 2, &hh) || t[13] != ':' || !Digits(t, 14, 2, &mi) || t[16] != ':' ||
       !Digits(t, 17, 2, &ss))
     return std::nullopt;
-  if (!engine::ValidDate(y, mo, d) || hh > 23 || mi > 59 || ss > 60) return std::nullopt;
+  if (!gridstat::ValidDate(y, mo, d) || hh > 23 || mi > 59 || ss > 60) return std::nullopt;
   size_t at = 19;
   std::string fraction;
   if (at < t.size() && t[at] == '.') {
@@ -70,19 +70,19 @@ std::optional<std::string> ShanghaiTime(const std::string& t) {
   // Asia/Shanghai has kept UTC+8 all year since 1991, when China last observed daylight saving;
   // the store records times from its own clock, long after that, so a fixed offset is exact.
   constexpr int kShanghaiMinutes = 8 * 60;
-  int64_t secs = static_cast<int64_t>(engine::DaysFromCivil(y, mo, d)) * 86400 + hh * 3600 + mi * 60 + ss +
+  int64_t secs = static_cast<int64_t>(gridstat::DaysFromCivil(y, mo, d)) * 86400 + hh * 3600 + mi * 60 + ss +
                  static_cast<int64_t>(kShanghaiMinutes - offset_min) * 60;
   int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
   int64_t rest = secs - days * 86400;
   int ly, lm, ld;
-  engine::CivilFromDays(static_cast<int32_t>(days), &ly, &lm, &ld);
+  gridstat::CivilFromDays(static_cast<int32_t>(days), &ly, &lm, &ld);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", ly, lm, ld, static_cast<int>(rest / 3600),
                 static_cast<int>(rest / 60 % 60), static_cast<int>(rest % 60));
   return std::string(buf) + fraction + " +08:00";
 }
 
-Doc FiguresDoc(const engine::Program& p, const engine::SurveyDef& s, const Doc& data, Doc* rosters) {
+Doc FiguresDoc(const compile::Program& p, const compile::SurveyDef& s, const Doc& data, Doc* rosters) {
   Doc figures = json::Arr();
   *rosters = json::Arr();
   bool object = data.kind == Doc::Kind::kObject;
@@ -136,7 +136,7 @@ EventLabeller::EventLabeller(StoreImpl& store, std::string workflow, std::string
   }
 }
 
-const engine::Program* EventLabeller::ProgramFor(const std::string& hash) {
+const compile::Program* EventLabeller::ProgramFor(const std::string& hash) {
   if (hash.empty()) return nullptr;
   auto it = programs_.find(hash);
   if (it == programs_.end()) {
@@ -159,9 +159,9 @@ std::optional<std::string> EventLabeller::NameAt(const std::string& user, int64_
 
 void EventLabeller::Label(const Doc& body, Doc* view) {
   const std::string* defs = json::GetStr(body, "definitions");
-  const engine::Program* p = defs ? ProgramFor(*defs) : nullptr;
+  const compile::Program* p = defs ? ProgramFor(*defs) : nullptr;
   if (!p) p = ProgramFor(pinned_);
-  const engine::WorkflowDef* wf = nullptr;
+  const compile::WorkflowDef* wf = nullptr;
   if (p) {
     int w = p->FindWorkflow(workflow_);
     if (w >= 0) wf = &p->workflows[w];

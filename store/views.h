@@ -26,7 +26,7 @@ std::optional<std::string> ShanghaiTime(const std::string& rfc3339);
 //   rosters: [{name, label, columns: [{name, label, unit}], rows: [[{value, code_label?}]]}]
 // `value` is the submitted value as stored (null when missing). `code_label` is present for a
 // code or division field whose value is in its list. Keys the survey does not declare are left out.
-Doc FiguresDoc(const engine::Program& p, const engine::SurveyDef& s, const Doc& data, Doc* rosters);
+Doc FiguresDoc(const compile::Program& p, const compile::SurveyDef& s, const Doc& data, Doc* rosters);
 
 // Gives each warning finding of `findings` (an array) an `explanation` member: the envelope's
 // explanation of its rule (`explanations`, may be null), or null.
@@ -42,12 +42,12 @@ class EventLabeller {
   void Label(const Doc& body, Doc* view);
 
  private:
-  const engine::Program* ProgramFor(const std::string& hash);
+  const compile::Program* ProgramFor(const std::string& hash);
   std::optional<std::string> NameAt(const std::string& user, int64_t seq) const;
 
   StoreImpl& store_;
   std::string workflow_, pinned_;
-  std::map<std::string, std::shared_ptr<const engine::Program>> programs_;
+  std::map<std::string, std::shared_ptr<const compile::Program>> programs_;
   std::vector<std::pair<int64_t, Org>> orgs_;  // every recorded organisation, by seq
 };
 

@@ -105,17 +105,17 @@ TEST_CASE("audit: a chained submission whose report fails its guard is caught", 
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "UPDATE submissions SET envelope = ?, data_hash = ?, findings = ?, findings_hash = ?, status = ?", -1, &st, nullptr);
   sqlite3_bind_text(st, 1, envelope.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 2, engine::Sha256Hex(envelope).c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, gridstat::Sha256Hex(envelope).c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 3, findings.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(st, 4, engine::Sha256Hex(findings).c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, gridstat::Sha256Hex(findings).c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 5, StatusName(report.status), -1, SQLITE_TRANSIENT);
   REQUIRE(sqlite3_step(st) == SQLITE_DONE);
   sqlite3_finalize(st);
   sqlite3_close(db);
   RechainEvent(path, seq, [&](Doc* b) {
     Doc* sub = const_cast<Doc*>(b->Find("submission"));
-    json::Set(sub, "data_hash", json::Str(engine::Sha256Hex(envelope)));
-    json::Set(sub, "findings_hash", json::Str(engine::Sha256Hex(findings)));
+    json::Set(sub, "data_hash", json::Str(gridstat::Sha256Hex(envelope)));
+    json::Set(sub, "findings_hash", json::Str(gridstat::Sha256Hex(findings)));
     json::Set(sub, "status", json::Str(StatusName(report.status)));
   });
   {
@@ -135,7 +135,7 @@ TEST_CASE("audit: an act guard is judged on the latest submitted revision, as th
   std::string defs = Temp("defs");
   fs::copy(kDefs, defs, fs::copy_options::recursive);
   std::string wf = defs + "/workflows.gs";
-  std::string text = *engine::ReadFile(wf, 1 << 20);
+  std::string text = *gridstat::ReadFile(wf, 1 << 20);
   auto cut = text.find("    guard errors() = 0 \"报表还有错误,请改正后再上报\"\n    guard unexplained_warnings() = 0 \"报表有未说明的警告,请逐条核实并填写说明\"\n");
   REQUIRE(cut != std::string::npos);
   text.erase(cut, text.find('\n', text.find('\n', cut) + 1) + 1 - cut);
@@ -237,7 +237,7 @@ TEST_CASE("audit: an export is checked against checkpoints exactly as the store 
   // Truncated: the newest events dropped from the export (the chain stays whole).
   std::string dir3 = Temp("export3");
   fs::copy(dir, dir3, fs::copy_options::recursive);
-  std::string events = *engine::ReadFile(dir3 + "/events.jsonl", 1 << 30);
+  std::string events = *gridstat::ReadFile(dir3 + "/events.jsonl", 1 << 30);
   std::vector<std::string> lines;
   for (size_t p = 0; p < events.size();) { size_t e = events.find('\n', p); lines.push_back(events.substr(p, e - p)); p = e + 1; }
   std::ofstream(dir3 + "/events.jsonl", std::ios::trunc) << lines[0] << "\n";
@@ -266,7 +266,7 @@ TEST_CASE("audit: the audit export follows the rule of the unmasked export and i
   CHECK(*json::GetStr(*body, "what") == "audit");
   CHECK(*json::GetStr(*body, "actor") == "region");
   // The export holds its own event and verifies offline; the store verifies too.
-  std::string events = *engine::ReadFile(dir + "/events.jsonl", 1 << 30);
+  std::string events = *gridstat::ReadFile(dir + "/events.jsonl", 1 << 30);
   CHECK(events.find("\\\"what\\\":\\\"audit\\\"") != std::string::npos);
   auto v = VerifyExport(dir);
   INFO(v.problem);
@@ -415,7 +415,7 @@ TEST_CASE("audit: verify says what it proved: internal consistency, or a checkpo
   CHECK(v.checkpoint_at == "2022-01-10T02:00:00Z");
   CHECK(v.checkpoint_version == 2);
   // The time is signed: moving it breaks the signature.
-  std::string text = *engine::ReadFile(cp, 1 << 20);
+  std::string text = *gridstat::ReadFile(cp, 1 << 20);
   auto pos = text.find("2022-01-10");
   REQUIRE(pos != std::string::npos);
   text.replace(pos, 4, "2032");
@@ -427,7 +427,7 @@ TEST_CASE("audit: verify says what it proved: internal consistency, or a checkpo
   std::string msg = Temp("msg"), sig = Temp("sig");
   std::ofstream(msg, std::ios::binary) << "gridstat-checkpoint\n20\n" << head << "\n";
   REQUIRE(std::system(("openssl pkeyutl -sign -rawin -inkey " + key + " -in " + msg + " -out " + sig).c_str()) == 0);
-  std::string raw = *engine::ReadFile(sig, 1 << 10);
+  std::string raw = *gridstat::ReadFile(sig, 1 << 10);
   REQUIRE(raw.size() == 64);
   unsigned char b64[128];
   int n = EVP_EncodeBlock(b64, reinterpret_cast<const unsigned char*>(raw.data()), 64);

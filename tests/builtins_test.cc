@@ -2,15 +2,16 @@
 #include <catch2/catch.hpp>
 
 #include "compile/program.h"
-#include "compile/refdata.h"
+#include "common/csv.h"
+#include "common/files.h"
 #include "eval/builtins.h"
 
 using namespace gridstat;
 
 TEST_CASE("check digits: every vector of check_digit_vectors.csv", "[builtins]") {
-  auto text = engine::ReadFile(std::string(GRIDSTAT_SOURCE_DIR) + "/definitions/guangxi/data/check_digit_vectors.csv", 1 << 20);
+  auto text = gridstat::ReadFile(std::string(GRIDSTAT_SOURCE_DIR) + "/definitions/guangxi/data/check_digit_vectors.csv", 1 << 20);
   REQUIRE(text.ok());
-  auto csv = engine::ParseCsv(*text);
+  auto csv = gridstat::ParseCsv(*text);
   REQUIRE(csv.ok());
   REQUIRE(csv->header[0] == "kind");
   int uscc = 0, ric = 0;
@@ -37,14 +38,14 @@ TEST_CASE("check digits: the standards' own examples and no case folding", "[bui
 
 TEST_CASE("calendar: year-months and dates", "[builtins]") {
   int32_t v;
-  CHECK(engine::ParseYearMonth("2021-12", &v));
-  CHECK(engine::FormatYearMonth(v) == "2021-12");
-  CHECK_FALSE(engine::ParseYearMonth("2021-13", &v));
-  CHECK_FALSE(engine::ParseYearMonth("2021-1", &v));
-  CHECK_FALSE(engine::ParseYearMonth("2021/01", &v));
-  CHECK(engine::ParseDate("2024-02-29", &v));
-  CHECK(engine::FormatDate(v) == "2024-02-29");
-  CHECK_FALSE(engine::ParseDate("2023-02-29", &v));
-  CHECK_FALSE(engine::ParseDate("1900-02-29", &v));
-  CHECK(engine::ParseDate("2000-02-29", &v));
+  CHECK(gridstat::ParseYearMonth("2021-12", &v));
+  CHECK(gridstat::FormatYearMonth(v) == "2021-12");
+  CHECK_FALSE(gridstat::ParseYearMonth("2021-13", &v));
+  CHECK_FALSE(gridstat::ParseYearMonth("2021-1", &v));
+  CHECK_FALSE(gridstat::ParseYearMonth("2021/01", &v));
+  CHECK(gridstat::ParseDate("2024-02-29", &v));
+  CHECK(gridstat::FormatDate(v) == "2024-02-29");
+  CHECK_FALSE(gridstat::ParseDate("2023-02-29", &v));
+  CHECK_FALSE(gridstat::ParseDate("1900-02-29", &v));
+  CHECK(gridstat::ParseDate("2000-02-29", &v));
 }

@@ -82,14 +82,14 @@ TEST_CASE("input: an alias bomb in a rule test file is refused, quickly", "[reli
 }
 
 TEST_CASE("input: the organisation file's guards are the submissions'", "[reliability]") {
-  Status bomb = CheckYamlText("org.yaml", "users:\n" + Bomb("  "), true);
+  Status bomb = input::CheckYamlText("org.yaml", "users:\n" + Bomb("  "), true);
   CHECK(bomb.message().rfind("org.yaml:1: YAML aliases expand to over ", 0) == 0);
-  CHECK(CheckYamlText("org.yaml", "users: [{id: a}, {id: b},]\n", true).message() ==
+  CHECK(input::CheckYamlText("org.yaml", "users: [{id: a}, {id: b},]\n", true).message() ==
         "org.yaml:1: malformed YAML: a comma with no entry next to it in a flow collection (as in [a, b,])");
-  CHECK(CheckYamlText("org.yaml", std::string("users:\n  - {id: a\0}\n", 19), true).message() ==
+  CHECK(input::CheckYamlText("org.yaml", std::string("users:\n  - {id: a\0}\n", 19), true).message() ==
         "org.yaml:2: a NUL byte, which YAML does not allow");
-  CHECK(CheckYamlText("org.yaml", "\"\",\n", true).ok());  // one document only: yaml-cpp's loop is in the next
-  CHECK(CheckYamlText("org.yaml", "users:\n  - {id: a, name: b}\n", true).ok());
+  CHECK(input::CheckYamlText("org.yaml", "\"\",\n", true).ok());  // one document only: yaml-cpp's loop is in the next
+  CHECK(input::CheckYamlText("org.yaml", "users:\n  - {id: a, name: b}\n", true).ok());
 }
 
 TEST_CASE("input: YAML budgets are per record", "[reliability]") {

@@ -10,12 +10,12 @@ using namespace gridstat;
 
 namespace {
 std::string DumpExpr(const std::string& src) {
-  ast::Module m;
+  dsl::Module m;
   m.files.push_back({"<expr>", src, {0}});
   std::vector<Diagnostic> diags;
-  auto e = ParseExpression(&m, 0, src, 1, 1, &diags);
+  auto e = dsl::ParseExpression(&m, 0, src, 1, 1, &diags);
   if (!e) return "ERROR " + (diags.empty() ? std::string("?") : diags[0].code);
-  return ast::Dump(*e);
+  return dsl::Dump(*e);
 }
 }  // namespace
 
@@ -61,7 +61,7 @@ TEST_CASE("parser: expression precedence and shapes", "[parser]") {
 }
 
 TEST_CASE("parser: declarations", "[parser]") {
-  ast::Module m;
+  dsl::Module m;
   std::vector<Diagnostic> diags;
   std::string src = R"(
 # comment
@@ -84,7 +84,7 @@ rules for s {
   warning S-W01 "第{row}行" for each items: qty < 10
 }
 )";
-  REQUIRE(ParseSource(&m, "t.gs", src, &diags));
+  REQUIRE(dsl::ParseSource(&m, "t.gs", src, &diags));
   REQUIRE(diags.empty());
   REQUIRE(m.surveys.size() == 1);
   const auto& s = m.surveys[0];
@@ -101,7 +101,7 @@ rules for s {
   CHECK(*s.fields[1].max == "100.5");
   CHECK(s.fields[1].unit == "元");
   CHECK(s.fields[3].type.arg == "yes_no");
-  CHECK(ast::Dump(*s.fields[3].when) == "(> amount 0)");
+  CHECK(dsl::Dump(*s.fields[3].when) == "(> amount 0)");
   CHECK(s.fields[3].masked);
   REQUIRE(s.rosters.size() == 1);
   CHECK(s.rosters[0].required);
@@ -117,10 +117,10 @@ rules for s {
   REQUIRE(r.rules.size() == 2);
   CHECK(r.rules[0].code.name == "S-E01");
   CHECK(r.rules[0].is_error);
-  CHECK(ast::Dump(*r.rules[0].when) == "(> n 0)");
+  CHECK(dsl::Dump(*r.rules[0].when) == "(> n 0)");
   CHECK(r.rules[0].message.parts.size() == 3);
   CHECK(r.rules[0].message.parts[0].literal == "金额");
-  CHECK(ast::Dump(*r.rules[0].message.parts[1].expr) == "amount");
+  CHECK(dsl::Dump(*r.rules[0].message.parts[1].expr) == "amount");
   CHECK(r.rules[1].for_each->name == "items");
   CHECK_FALSE(r.rules[1].is_error);
   REQUIRE(r.lets.size() == 1);
@@ -130,12 +130,12 @@ rules for s {
 }
 
 TEST_CASE("parser: every node has a distinct id", "[parser]") {
-  ast::Module m;
+  dsl::Module m;
   std::vector<Diagnostic> diags;
-  REQUIRE(ParseSource(&m, "t.gs", "survey s { period year key division field a \"甲\" integer }\n"
+  REQUIRE(dsl::ParseSource(&m, "t.gs", "survey s { period year key division field a \"甲\" integer }\n"
                                   "rules for s { error X-1 \"{a}\": a + 1 > a * 2 }", &diags));
   std::vector<int> ids;
-  std::function<void(const ast::Expr&)> walk = [&](const ast::Expr& e) {
+  std::function<void(const dsl::Expr&)> walk = [&](const dsl::Expr& e) {
     ids.push_back(e.id);
     for (auto& a : e.args) walk(*a);
   };

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/json.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "gridstat/store.h"
 
 namespace gridstat::testing {
@@ -140,7 +140,7 @@ inline void RechainEvent(const std::string& path, int64_t seq, const std::functi
   bodies[seq - 1] = json::Canonical(body);
   std::string prev(64, '0');
   for (size_t i = 0; i < bodies.size(); ++i) {
-    std::string hash = engine::Sha256Hex(prev + "\n" + bodies[i]);
+    std::string hash = gridstat::Sha256Hex(prev + "\n" + bodies[i]);
     auto b = ParseJsonDocument(bodies[i]);
     const std::string* inst = json::GetStr(*b, "instance");
     const std::string* req = json::GetStr(*b, "request_id");

@@ -602,7 +602,7 @@ TEST_CASE("audit: a well-chained but unlawful event is caught", "[audit]") {
                         {"definitions", *creation->Find("definitions")}, {"seq", json::Int(seq)}, {"at", json::Str("2022-01-10T02:00:00Z")},
                         {"format", json::Int(2)}});
   std::string canonical = json::Canonical(body);
-  std::string hash = engine::Sha256Hex(prev + "\n" + canonical);
+  std::string hash = gridstat::Sha256Hex(prev + "\n" + canonical);
   sqlite3_prepare_v2(db, "INSERT INTO events(seq, instance, request_id, body, prev_hash, hash) VALUES(?, ?, '', ?, ?, ?)", -1, &st, nullptr);
   sqlite3_bind_int64(st, 1, seq);
   sqlite3_bind_text(st, 2, kAgri.c_str(), -1, SQLITE_TRANSIENT);

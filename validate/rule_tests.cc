@@ -7,7 +7,7 @@
 
 #include "common/decimal.h"
 #include "common/text.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "gridstat/validate.h"
 #include "input/yaml_reader.h"
 
@@ -91,14 +91,14 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
       r.problem = std::move(problem);
       results.push_back(std::move(r));
     };
-    auto text = engine::ReadFile(file, kMaxTestFileBytes);
+    auto text = gridstat::ReadFile(file, kMaxTestFileBytes);
     if (!text.ok()) {
       fail(1, text.status().message());
       continue;
     }
     Doc root;
-    YamlProblem yp;
-    if (!LoadYamlDocument(*text, &root, &yp)) {
+    input::YamlProblem yp;
+    if (!input::LoadYamlDocument(*text, &root, &yp)) {
       fail(yp.line, "YAML: " + yp.zh + " (" + yp.en + ")");
       continue;
     }

@@ -8,17 +8,18 @@
 
 #include "common/text.h"
 #include "gridstat/validate.h"
-#include "compile/refdata.h"
+#include "common/files.h"
 #include "eval/eval.h"
+#include "validate/guard.h"
 
 namespace gridstat {
 
-using engine::FieldDef;
-using engine::FieldType;
-using engine::PeriodKind;
-using engine::Record;
-using engine::SurveyDef;
-using engine::Value;
+using compile::FieldDef;
+using compile::FieldType;
+using compile::PeriodKind;
+using eval::Record;
+using compile::SurveyDef;
+using compile::Value;
 
 namespace {
 
@@ -97,7 +98,7 @@ struct Scalar {
 // Field-level checks, in one place so that every survey gets the same answers.
 class FieldDecoder {
  public:
-  FieldDecoder(const engine::Program& prog, Lang lang) : prog_(prog), lang_(lang) {}
+  FieldDecoder(const compile::Program& prog, Lang lang) : prog_(prog), lang_(lang) {}
 
   // Decodes `d` for `f`; on a problem returns kInvalid and fills `err`.
   Value Decode(const FieldDef& f, const Scalar& d, const FieldPath& fp, Finding* err) {
@@ -179,14 +180,14 @@ class FieldDecoder {
       case FieldType::kYearMonth: {
         int32_t ym;
         if (d.kind != Doc::Kind::kString) return wrong_type("年月(YYYY-MM 文本)", "a year-month string (YYYY-MM)");
-        if (!engine::ParseYearMonth(d.text, &ym))
+        if (!gridstat::ParseYearMonth(d.text, &ym))
           return fail("format", lz() + "应为 YYYY-MM 格式的年月,收到「" + txt() + "」", le() + " must be a year-month YYYY-MM, not '" + txt() + "'");
         return Value::YearMonth(ym);
       }
       case FieldType::kDate: {
         int32_t days;
         if (d.kind != Doc::Kind::kString) return wrong_type("日期(YYYY-MM-DD 文本)", "a date string (YYYY-MM-DD)");
-        if (!engine::ParseDate(d.text, &days))
+        if (!gridstat::ParseDate(d.text, &days))
           return fail("format", lz() + "应为有效的 YYYY-MM-DD 日期,收到「" + txt() + "」", le() + " must be a real date YYYY-MM-DD, not '" + txt() + "'");
         return Value::Date(days);
       }
@@ -218,7 +219,7 @@ class FieldDecoder {
   std::string_view Keep(std::string_view s) { return s; }
 
  private:
-  const engine::Program& prog_;
+  const compile::Program& prog_;
   Lang lang_;
 };
 
@@ -240,7 +241,7 @@ bool PeriodValue(PeriodKind k, const std::string& p, Value* out) {
   }
   if (k == PeriodKind::kMonth) {
     int32_t ym;
-    if (!engine::ParseYearMonth(p, &ym)) return false;
+    if (!gridstat::ParseYearMonth(p, &ym)) return false;
     *out = Value::YearMonth(ym);
     return true;
   }
@@ -253,7 +254,7 @@ const char* PeriodFormat(PeriodKind k) { return k == PeriodKind::kYear ? "YYYY" 
 
 // Decodes an envelope's data into a record. Findings for field-level problems are
 // appended to `findings` unless null (previous-period records are taken as they stand).
-void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelope& env, Lang lang, Record* rec,
+void DecodeRecord(const compile::Program& prog, const SurveyDef& s, const Envelope& env, Lang lang, Record* rec,
                   std::vector<Finding>* findings) {
   FieldDecoder dec(prog, lang);
   bool en = lang == Lang::kEn;
@@ -372,12 +373,12 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
 
   // Skip logic: a field whose condition is definitely false is not asked; whatever
   // was sent for it is ignored, problems included.
-  engine::EvalContext ctx{prog, s, *rec};
+  eval::EvalContext ctx{prog, s, *rec};
   for (size_t slot = 0; slot < s.fields.size(); ++slot) {
     const FieldDef& f = s.fields[slot];
     bool asked = true;
     if (f.when >= 0) {
-      Value w = engine::Eval(f.when, ctx);
+      Value w = eval::Eval(f.when, ctx);
       ctx.fault = nullptr;
       asked = !(w.known() && !w.b);
     }
@@ -399,7 +400,7 @@ void DecodeRecord(const engine::Program& prog, const SurveyDef& s, const Envelop
         const FieldDef& f = rd.fields[slot];
         bool asked = true;
         if (f.when >= 0) {
-          Value w = engine::Eval(f.when, ctx);
+          Value w = eval::Eval(f.when, ctx);
           ctx.fault = nullptr;
           asked = !(w.known() && !w.b);
         }
@@ -479,8 +480,8 @@ void AppendDigestText(const Value& v, std::string* out) {
     case Value::kBool: *out += v.b ? "b:true" : "b:false"; break;
     case Value::kNum: *out += "n:" + v.d.ToString(); break;
     case Value::kText: *out += "t:"; out->append(v.s.data(), v.s.size()); break;
-    case Value::kYearMonth: *out += "m:" + engine::FormatYearMonth(v.i); break;
-    case Value::kDate: *out += "d:" + engine::FormatDate(v.i); break;
+    case Value::kYearMonth: *out += "m:" + gridstat::FormatYearMonth(v.i); break;
+    case Value::kDate: *out += "d:" + gridstat::FormatDate(v.i); break;
     case Value::kGeo: *out += "g:" + v.d.ToString() + "," + v.d2.ToString(); break;
   }
 }
@@ -495,16 +496,16 @@ std::string ValuesDigest(const std::vector<std::pair<std::string, const Value*>>
     AppendDigestText(v ? *v : Value(), &text);
     text += '\n';
   }
-  return engine::Sha256Hex(text).substr(0, 16);
+  return gridstat::Sha256Hex(text).substr(0, 16);
 }
 
-Report RunRules(const engine::Program& prog, const SurveyDef& survey, Lang lang, bool messages, const Record& rec,
+Report RunRules(const compile::Program& prog, const SurveyDef& survey, Lang lang, bool messages, const Record& rec,
                 const Record* prev, const Explaining& explaining, Report r) {
   bool en = lang == Lang::kEn;
   const SurveyDef* s = &survey;
-  engine::EvalContext ctx{prog, *s, rec, prev};
+  eval::EvalContext ctx{prog, *s, rec, prev};
   for (const auto& rule : s->rules) {
-    auto out = engine::RunRule(rule, ctx);
+    auto out = eval::RunRule(rule, ctx);
     if (!out.fired && !out.fault) continue;
     Finding f;
     f.rule = rule.code;
@@ -515,7 +516,7 @@ Report RunRules(const engine::Program& prog, const SurveyDef& survey, Lang lang,
       f.message = en ? "rule " + rule.code + " could not be computed: " + f.fault
                      : "规则 " + rule.code + " 无法计算(" + what_zh + "),请核对相关数据";
     } else {
-      if (messages) f.message = engine::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
+      if (messages) f.message = eval::RenderMessage(rule, ctx, out.rows.empty() ? 0 : out.rows[0]);
     }
     // The fields that decided the finding (all of the rule's fields when it faulted).
     std::set<std::tuple<int, int, bool>> blamed;
@@ -524,7 +525,7 @@ Report RunRules(const engine::Program& prog, const SurveyDef& survey, Lang lang,
       for (int row : out.rows.empty() ? std::vector<int>{0} : out.rows) {
         std::set<std::tuple<int, int, bool>> b;
         ctx.rows[0] = row;
-        engine::BlameRule(rule, ctx, &b);
+        eval::BlameRule(rule, ctx, &b);
         for (auto& t : b) {
           blamed.insert(t);
           if (std::get<2>(t)) blamed_rows[{std::get<0>(t), std::get<1>(t)}].insert(row);
@@ -640,7 +641,7 @@ bool ReadScalar(simdjson::ondemand::value v, Scalar* out) {
   }
 }
 
-bool ReadPlainData(const engine::Program& prog, const SurveyDef& s, Lang lang, simdjson::ondemand::object data, Record* rec) {
+bool ReadPlainData(const compile::Program& prog, const SurveyDef& s, Lang lang, simdjson::ondemand::object data, Record* rec) {
   thread_local std::vector<char> seen;
   seen.assign(s.fields.size(), 0);
   rec->fields.assign(s.fields.size(), Value());
@@ -671,11 +672,11 @@ bool ReadPlainData(const engine::Program& prog, const SurveyDef& s, Lang lang, s
     rec->fields[slot] = val;
   }
   // Skip logic, in the order of DecodeRecord; a required field left missing takes the usual way.
-  engine::EvalContext ctx{prog, s, *rec};
+  eval::EvalContext ctx{prog, s, *rec};
   for (size_t slot = 0; slot < s.fields.size(); ++slot) {
     const FieldDef& f = s.fields[slot];
     if (f.when >= 0) {
-      Value w = engine::Eval(f.when, ctx);
+      Value w = eval::Eval(f.when, ctx);
       ctx.fault = nullptr;
       if (w.known() && !w.b) {
         rec->fields[slot] = Value();
@@ -687,7 +688,7 @@ bool ReadPlainData(const engine::Program& prog, const SurveyDef& s, Lang lang, s
   return true;
 }
 
-bool ValidatePlain(const engine::Program& prog, Lang lang, bool messages, int format, const std::string& path, std::string_view text,
+bool ValidatePlain(const compile::Program& prog, Lang lang, bool messages, int format, const std::string& path, std::string_view text,
                    size_t capacity, int line, const PreviousSource* previous, Report* out) {
   if (text.size() > kMaxPlainBytes || capacity < text.size() + simdjson::SIMDJSON_PADDING) return false;
   thread_local simdjson::ondemand::parser parser;
@@ -764,7 +765,7 @@ std::optional<std::string> Validator::PreviousPeriod(const std::string& survey, 
   int y = std::stoi(period.substr(0, 4));
   switch (s->period) {
     case PeriodKind::kYear: std::snprintf(buf, sizeof buf, "%04d", y - 1); break;
-    case PeriodKind::kMonth: std::snprintf(buf, sizeof buf, "%s", engine::FormatYearMonth(v.i - 1).c_str()); break;
+    case PeriodKind::kMonth: std::snprintf(buf, sizeof buf, "%s", gridstat::FormatYearMonth(v.i - 1).c_str()); break;
     case PeriodKind::kQuarter: {
       int q = period[6] - '0';
       if (q == 1) std::snprintf(buf, sizeof buf, "%04d-Q4", y - 1);
@@ -816,10 +817,12 @@ Report Validator::Validate(const Envelope& env, const PreviousSource* previous, 
   return RunRules(*program_, *s, lang_, messages_, rec, have_prev ? &prev_rec : nullptr, explaining, std::move(r));
 }
 
-namespace engine {
+namespace validate {
 
 std::optional<std::string> FailingGuard(const Program& prog, const SurveyDef& s, const Envelope& env, const Report& report,
-                                        const std::vector<GuardDef>& guards, Lang lang) {
+                                        const std::vector<compile::GuardDef>& guards, Lang lang) {
+  using eval::EvalContext;
+  using eval::FindingCounts;
   if (guards.empty()) return std::nullopt;
   Record rec;
   DecodeRecord(prog, s, env, lang, &rec, nullptr);
@@ -834,14 +837,14 @@ std::optional<std::string> FailingGuard(const Program& prog, const SurveyDef& s,
   EvalContext ctx{prog, s, rec};
   ctx.counts = &counts;
   for (const auto& g : guards) {
-    Value v = Eval(g.node, ctx);
+    Value v = eval::Eval(g.node, ctx);
     ctx.fault = nullptr;
     if (!v.known() || !v.b) return g.message;
   }
   return std::nullopt;
 }
 
-}  // namespace engine
+}  // namespace validate
 
 namespace {
 

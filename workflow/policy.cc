@@ -4,12 +4,12 @@
 
 #include "common/json.h"
 #include "gridstat/validate.h"
-#include "eval/eval.h"
+#include "validate/guard.h"
 
-namespace gridstat::store {
+namespace gridstat::workflow {
 
-using engine::ActionDef;
-using engine::WorkflowDef;
+using compile::ActionDef;
+using compile::WorkflowDef;
 
 namespace {
 
@@ -25,7 +25,7 @@ std::string StateNames(const WorkflowDef& wf, const std::vector<int>& states) {
   return s;
 }
 
-const engine::Table* Policy::Tree() const {
+const compile::Table* Policy::Tree() const {
   return p_.division_tree >= 0 ? &p_.tables[p_.division_tree] : nullptr;
 }
 
@@ -167,7 +167,7 @@ Report StoredReport(const std::string& findings) {
   return r;
 }
 
-std::optional<std::string> ActGuardFailure(const engine::Program& prog, const WorkflowDef& wf, const ActionDef& a,
+std::optional<std::string> ActGuardFailure(const compile::Program& prog, const WorkflowDef& wf, const ActionDef& a,
                                            const std::string* envelope, const std::string* findings, Lang lang) {
   if (a.guards.empty()) return std::nullopt;
   std::optional<std::string> failing = lang == Lang::kEn ? "no submitted report" : "没有已提交的报表";
@@ -175,9 +175,9 @@ std::optional<std::string> ActGuardFailure(const engine::Program& prog, const Wo
     auto doc = ParseJsonDocument(*envelope);
     Envelope env;
     if (doc.ok() && EnvelopeFromDoc(*doc, &env).ok())
-      failing = engine::FailingGuard(prog, prog.surveys[wf.survey], env, StoredReport(*findings), a.guards, lang);
+      failing = validate::FailingGuard(prog, prog.surveys[wf.survey], env, StoredReport(*findings), a.guards, lang);
   }
   return failing;
 }
 
-}  // namespace gridstat::store
+}  // namespace gridstat::workflow

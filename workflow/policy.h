@@ -11,7 +11,7 @@
 #include "compile/program.h"
 #include "gridstat/validate.h"
 
-namespace gridstat::store {
+namespace gridstat::workflow {
 
 // Who acts: a user of the organisation, as the store knows them and as an event records them.
 struct Actor {
@@ -37,7 +37,7 @@ struct Verdict {
 
 class Policy {
  public:
-  explicit Policy(const engine::Program& p) : p_(p) {}
+  explicit Policy(const compile::Program& p) : p_(p) {}
 
   // The division tree of the definitions: a code's level (0: not in the tree), its parent,
   // and whether it lies within `ancestor` (itself included).
@@ -50,23 +50,23 @@ class Policy {
 
   // May `u` take `a` on an instance whose jurisdiction is `jurisdiction`: a role the action
   // names, acting within its reach, or the holder of the instance when the action allows it.
-  bool MayTake(const Actor& u, const engine::ActionDef& a, const std::string& jurisdiction) const;
+  bool MayTake(const Actor& u, const compile::ActionDef& a, const std::string& jurisdiction) const;
   // Whether the workflow allows the step (its from-state, comment and target), and where
   // it leads. Permission is MayTake's question, asked separately.
-  Verdict Judge(const engine::WorkflowDef& wf, const engine::ActionDef& a, const Step& s) const;
+  Verdict Judge(const compile::WorkflowDef& wf, const compile::ActionDef& a, const Step& s) const;
 
  private:
-  const engine::Table* Tree() const;
-  const engine::Program& p_;
+  const compile::Table* Tree() const;
+  const compile::Program& p_;
 };
 
 // The state names of `states`, joined for a message.
-std::string StateNames(const engine::WorkflowDef& wf, const std::vector<int>& states);
+std::string StateNames(const compile::WorkflowDef& wf, const std::vector<int>& states);
 
 // ---- what a stored revision's report is ------------------------------------------------
 // The inputs that decide it, all recorded in the store.
 struct RevisionInputs {
-  std::shared_ptr<const engine::Program> program;  // the definitions the revision is pinned to
+  std::shared_ptr<const compile::Program> program;  // the definitions the revision is pinned to
   std::string envelope;                            // the stored, canonical envelope
   const std::string* previous_envelope = nullptr;  // the accepted previous-period revision it was judged against
   // The explanations that counted in the latest submitted revision of the instance before
@@ -89,8 +89,8 @@ Report StoredReport(const std::string& findings);
 // Whether the guards of an act action (not a submission) hold, judged on the stored report
 // of the latest submitted revision (`envelope` and `findings` null when there is none): the
 // message of the first guard that fails, or nullopt.
-std::optional<std::string> ActGuardFailure(const engine::Program& prog, const engine::WorkflowDef& wf,
-                                           const engine::ActionDef& a, const std::string* envelope,
+std::optional<std::string> ActGuardFailure(const compile::Program& prog, const compile::WorkflowDef& wf,
+                                           const compile::ActionDef& a, const std::string* envelope,
                                            const std::string* findings, Lang lang);
 
-}  // namespace gridstat::store
+}  // namespace gridstat::workflow

@@ -19,8 +19,8 @@
 
 namespace gridstat {
 
-namespace engine { struct Program; }
-using Program = engine::Program;
+namespace compile { struct Program; }
+using Program = compile::Program;
 
 struct CompileResult {
   std::shared_ptr<const Program> program;  // null when there were errors
