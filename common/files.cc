@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include "common/messages.h"
+
 namespace gridstat {
 
 Result<std::string> ReadInputFile(const std::string& path, size_t max_bytes) {
@@ -13,24 +15,24 @@ Result<std::string> ReadInputFile(const std::string& path, size_t max_bytes) {
   char buf[1 << 16];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
-    if (data.size() + n > max_bytes) return Status::Invalid("standard input is larger than " + std::to_string(max_bytes) + " bytes");
+    if (data.size() + n > max_bytes) return Failure(Status::Code::kInvalid, "stdin_too_large", {{"max", std::to_string(max_bytes)}});
     data.append(buf, n);
   }
-  if (std::ferror(stdin)) return Status::Io("cannot read standard input");
+  if (std::ferror(stdin)) return Failure(Status::Code::kIo, "stdin_read");
   return data;
 }
 
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Io("cannot open " + path);
+  if (!in) return Failure(Status::Code::kIo, "file_open", {{"path", path}});
   in.seekg(0, std::ios::end);
   auto size = in.tellg();
-  if (size < 0) return Status::Io("cannot read " + path);
+  if (size < 0) return Failure(Status::Code::kIo, "file_read", {{"path", path}});
   if (static_cast<size_t>(size) > max_bytes)
-    return Status::Invalid(path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    return Failure(Status::Code::kInvalid, "file_too_large", {{"path", path}, {"max", std::to_string(max_bytes)}});
   in.seekg(0);
   std::string data(static_cast<size_t>(size), '\0');
-  if (!in.read(data.data(), size)) return Status::Io("cannot read " + path);
+  if (!in.read(data.data(), size)) return Failure(Status::Code::kIo, "file_read", {{"path", path}});
   return data;
 }
 

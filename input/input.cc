@@ -11,7 +11,7 @@
 #include "common/decimal.h"
 #include "common/text.h"
 #include "common/files.h"
-#include "gridstat/validate.h"
+#include "gridstat/input.h"
 #include "input/yaml_reader.h"
 
 namespace gridstat {

@@ -1,5 +1,5 @@
 #include "common/text.h"
-#include "gridstat/validate.h"
+#include "gridstat/report.h"
 
 namespace gridstat {
 

@@ -7,6 +7,8 @@
 #include <utility>
 #include <variant>
 
+#include "gridstat/diagnostic.h"
+
 namespace gridstat {
 
 class Status {
@@ -20,14 +22,27 @@ class Status {
   static Status Invalid(std::string m) { return Status(Code::kInvalid, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
 
+  // A failure with its message in both languages (gridstat's own failures are made so,
+  // from the message catalogue; see doc/codes.md).
+  static Status Make(Code c, std::string message_en, std::string message_zh) {
+    Status s(c, std::move(message_en));
+    s.message_zh_ = std::move(message_zh);
+    return s;
+  }
+
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
+  // The message in English.
   const std::string& message() const { return message_; }
+  // The message in `lang` (English when no Chinese text was given).
+  const std::string& message(Lang lang) const {
+    return lang == Lang::kZh && !message_zh_.empty() ? message_zh_ : message_;
+  }
 
  private:
   Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
   Code code_ = Code::kOk;
-  std::string message_;
+  std::string message_, message_zh_;
 };
 
 // A value or the Status explaining why there is none.
