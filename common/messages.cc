@@ -11,6 +11,7 @@ constexpr MessageKind kInput = MessageKind::kInput;
 constexpr MessageKind kRefusal = MessageKind::kRefusal;
 constexpr MessageKind kFailure = MessageKind::kFailure;
 constexpr MessageKind kUsage = MessageKind::kUsage;
+constexpr MessageKind kLabel = MessageKind::kLabel;
 constexpr MessageSeverity kError = MessageSeverity::kError;
 constexpr MessageSeverity kWarning = MessageSeverity::kWarning;
 constexpr MessageSeverity kNote = MessageSeverity::kNote;
@@ -28,6 +29,8 @@ const MessageDef kMessages[] = {
 
     // ---- compile: definitions -----------------------------------------------
 
+    // ---- eval: run-time faults ------------------------------------------------
+
     // ---- input: reading submissions -------------------------------------------
 
     // ---- validate: field-level findings, reports, rule tests --------------------
@@ -36,7 +39,7 @@ const MessageDef kMessages[] = {
 
     // ---- capi -----------------------------------------------------------------
 
-    // ---- cli: usage -----------------------------------------------------------
+    // ---- cli: usage and labels -------------------------------------------------
 
 };
 
@@ -117,6 +120,7 @@ const char* MessageKindName(MessageKind k) {
     case MessageKind::kRefusal: return "refusal";
     case MessageKind::kFailure: return "failure";
     case MessageKind::kUsage: return "usage";
+    case MessageKind::kLabel: return "label";
   }
   return "?";
 }

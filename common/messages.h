@@ -29,6 +29,7 @@ enum class MessageKind {
   kRefusal,     // a store or workflow command refused, with the reason
   kFailure,     // the surroundings failed: a file, the disk, the store
   kUsage,       // the command line was not understood
+  kLabel,       // a word or heading of a text rendering (a report, a listing, help)
 };
 
 enum class MessageSeverity { kError, kWarning, kNote };
