@@ -7,7 +7,7 @@ PACKAGES = cmake g++ make pkg-config antlr4 libantlr4-runtime-dev libyaml-cpp-de
            libspdlog-dev catch2 libre2-dev libcli11-dev libsimdjson-dev libssl-dev default-jre-headless sqlite3 openssl procps time \
            python3
 
-.PHONY: deps build demo test test-sanitize bench stress deb clean
+.PHONY: deps build demo test test-sanitize bench bench-compare stress deb clean
 .PHONY: fuzz fuzz-build fuzz-regress
 
 deps:
@@ -48,6 +48,15 @@ deb: build
 # Benchmarks (bench/): QUICK=1 for a few-minute version. Results: build/bench/results.json.
 bench: build
 	@$(BUILD)/bin/gridstat_bench $(if $(QUICK),--quick,) --out $(BUILD)/bench
+
+# This tree against another commit, side by side in one run (bench/compare.py): BASE is
+# built in $(BUILD)/base (a detached worktree); figures more than 5 % slower are marked.
+BASE ?= HEAD~1
+bench-compare: build
+	@rm -rf $(BUILD)/base-src && git worktree prune && git worktree add --detach $(BUILD)/base-src $(BASE) >/dev/null
+	@cmake -S $(BUILD)/base-src -B $(BUILD)/base -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD)/base -j $(JOBS) --target gridstat_cli gridstat_gen gridstat_eval_bench
+	@python3 bench/compare.py $(BUILD)/base/bin $(BUILD)/bin $(BUILD)/bench-compare
 
 # Crash consistency at length: STRESS_ITERATIONS SIGKILLs during a batch of workflow
 # commands (tests/crash/run.sh; make test runs 100).
