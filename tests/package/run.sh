@@ -66,7 +66,7 @@ leaks=$(grep -v -E '^gs_[a-z0-9_]+$' "$T/exported" |
         grep -v -E '^gridstat::(SortAndCap|RenderDiagnosticText|RenderDiagnosticJson|HasErrors|CompileDirectory|CompileSources|CompileFiles|ProgramHash|SurveyNames|RuleCount|RunRuleTests|ReadSubmissions|SplitSubmissions|SplitSubmissionTexts|DecodeRecordText|DecodeRawRecord|ReadSubmissionText|ParseJsonDocument|EnvelopeFromDoc|ReportToJson|ReportToText|StatusName|VerifyExport)(\[abi:cxx11\])?\(' || true)
 [ -z "$leaks" ] || fail "exported beyond the public API:
 $(echo "$leaks" | head -20)"
-for internal in 'gridstat::store::' 'gridstat::engine::' 'gridstat::json::' 'antlr4::' 'YAML::' 'simdjson::' 're2::' 'std::'; do
+for internal in 'gridstat::store::' 'gridstat::compile::' 'gridstat::eval::' 'gridstat::dsl::' 'gridstat::input::' 'gridstat::validate::' 'gridstat::workflow::' 'gridstat::json::' 'antlr4::' 'YAML::' 'simdjson::' 're2::' 'std::'; do
   ! grep -q "^$internal\|^[a-z ]*for $internal" "$T/exported" || fail "exports $internal symbols"
 done
 echo "exports: $(wc -l < "$T/exported") symbols, the public API only"
