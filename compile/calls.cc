@@ -45,7 +45,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
   bool is_agg = std::find(std::begin(kAggregates), std::end(kAggregates), name) != std::end(kAggregates);
   if (is_agg && (roster_first || (name != "min" && name != "max"))) return CompileAggregate(e, sc);
   if (e.filter) {
-    Err(e.filter->pos, "where-position", "只有汇总函数(count、sum、all 等)可以用 where", "only aggregates take `where`");
+    Err(e.filter->pos, "where-position/not-aggregate");
     return Fail();
   }
   if (name == "present" || name == "missing") {
@@ -60,8 +60,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
     const Expr& a = *e.args[0];
     auto f = a.kind == ExprKind::kName ? def.by_name.find(a.text) : def.by_name.end();
     if (f == def.by_name.end()) {
-      Err(a.pos, "bad-argument", "prev 的参数必须是本表的一个字段名", "prev takes the name of a field of this survey",
-          "例如 prev(grain_output)", "for example prev(grain_output)");
+      Err(a.pos, "bad-argument/prev", {}, MessageBoth("bad-argument/prev-hint"));
       return Fail();
     }
     def.uses_prev = true;
@@ -72,8 +71,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
   if (name == "which") {
     // which(cond1, text1, cond2, text2, ...): the texts whose conditions hold, for messages.
     if (e.args.size() < 2 || e.args.size() % 2 != 0) {
-      Err(e.pos, "argument-count", "which 的参数应成对出现:条件, 文字, 条件, 文字, …",
-          "which takes pairs of arguments: condition, text, condition, text, ...");
+      Err(e.pos, "argument-count/which");
       return Fail();
     }
     Node n; n.op = Op::kCall; n.sub = static_cast<uint8_t>(Fn::kWhich);
@@ -86,7 +84,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
         Typed t = Compile(*e.args[i], sc);
         if (!t.ok()) return Fail();
         if (t.type.kind != TypeKind::kText) {
-          Err(e.args[i]->pos, "type", "which 的文字参数应为文本", "which takes text after each condition");
+          Err(e.args[i]->pos, "type/which");
           return Fail();
         }
         n.kids.push_back(t.node);
@@ -108,7 +106,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
   }
   if (name == "errors" || name == "warnings" || name == "unexplained_warnings") {
     if (!sc.guard) {
-      Err(e.pos, "guard-only", name + "() 只能用在流程的 guard 里", name + "() can only be used in a workflow guard");
+      Err(e.pos, "guard-only", {{"name", name}});
       return Fail();
     }
     if (!e.args.empty()) return ArgCount(e, 0, 0);
@@ -122,9 +120,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
     std::vector<std::string> names = {"present", "missing", "prev", "count", "sum", "min", "max", "all", "any", "exactly_one", "the", "which"};
     for (auto& f : kFunctions) names.push_back(f.name);
     std::string c = Closest(name, names);
-    Err(e.pos, "unknown-function", "未知的函数「" + name + "」", "unknown function '" + name + "'",
-        c.empty() ? "函数列表见 doc/language.md" : "是不是「" + c + "」?",
-        c.empty() ? "see doc/language.md for the functions" : "did you mean '" + c + "'?");
+    Err(e.pos, "unknown-function", {{"name", name}}, DidYouMean(c, "unknown-function/hint"));
     return Fail();
   }
   int nargs = static_cast<int>(e.args.size());
@@ -137,8 +133,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
     const Expr& t = *e.args[0];
     auto it = t.kind == ExprKind::kName ? prog_->table_by_name.find(t.text) : prog_->table_by_name.end();
     if (it == prog_->table_by_name.end()) {
-      Err(t.pos, "bad-argument", name + " 的第一个参数必须是参照表名", "the first argument of " + name + " must be a table",
-          "例如 level(divisions, division_code)", "for example level(divisions, division_code)");
+      Err(t.pos, "bad-argument/table", {{"name", name}}, MessageBoth("bad-argument/table-hint"));
       return Fail();
     }
     n.aux = it->second;
@@ -159,14 +154,13 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
       Comparable(target, &lit, e.args[i + first]->pos, false);
       return lit.type.kind == k;
     }
-    Err(e.args[i + first]->pos, "type",
-        name + " 的第 " + std::to_string(i + first + 1) + " 个参数应为" + TypeNameZh(T(k)) + ",这里是" + TypeNameZh(args[i].type),
-        "argument " + std::to_string(i + first + 1) + " of " + name + " must be " + TypeName(T(k)) + ", not " + TypeName(args[i].type));
+    ErrText(e.args[i + first]->pos, "type/argument",
+            TypeMessage("type/argument", args[i].type, T(k), name, std::to_string(i + first + 1)));
     return false;
   };
   auto want_time = [&](size_t i) {
     if (args[i].type.kind == TypeKind::kYearMonth || args[i].type.kind == TypeKind::kDate) return true;
-    Err(e.args[i + first]->pos, "type", name + " 的参数应为年月或日期", name + " needs a year-month or a date");
+    Err(e.args[i + first]->pos, "type/time", {{"name", name}});
     return false;
   };
   Type result;
@@ -178,7 +172,7 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
       const Node& pn = cur_->nodes[args[1].node];
       auto places = pn.op == Op::kConst ? pn.constant.d.ToInt64() : std::nullopt;
       if (ok && (!places || *places < 0 || *places > 12)) {
-        Err(e.args[1]->pos, "bad-argument", "round 的位数必须是 0 到 12 的整数常量", "round needs a constant 0..12 places");
+        Err(e.args[1]->pos, "bad-argument/round");
         ok = false;
       }
       result = T(TypeKind::kNum, places ? static_cast<int>(*places) : 0);
@@ -208,10 +202,8 @@ Typed Compiler::CompileCall(const Expr& e, Scope& sc) {
 }
 
 Typed Compiler::ArgCount(const Expr& e, int lo, int hi) {
-  std::string want = lo == hi ? std::to_string(lo) : std::to_string(lo) + (hi >= 99 ? " 个或更多" : " 到 " + std::to_string(hi));
-  std::string want_en = lo == hi ? std::to_string(lo) : std::to_string(lo) + (hi >= 99 ? " or more" : " to " + std::to_string(hi));
-  Err(e.pos, "argument-count", e.text + " 需要 " + want + " 个参数,这里有 " + std::to_string(e.args.size()) + " 个",
-      e.text + " takes " + want_en + " arguments, not " + std::to_string(e.args.size()));
+  Err(e.pos, lo == hi ? "argument-count" : hi >= 99 ? "argument-count/or-more" : "argument-count/range",
+      {{"name", e.text}, {"lo", std::to_string(lo)}, {"hi", std::to_string(hi)}, {"n", std::to_string(e.args.size())}});
   return Fail();
 }
 
@@ -221,9 +213,8 @@ Typed Compiler::CompileAggregate(const Expr& e, Scope& sc) {
   if (e.args.empty() || e.args[0]->kind != ExprKind::kName || !def.roster_by_name.count(e.args[0]->text)) {
     std::vector<std::string> names;
     for (auto& r : def.rosters) names.push_back(r.name);
-    Err(e.args.empty() ? e.pos : e.args[0]->pos, "bad-argument", name + " 的第一个参数必须是重复组",
-        "the first argument of " + name + " must be a roster",
-        names.empty() ? "" : "本表的重复组: " + names[0], names.empty() ? "" : "this survey's roster: " + names[0]);
+    Err(e.args.empty() ? e.pos : e.args[0]->pos, "bad-argument/roster", {{"name", name}},
+        names.empty() ? MessageText{} : MessageBoth("bad-argument/roster-hint", {{"roster", names[0]}}));
     return Fail();
   }
   Agg agg = Agg::kCount;
@@ -233,8 +224,7 @@ Typed Compiler::CompileAggregate(const Expr& e, Scope& sc) {
   int roster = def.roster_by_name[e.args[0]->text];
   int binding = static_cast<int>(sc.rows.size());
   if (binding >= kMaxBindings) {
-    Err(e.pos, "too-deep", "汇总函数嵌套过深(最多 " + std::to_string(kMaxBindings - 1) + " 层)",
-        "aggregates nested too deeply (at most " + std::to_string(kMaxBindings - 1) + ")");
+    Err(e.pos, "too-deep/aggregates", {{"max", std::to_string(kMaxBindings - 1)}});
     return Fail();
   }
   def.max_bindings = std::max(def.max_bindings, binding + 1);
@@ -250,14 +240,14 @@ Typed Compiler::CompileAggregate(const Expr& e, Scope& sc) {
       n.kids.push_back(body.node);
       if (agg == Agg::kSum || agg == Agg::kMin || agg == Agg::kMax) {
         if (body.type.kind != TypeKind::kNum) {
-          Err(e.args[1]->pos, "type", name + " 需要数值", name + " needs a number");
+          Err(e.args[1]->pos, "type/aggregate-number", {{"name", name}});
           ok = false;
         }
         result = body.type;
       } else if (agg == Agg::kThe) {
         result = body.type;
       } else if (body.type.kind != TypeKind::kBool) {
-        Err(e.args[1]->pos, "type", name + " 的第二个参数必须是条件", "the second argument of " + name + " must be a condition");
+        Err(e.args[1]->pos, "type/aggregate-condition", {{"name", name}});
         ok = false;
       }
     }

@@ -36,6 +36,12 @@ std::string Closest(const std::string& name, const std::vector<std::string>& can
   return best;
 }
 
+MessageText DidYouMean(const std::string& c, std::string_view otherwise) {
+  if (!c.empty()) return MessageBoth("did-you-mean", {{"name", c}});
+  if (!otherwise.empty()) return MessageBoth(otherwise);
+  return {};
+}
+
 void Compiler::AddFile(const std::string& name, const std::string& content) {
   hash_parts_.push_back(name + "\t" + Sha256Hex(content));
   files[name] = content;
@@ -69,33 +75,34 @@ CompileResult Compiler::Finish() {
   return r;
 }
 
-void Compiler::Err(const Pos& pos, const std::string& code, const std::string& zh, const std::string& en,
-                   const std::string& hzh, const std::string& hen) {
-  diags.push_back(dsl::MakeDiag(module, pos, code, zh, en, hzh, hen));
+void Compiler::Err(const Pos& pos, std::string_view key, MessageArgs args, MessageText hint) {
+  diags.push_back(dsl::MakeDiag(module, pos, key, args, std::move(hint)));
 }
 
-void Compiler::Warn(const Pos& pos, const std::string& code, const std::string& zh, const std::string& en) {
-  auto d = dsl::MakeDiag(module, pos, code, zh, en);
+void Compiler::ErrText(const Pos& pos, std::string_view key, MessageText text, MessageText hint) {
+  diags.push_back(dsl::MakeDiagText(module, pos, key, std::move(text), std::move(hint)));
+}
+
+void Compiler::Warn(const Pos& pos, std::string_view key, MessageArgs args) {
+  auto d = dsl::MakeDiag(module, pos, key, args);
   d.severity = Diagnostic::Severity::kWarning;
   diags.push_back(d);
 }
 
 void Compiler::DeclarePass() {
   std::unordered_map<std::string, Pos> seen;
-  auto declare = [&](const dsl::Named& n, const char* what_zh, const char* what_en) {
+  auto declare = [&](const dsl::Named& n, std::string_view key) {
     auto [it, fresh] = seen.emplace(n.name, n.pos);
     if (!fresh) {
-      Err(n.pos, "duplicate", std::string(what_zh) + "「" + n.name + "」重复定义",
-          std::string(what_en) + " '" + n.name + "' is defined twice",
-          "第一次定义在第 " + std::to_string(it->second.line) + " 行",
-          "first defined at line " + std::to_string(it->second.line));
+      Err(n.pos, key, {{"name", n.name}},
+          MessageBoth("duplicate/first-defined-hint", {{"line", std::to_string(it->second.line)}}));
       return false;
     }
     return true;
   };
-  for (auto& s : module.surveys) declare(s.name, "调查表", "survey");
-  for (auto& c : module.codes) declare(c.name, "代码表", "code list");
-  for (auto& r : module.references) declare(r.name, "参照表", "reference table");
+  for (auto& s : module.surveys) declare(s.name, "duplicate/survey");
+  for (auto& c : module.codes) declare(c.name, "duplicate/codes");
+  for (auto& r : module.references) declare(r.name, "duplicate/reference");
   for (auto& rb : module.rules) {
     bool found = false;
     for (auto& s : module.surveys) found |= s.name.name == rb.survey.name;
@@ -103,9 +110,7 @@ void Compiler::DeclarePass() {
       std::vector<std::string> names;
       for (auto& s : module.surveys) names.push_back(s.name.name);
       std::string c = Closest(rb.survey.name, names);
-      Err(rb.survey.pos, "unknown-survey", "没有名为「" + rb.survey.name + "」的调查表",
-          "no survey named '" + rb.survey.name + "'", c.empty() ? "" : "是不是「" + c + "」?",
-          c.empty() ? "" : "did you mean '" + c + "'?");
+      Err(rb.survey.pos, "unknown-survey", {{"name", rb.survey.name}}, DidYouMean(c));
     }
   }
 }

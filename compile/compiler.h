@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/messages.h"
 #include "compile/program.h"
 #include "dsl/parser.h"
 #include "gridstat/status.h"
@@ -40,6 +41,9 @@ namespace gridstat::compile {
 
 // The candidate nearest to `name`, or "" when none is near enough to suggest.
 std::string Closest(const std::string& name, const std::vector<std::string>& candidates);
+// The hint for a name that is not known: "did you mean" the nearest candidate `c`; when
+// there is none, the hint `otherwise` (a catalogue key), or no hint.
+MessageText DidYouMean(const std::string& c, std::string_view otherwise = {});
 
 // An expression compiled to a node, with its static type.
 struct Typed {
@@ -48,8 +52,12 @@ struct Typed {
   bool ok() const { return node >= 0 && type.kind != TypeKind::kError; }
 };
 
-const char* TypeName(const Type& t);
-const char* TypeNameZh(const Type& t);
+// The name of a type in `lang` (布尔值, boolean, ...), for messages.
+std::string TypeName(Lang lang, const Type& t);
+// The message `key` whose arguments `type` and `other` name types, each in its own language;
+// `name` and `n` are passed as they are.
+MessageText TypeMessage(std::string_view key, const Type& type, const Type& other = {}, const std::string& name = {},
+                        const std::string& n = {});
 
 // Row cursors an evaluation keeps (EvalContext::rows): `for each` plus nested aggregates.
 constexpr int kMaxBindings = 16;
@@ -70,9 +78,12 @@ class Compiler {
   CompileResult Finish();
 
  private:
-  void Err(const dsl::Pos& pos, const std::string& code, const std::string& zh, const std::string& en,
-           const std::string& hzh = {}, const std::string& hen = {});
-  void Warn(const dsl::Pos& pos, const std::string& code, const std::string& zh, const std::string& en);
+  // An error or a warning whose message is the catalogue's `key` (common/messages.cc) with
+  // `args`; `hint` is a hint in both languages (MessageBoth of a hint's key, DidYouMean).
+  void Err(const dsl::Pos& pos, std::string_view key, MessageArgs args = {}, MessageText hint = {});
+  void Warn(const dsl::Pos& pos, std::string_view key, MessageArgs args = {});
+  // An error whose message is already made (TypeMessage).
+  void ErrText(const dsl::Pos& pos, std::string_view key, MessageText text, MessageText hint = {});
 
   // ---- 1. DeclarePass (compiler.cc) -----------------------------------------
   void DeclarePass();

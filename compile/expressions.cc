@@ -11,32 +11,27 @@ using dsl::Expr;
 using dsl::ExprKind;
 using dsl::Pos;
 
-
-const char* TypeName(const Type& t) {
+std::string TypeName(Lang lang, const Type& t) {
   switch (t.kind) {
-    case TypeKind::kBool: return "boolean";
-    case TypeKind::kNum: return "number";
-    case TypeKind::kText: return "text";
-    case TypeKind::kYearMonth: return "yearmonth";
-    case TypeKind::kDate: return "date";
-    case TypeKind::kGeo: return "geo";
-    case TypeKind::kRoster: return "roster";
-    case TypeKind::kTable: return "table";
-    default: return "error";
+    case TypeKind::kBool: return Message(lang, "type-name/boolean");
+    case TypeKind::kNum: return Message(lang, "type-name/number");
+    case TypeKind::kText: return Message(lang, "type-name/text");
+    case TypeKind::kYearMonth: return Message(lang, "type-name/yearmonth");
+    case TypeKind::kDate: return Message(lang, "type-name/date");
+    case TypeKind::kGeo: return Message(lang, "type-name/geo");
+    case TypeKind::kRoster: return Message(lang, "type-name/roster");
+    case TypeKind::kTable: return Message(lang, "type-name/table");
+    default: return Message(lang, "type-name/error");
   }
 }
-const char* TypeNameZh(const Type& t) {
-  switch (t.kind) {
-    case TypeKind::kBool: return "布尔值";
-    case TypeKind::kNum: return "数值";
-    case TypeKind::kText: return "文本";
-    case TypeKind::kYearMonth: return "年月";
-    case TypeKind::kDate: return "日期";
-    case TypeKind::kGeo: return "地理坐标";
-    case TypeKind::kRoster: return "重复组";
-    case TypeKind::kTable: return "参照表";
-    default: return "错误";
-  }
+
+MessageText TypeMessage(std::string_view key, const Type& type, const Type& other, const std::string& name,
+                        const std::string& n) {
+  auto in = [&](Lang lang) {
+    return Message(lang, key,
+                   {{"type", TypeName(lang, type)}, {"other", TypeName(lang, other)}, {"name", name}, {"n", n}});
+  };
+  return {in(Lang::kZh), in(Lang::kEn)};
 }
 
 int Compiler::Emit(Node n, const Expr& e) {
@@ -62,16 +57,15 @@ Typed Compiler::Compile(const Expr& e, Scope& sc) {
   } depth(sc.depth);
   if (sc.depth > kMaxExpandedDepth) {
     if (!too_deep_reported_)
-      Err(e.pos, "too-deep", "展开 let 后表达式嵌套过深(超过 " + std::to_string(kMaxExpandedDepth) + " 层)",
-          "expression nests too deep once lets are expanded (over " + std::to_string(kMaxExpandedDepth) + " levels)",
-          "把中间结果合并成较少、较浅的 let", "fold intermediate results into fewer, shallower lets");
+      Err(e.pos, "too-deep/expanded", {{"max", std::to_string(kMaxExpandedDepth)}},
+          MessageBoth("too-deep/expanded-hint"));
     too_deep_reported_ = true;
     return Fail();
   }
   switch (e.kind) {
     case ExprKind::kNumber: {
       auto d = Decimal::Parse(e.text);
-      if (!d) { Err(e.pos, "bad-number", "数字「" + e.text + "」无效或过大", "invalid or too large number '" + e.text + "'"); return Fail(); }
+      if (!d) { Err(e.pos, "bad-number", {{"text", e.text}}); return Fail(); }
       Node n; n.constant = Value::Num(*d);
       return {Emit(n, e), T(TypeKind::kNum, d->scale())};
     }
@@ -132,7 +126,7 @@ Typed Compiler::Compile(const Expr& e, Scope& sc) {
       Typed v = Compile(*e.args[0], sc);
       if (!v.ok()) return Fail();
       if (v.type.kind != TypeKind::kText) {
-        Err(e.args[0]->pos, "type", "matches 左边必须是文本", "`matches` needs text on its left");
+        Err(e.args[0]->pos, "type/matches");
         return Fail();
       }
       RE2::Options opt;
@@ -140,7 +134,7 @@ Typed Compiler::Compile(const Expr& e, Scope& sc) {
       opt.set_max_mem(1 << 20);
       auto re = std::make_shared<RE2>(e.text, opt);
       if (!re->ok()) {
-        Err(e.pos, "bad-pattern", "正则表达式无效: " + re->error(), "invalid pattern: " + re->error());
+        Err(e.pos, "bad-pattern/matches", {{"error", re->error()}});
         return Fail();
       }
       Node n; n.op = Op::kMatches; n.kids = {v.node};
@@ -156,8 +150,7 @@ Typed Compiler::Compile(const Expr& e, Scope& sc) {
 Typed Compiler::Number(const Expr& e, Scope& sc) {
   Typed t = Compile(e, sc);
   if (t.ok() && t.type.kind != TypeKind::kNum) {
-    Err(e.begin, "type", std::string("这里需要数值,而这是") + TypeNameZh(t.type),
-        std::string("a number is needed here; this is a ") + TypeName(t.type));
+    ErrText(e.begin, "type/number", TypeMessage("type/number", t.type));
     return Fail();
   }
   return t;
@@ -185,22 +178,19 @@ Typed Compiler::CompileName(const Expr& e, Scope& sc) {
   if (l != lets.end()) {
     // Each use expands the let; lets built on lets could otherwise grow without bound.
     if (def.nodes.size() > kMaxNodes) {
-      if (!too_large_reported_) Err(e.pos, "too-large", "展开 let 后的规则过大(超过 " + std::to_string(kMaxNodes) + " 个运算)",
-                                    "rules too large once lets are expanded (over " + std::to_string(kMaxNodes) + " operations)",
-                                    "检查 let 是否层层重复引用", "look for lets that use each other over and over");
+      if (!too_large_reported_)
+        Err(e.pos, "too-large", {{"max", std::to_string(kMaxNodes)}}, MessageBoth("too-large/hint"));
       too_large_reported_ = true;
       return Fail();
     }
     if (std::find(sc.let_stack.begin(), sc.let_stack.end(), e.text) != sc.let_stack.end()) {
-      Err(e.pos, "let-cycle", "let「" + e.text + "」引用了自身", "let '" + e.text + "' refers to itself");
+      Err(e.pos, "let-cycle", {{"name", e.text}});
       return Fail();
     }
     // Expanding a let compiles its expression in place, one native stack frame per level:
     // a long chain of lets built on lets must stop with a diagnostic, not a stack overflow.
     if (sc.let_stack.size() >= kMaxLetDepth) {
-      Err(e.pos, "too-deep", "let 层层引用过深(超过 " + std::to_string(kMaxLetDepth) + " 层)",
-          "lets built on lets nest too deep (over " + std::to_string(kMaxLetDepth) + " levels)",
-          "把中间结果合并成较少的 let", "fold intermediate results into fewer lets");
+      Err(e.pos, "too-deep/lets", {{"max", std::to_string(kMaxLetDepth)}}, MessageBoth("too-deep/lets-hint"));
       return Fail();
     }
     used_lets_.insert(def.name + "\n" + e.text);
@@ -224,12 +214,11 @@ Typed Compiler::CompileName(const Expr& e, Scope& sc) {
     return {Emit(n, e), T(TypeKind::kNum)};
   }
   if (def.roster_by_name.count(e.text)) {
-    Err(e.pos, "type", "重复组「" + e.text + "」只能用在汇总函数里", "roster '" + e.text + "' can only be used in an aggregate",
-        "例如 count(" + e.text + ") 或 sum(" + e.text + ", 字段)", "for example count(" + e.text + ") or sum(" + e.text + ", field)");
+    Err(e.pos, "type/roster", {{"name", e.text}}, MessageBoth("type/roster-hint", {{"name", e.text}}));
     return Fail();
   }
   if (prog_->table_by_name.count(e.text)) {
-    Err(e.pos, "type", "参照表「" + e.text + "」只能用在 in 或参照函数里", "table '" + e.text + "' can only be used with `in` or a lookup function");
+    Err(e.pos, "type/table", {{"name", e.text}});
     return Fail();
   }
   std::vector<std::string> names;
@@ -252,16 +241,14 @@ bool Compiler::Comparable(const Typed& a, Typed* b, const Pos& pos, bool ordered
     int32_t v;
     if (target.type.kind == TypeKind::kYearMonth) {
       if (!ParseYearMonth(n.constant.s, &v)) {
-        Err(pos, "bad-literal", "「" + std::string(n.constant.s) + "」不是有效的年月(YYYY-MM)",
-            "'" + std::string(n.constant.s) + "' is not a year-month (YYYY-MM)");
+        Err(pos, "bad-literal/yearmonth", {{"text", std::string(n.constant.s)}});
         return;
       }
       n.constant = Value::YearMonth(v);
       lit->type = target.type;
     } else if (target.type.kind == TypeKind::kDate) {
       if (!ParseDate(n.constant.s, &v)) {
-        Err(pos, "bad-literal", "「" + std::string(n.constant.s) + "」不是有效的日期(YYYY-MM-DD)",
-            "'" + std::string(n.constant.s) + "' is not a date (YYYY-MM-DD)");
+        Err(pos, "bad-literal/date", {{"text", std::string(n.constant.s)}});
         return;
       }
       n.constant = Value::Date(v);
@@ -278,14 +265,13 @@ bool Compiler::Comparable(const Typed& a, Typed* b, const Pos& pos, bool ordered
     }
   }
   if (a.type.kind != bb.type.kind) {
-    Err(pos, "type", std::string("不能比较") + TypeNameZh(a.type) + "和" + TypeNameZh(bb.type),
-        std::string("cannot compare ") + TypeName(a.type) + " with " + TypeName(bb.type),
-        a.type.kind == TypeKind::kText || bb.type.kind == TypeKind::kText ? "代码要写成带引号的文本,例如 unit_type = \"10\"" : "",
-        a.type.kind == TypeKind::kText || bb.type.kind == TypeKind::kText ? "codes are quoted text, e.g. unit_type = \"10\"" : "");
+    ErrText(pos, "type/compare", TypeMessage("type/compare", a.type, bb.type),
+            a.type.kind == TypeKind::kText || bb.type.kind == TypeKind::kText ? MessageBoth("type/compare-hint")
+                                                                                : MessageText{});
     return false;
   }
   if (ordered && (a.type.kind == TypeKind::kBool || a.type.kind == TypeKind::kGeo)) {
-    Err(pos, "type", std::string(TypeNameZh(a.type)) + "不能比较大小", std::string("cannot order ") + TypeName(a.type) + " values");
+    ErrText(pos, "type/order", TypeMessage("type/order", a.type));
     return false;
   }
   CheckCodeLiteral(a, bb, pos);
@@ -299,8 +285,7 @@ void Compiler::CheckCodeLiteral(const Typed& field, const Typed& lit, const Pos&
   if (n.op != Op::kConst || n.constant.kind != Value::kText) return;
   const Table& t = prog_->tables[field.type.codes];
   if (!t.Find(n.constant.s))
-    Warn(pos, "unknown-code", "「" + std::string(n.constant.s) + "」不在代码表「" + t.name + "」中",
-         "'" + std::string(n.constant.s) + "' is not in code list '" + t.name + "'");
+    Warn(pos, "unknown-code", {{"code", std::string(n.constant.s)}, {"list", t.name}});
 }
 
 Typed Compiler::CompileCompare(const Expr& e, Scope& sc) {
@@ -325,12 +310,11 @@ Typed Compiler::CompileIn(const Expr& e, Scope& sc) {
       std::vector<std::string> names;
       for (auto& t : prog_->tables) names.push_back(t.name);
       std::string c = Closest(tn, names);
-      Err(e.args[1]->pos, "unknown-table", "没有名为「" + tn + "」的代码表或参照表", "no code list or table named '" + tn + "'",
-          c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
+      Err(e.args[1]->pos, "unknown-table", {{"name", tn}}, DidYouMean(c));
       return Fail();
     }
     if (v.type.kind != TypeKind::kText) {
-      Err(e.args[0]->pos, "type", "只有文本或代码可以用 in 查表", "only text or codes can be looked up with `in`");
+      Err(e.args[0]->pos, "type/in-table");
       return Fail();
     }
     n.op = Op::kInTable;
@@ -342,7 +326,7 @@ Typed Compiler::CompileIn(const Expr& e, Scope& sc) {
     Typed item = Compile(*e.args[i], sc);
     if (!item.ok()) return Fail();
     if (cur_->nodes[item.node].op != Op::kConst) {
-      Err(e.args[i]->pos, "type", "in 后面的列表只能写常量", "the list after `in` may only hold constants");
+      Err(e.args[i]->pos, "type/in-list");
       return Fail();
     }
     if (!Comparable(v, &item, e.args[i]->pos, false)) return Fail();

@@ -29,13 +29,13 @@ void Compiler::ReferenceDataPass() {
     t.label = c.label;
     for (auto& e : c.entries) {
       if (!seen_codes.insert(e.code).second) {
-        Err(e.pos, "duplicate-code", "代码「" + e.code + "」在代码表中重复", "code '" + e.code + "' is listed twice");
+        Err(e.pos, "duplicate-code", {{"code", e.code}});
         continue;
       }
       t.entries.push_back({e.code, e.label, "", 0});
     }
     if (t.entries.empty())
-      Err(c.name.pos, "empty-codes", "代码表「" + c.name.name + "」没有任何代码", "code list '" + c.name.name + "' is empty");
+      Err(c.name.pos, "empty-codes", {{"name", c.name.name}});
     AddTable(std::move(t));
   }
   for (auto& r : module.references) LoadReference(r);
@@ -55,10 +55,7 @@ void Compiler::LoadReference(const dsl::ReferenceDecl& r) {
     else if (cols.count(k) && it.value) cols[k] = {*it.value, it.value_pos};
     else {
       std::string c = Closest(k, {"file", "code", "label", "level", "parent", "divisions"});
-      Err(it.key.pos, "unknown-setting", "参照表设置「" + k + "」无效", "unknown reference setting '" + k + "'",
-          c.empty() ? "可用: file \"路径\"、code/label/level/parent \"列名\"、divisions"
-                    : "是不是「" + c + "」?",
-          c.empty() ? "use file \"path\", code/label/level/parent \"column\", divisions" : "did you mean '" + c + "'?");
+      Err(it.key.pos, "unknown-setting", {{"name", k}}, DidYouMean(c, "unknown-setting/hint"));
     }
   }
   Table t;
@@ -66,35 +63,32 @@ void Compiler::LoadReference(const dsl::ReferenceDecl& r) {
   t.label = r.label;
   t.is_division_tree = tree;
   if (file.empty()) {
-    Err(r.name.pos, "missing-file", "参照表「" + r.name.name + "」缺少 file \"路径\"",
-        "reference table '" + r.name.name + "' needs file \"path\"");
+    Err(r.name.pos, "missing-file", {{"name", r.name.name}});
     AddTable(std::move(t));
     return;
   }
   auto data = load_(file);
   if (!data.ok()) {
-    Err(file_pos, "bad-data-file", "无法读取参照数据文件「" + file + "」", "cannot read reference data file '" + file + "'",
-        "路径相对于定义目录: " + data.status().message(), "paths are relative to the definitions directory: " + data.status().message());
+    Err(file_pos, "bad-data-file/unreadable", {{"file", file}},
+        MessageBoth("bad-data-file/unreadable-hint", {{"reason", data.status().message()}}));
     AddTable(std::move(t));
     return;
   }
   AddFile(file, *data);
   if (FindInvalidUtf8(*data) != std::string::npos) {
-    Err(file_pos, "bad-data-file", "参照数据文件「" + file + "」不是有效的 UTF-8", "'" + file + "' is not valid UTF-8");
+    Err(file_pos, "bad-data-file/utf8", {{"file", file}});
     AddTable(std::move(t));
     return;
   }
   if (size_t nul = data->find('\0'); nul != std::string::npos) {
     int line = 1 + static_cast<int>(std::count(data->begin(), data->begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
-    Err(file_pos, "bad-data-file", "参照数据文件「" + file + "」第 " + std::to_string(line) + " 行含有 NUL 字节",
-        "'" + file + "' line " + std::to_string(line) + " holds a NUL byte");
+    Err(file_pos, "bad-data-file/nul", {{"file", file}, {"line", std::to_string(line)}});
     AddTable(std::move(t));
     return;
   }
   auto csv = ParseCsv(*data);
   if (!csv.ok()) {
-    Err(file_pos, "bad-data-file", "参照数据文件「" + file + "」格式错误: " + csv.status().message(),
-        "malformed reference data file '" + file + "': " + csv.status().message());
+    Err(file_pos, "bad-data-file/malformed", {{"file", file}, {"reason", csv.status().message()}});
     AddTable(std::move(t));
     return;
   }
@@ -105,8 +99,8 @@ void Compiler::LoadReference(const dsl::ReferenceDecl& r) {
     if (needed || pos.line != r.name.pos.line || pos.col != r.name.pos.col) {
       std::string have;
       for (auto& h : csv->header) have += (have.empty() ? "" : ", ") + h;
-      Err(pos, "bad-data-file", "文件「" + file + "」没有列「" + name + "」", "'" + file + "' has no column '" + name + "'",
-          "现有的列: " + have, "its columns: " + have);
+      Err(pos, "bad-data-file/no-column", {{"file", file}, {"column", name}},
+          MessageBoth("bad-data-file/no-column-hint", {{"columns", have}}));
     }
     return -1;
   };
@@ -117,9 +111,7 @@ void Compiler::LoadReference(const dsl::ReferenceDecl& r) {
   for (size_t n = 0; n < csv->rows.size(); ++n) {
     auto& row = csv->rows[n];
     if (row.size() != csv->header.size()) {
-      Err(file_pos, "bad-data-file",
-          "文件「" + file + "」第 " + std::to_string(csv->row_lines[n]) + " 行的列数与表头不同",
-          "'" + file + "' line " + std::to_string(csv->row_lines[n]) + " has a different number of columns");
+      Err(file_pos, "bad-data-file/columns", {{"file", file}, {"line", std::to_string(csv->row_lines[n])}});
       AddTable(std::move(t));
       return;
     }
@@ -131,16 +123,15 @@ void Compiler::LoadReference(const dsl::ReferenceDecl& r) {
       auto lv = Decimal::Parse(row[vi]);
       auto iv = lv ? lv->ToInt64() : std::nullopt;
       if (!iv) {
-        Err(file_pos, "bad-data-file", "文件「" + file + "」第 " + std::to_string(csv->row_lines[n]) + " 行的层级不是整数",
-            "'" + file + "' line " + std::to_string(csv->row_lines[n]) + ": level is not an integer");
+        Err(file_pos, "bad-data-file/level", {{"file", file}, {"line", std::to_string(csv->row_lines[n])}});
         AddTable(std::move(t));
         return;
       }
       e.level = static_cast<int>(*iv);
     }
     if (!seen_codes.insert(e.code).second) {
-      Err(file_pos, "bad-data-file", "文件「" + file + "」第 " + std::to_string(csv->row_lines[n]) + " 行的代码「" + e.code + "」重复",
-          "'" + file + "' line " + std::to_string(csv->row_lines[n]) + ": duplicate code '" + e.code + "'");
+      Err(file_pos, "bad-data-file/duplicate-code",
+          {{"file", file}, {"line", std::to_string(csv->row_lines[n])}, {"code", e.code}});
       continue;
     }
     t.entries.push_back(std::move(e));
@@ -149,11 +140,10 @@ void Compiler::LoadReference(const dsl::ReferenceDecl& r) {
   CheckParentCycles(t, file, file_pos, entry_lines);
   if (tree) {
     if (prog_->division_tree >= 0)
-      Err(r.name.pos, "duplicate", "只能有一个区划树(divisions)", "only one reference table may be the division tree");
+      Err(r.name.pos, "duplicate/divisions");
     for (auto& e : t.entries)
       if (!e.parent.empty() && !seen_codes.count(e.parent)) {
-        Err(file_pos, "bad-data-file", "区划「" + e.code + "」的上级「" + e.parent + "」不在文件中",
-            "division '" + e.code + "' has parent '" + e.parent + "', which is not in the file");
+        Err(file_pos, "bad-data-file/parent", {{"code", e.code}, {"parent", e.parent}});
         break;
       }
     prog_->division_tree = static_cast<int>(prog_->tables.size());
@@ -197,10 +187,8 @@ void Compiler::CheckParentCycles(const Table& t, const std::string& file, const 
         chain += (n ? " → " : "") + t.entries[cycle[(k + n) % cycle.size()]].code;
       }
       std::string where = std::to_string(lines[first]);
-      Err(file_pos, "parent-cycle",
-          "文件「" + file + "」第 " + where + " 行:上级关系成环(" + chain + ")",
-          "'" + file + "' line " + where + ": the parents form a cycle (" + chain + ")",
-          "每个代码的上级链必须终止于没有上级的代码", "every chain of parents must end at a code without a parent");
+      Err(file_pos, "parent-cycle", {{"file", file}, {"line", where}, {"chain", chain}},
+          MessageBoth("parent-cycle/hint"));
       ++reported;
     }
     for (size_t i : path) state[i] = 2;

@@ -18,7 +18,7 @@ void Compiler::RulePass() {
     for (auto& l : rb.lets) {
       auto& m = lets_[rb.survey.name];
       if (m.count(l.name.name)) {
-        Err(l.name.pos, "duplicate", "let「" + l.name.name + "」重复定义", "let '" + l.name.name + "' is defined twice");
+        Err(l.name.pos, "duplicate/let", {{"name", l.name.name}});
         continue;
       }
       m[l.name.name] = &l;
@@ -31,8 +31,8 @@ void Compiler::RulePass() {
     for (auto& r : rb.rules) {
       auto [cit, fresh] = codes.emplace(r.code.name, r.code.pos);
       if (!fresh) {
-        Err(r.code.pos, "duplicate-rule", "规则代码「" + r.code.name + "」重复", "rule code '" + r.code.name + "' is used twice",
-            "第一次在第 " + std::to_string(cit->second.line) + " 行", "first used at line " + std::to_string(cit->second.line));
+        Err(r.code.pos, "duplicate-rule", {{"name", r.code.name}},
+            MessageBoth("duplicate-rule/hint", {{"line", std::to_string(cit->second.line)}}));
         continue;
       }
       CompileRule(def, r);
@@ -74,9 +74,7 @@ void Compiler::CompileRule(SurveyDef& def, const dsl::RuleDecl& r) {
       std::vector<std::string> names;
       for (auto& ro : def.rosters) names.push_back(ro.name);
       std::string c = Closest(r.for_each->name, names);
-      Err(r.for_each->pos, "unknown-roster", "没有名为「" + r.for_each->name + "」的重复组",
-          "no roster named '" + r.for_each->name + "'", c.empty() ? "" : "是不是「" + c + "」?",
-          c.empty() ? "" : "did you mean '" + c + "'?");
+      Err(r.for_each->pos, "unknown-roster", {{"name", r.for_each->name}}, DidYouMean(c));
       return;
     }
     rd.for_each = it->second;
@@ -93,7 +91,7 @@ void Compiler::CompileRule(SurveyDef& def, const dsl::RuleDecl& r) {
     if (!p.expr) { mp.literal = p.literal; rd.message.push_back(mp); continue; }
     Typed t = Compile(*p.expr, sc);
     if (t.ok() && (t.type.kind == TypeKind::kRoster || t.type.kind == TypeKind::kTable))
-      Err(p.expr->pos, "type", "消息中不能直接显示重复组或参照表", "a roster or table cannot be shown in a message");
+      Err(p.expr->pos, "type/message");
     mp.node = t.node;
     mp.type = t.type;
     rd.message.push_back(mp);
@@ -112,9 +110,7 @@ void Compiler::CompileRule(SurveyDef& def, const dsl::RuleDecl& r) {
 int Compiler::Condition(const Expr& e, Scope& sc) {
   Typed t = Compile(e, sc);
   if (t.ok() && t.type.kind != TypeKind::kBool)
-    Err(e.begin, "type", std::string("条件必须是真/假判断,这里是") + TypeNameZh(t.type),
-        std::string("a condition must be true or false; this is a ") + TypeName(t.type),
-        "例如写成 x > 0 或 present(x)", "for example x > 0 or present(x)");
+    ErrText(e.begin, "type/condition", TypeMessage("type/condition", t.type), MessageBoth("type/condition-hint"));
   return t.node;
 }
 

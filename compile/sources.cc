@@ -16,7 +16,7 @@ namespace {
 compile::Compiler::Loader DiskLoader(const std::string& root) {
   return [root](const std::string& rel) -> Result<std::string> {
     if (rel.find("..") != std::string::npos || (!rel.empty() && rel[0] == '/'))
-      return Status::Invalid(rel + " (must stay inside the definitions directory)");
+      return Failure(Status::Code::kInvalid, "outside-definitions", {{"path", rel}});
     std::string path = (std::filesystem::path(root) / rel).string();
     auto data = gridstat::ReadFile(path, 256u << 20);
     if (!data.ok()) return Status::Io(path);
@@ -24,12 +24,14 @@ compile::Compiler::Loader DiskLoader(const std::string& root) {
   };
 }
 
-Diagnostic FileDiag(const std::string& code, const std::string& file, const std::string& zh, const std::string& en) {
+// A diagnostic about a file or directory as a whole: its message is the catalogue's `key`.
+Diagnostic FileDiag(std::string_view key, const std::string& file, MessageArgs args = {}) {
+  MessageText text = MessageBoth(key, args);
   Diagnostic d;
-  d.code = code;
+  d.code = std::string(MessageCode(key));
   d.file = file;
-  d.message_zh = zh;
-  d.message_en = en;
+  d.message_zh = std::move(text.zh);
+  d.message_en = std::move(text.en);
   return d;
 }
 
@@ -63,8 +65,7 @@ CompileResult CompileDirectory(const std::string& dir) {
   CompileResult r;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    r.diagnostics.push_back(FileDiag("no-definitions", dir, "定义目录不存在或不是目录",
-                                     "the definitions directory does not exist or is not a directory"));
+    r.diagnostics.push_back(FileDiag("no-definitions", dir));
     r.cannot_read = true;
     return r;
   }
@@ -72,7 +73,7 @@ CompileResult CompileDirectory(const std::string& dir) {
   // Nothing here may throw: a symbolic link loop or an unreadable entry is a diagnostic
   // naming the path, and the other files are still compiled.
   auto bad_entry = [&](const fs::path& p, const std::error_code& e) {
-    r.diagnostics.push_back(FileDiag("unreadable", p.string(), "无法读取目录项: " + e.message(), "cannot read directory entry: " + e.message()));
+    r.diagnostics.push_back(FileDiag("unreadable/entry", p.string(), {{"reason", e.message()}}));
   };
   auto it = fs::recursive_directory_iterator(dir, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -95,8 +96,7 @@ CompileResult CompileDirectory(const std::string& dir) {
     std::string shown = (fs::path(dir) / rel).string();
     auto data = gridstat::ReadFile(shown, 64u << 20);
     if (!data.ok()) {
-      r.diagnostics.push_back(FileDiag("unreadable", shown, "无法读取文件: " + data.status().message(),
-                                       "cannot read file: " + data.status().message()));
+      r.diagnostics.push_back(FileDiag("unreadable/file", shown, {{"reason", data.status().message()}}));
       continue;
     }
     c.AddFile(rel, *data);
@@ -105,7 +105,7 @@ CompileResult CompileDirectory(const std::string& dir) {
   // Only what could not be read is in r.diagnostics so far; the authors' mistakes are in c.
   if (!r.diagnostics.empty() || rels.empty()) {
     if (rels.empty() && r.diagnostics.empty())
-      r.diagnostics.push_back(FileDiag("no-definitions", dir, "目录中没有 .gs 定义文件", "no .gs definition files in the directory"));
+      r.diagnostics.push_back(FileDiag("no-definitions/empty", dir));
     r.cannot_read = true;
     return r;
   }

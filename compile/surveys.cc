@@ -13,17 +13,15 @@ void Compiler::SurveyPass() {
     def.name = s.name.name;
     def.label = s.label;
     if (!s.period) {
-      Err(s.name.pos, "missing-period", "调查表「" + def.name + "」缺少 period(year、month 或 quarter)",
-          "survey '" + def.name + "' needs `period year`, `period month` or `period quarter`");
+      Err(s.name.pos, "missing-period", {{"name", def.name}});
     } else if (s.period->name == "year") def.period = PeriodKind::kYear;
     else if (s.period->name == "month") def.period = PeriodKind::kMonth;
     else if (s.period->name == "quarter") def.period = PeriodKind::kQuarter;
     else
-      Err(s.period->pos, "bad-period", "报告期类型「" + s.period->name + "」无效", "unknown period kind '" + s.period->name + "'",
-          "可用: year、month、quarter", "use year, month or quarter");
+      Err(s.period->pos, "bad-period", {{"name", s.period->name}}, MessageBoth("bad-period/hint"));
     for (auto& f : s.fields) {
       if (def.by_name.count(f.name.name) || def.roster_by_name.count(f.name.name)) {
-        Err(f.name.pos, "duplicate", "字段「" + f.name.name + "」重复定义", "field '" + f.name.name + "' is defined twice");
+        Err(f.name.pos, "duplicate/field", {{"name", f.name.name}});
         continue;
       }
       FieldDef fd = FieldShape(f);
@@ -33,7 +31,7 @@ void Compiler::SurveyPass() {
     }
     for (auto& r : s.rosters) {
       if (def.by_name.count(r.name.name) || def.roster_by_name.count(r.name.name)) {
-        Err(r.name.pos, "duplicate", "字段「" + r.name.name + "」重复定义", "field '" + r.name.name + "' is defined twice");
+        Err(r.name.pos, "duplicate/field", {{"name", r.name.name}});
         continue;
       }
       RosterDef rd;
@@ -43,11 +41,11 @@ void Compiler::SurveyPass() {
       rd.min_rows = r.min_rows;
       rd.max_rows = r.max_rows;
       if (r.min_rows && r.max_rows && *r.max_rows < *r.min_rows)
-        Err(r.name.pos, "bad-attribute", "「" + r.name.name + "」的行数上限小于下限", "the rows' upper bound of '" + r.name.name + "' is below its lower bound");
+        Err(r.name.pos, "bad-attribute/rows", {{"name", r.name.name}});
       int ri = static_cast<int>(def.rosters.size());
       for (auto& f : r.fields) {
         if (rd.by_name.count(f.name.name)) {
-          Err(f.name.pos, "duplicate", "字段「" + f.name.name + "」重复定义", "field '" + f.name.name + "' is defined twice");
+          Err(f.name.pos, "duplicate/field", {{"name", f.name.name}});
           continue;
         }
         FieldDef fd = FieldShape(f);
@@ -60,8 +58,7 @@ void Compiler::SurveyPass() {
       def.rosters.push_back(std::move(rd));
     }
     if (s.keys.empty())
-      Err(s.name.pos, "missing-key", "调查表「" + def.name + "」缺少记录键(key)", "survey '" + def.name + "' needs a `key`",
-          "例如 key division 或 key uscc", "for example `key division` or `key uscc`");
+      Err(s.name.pos, "missing-key", {{"name", def.name}}, MessageBoth("missing-key/hint"));
     for (auto& k : s.keys) {
       KeyPart kp;
       if (k.name == "division") kp.division = true;
@@ -117,21 +114,19 @@ FieldDef Compiler::FieldShape(const dsl::FieldDecl& f) {
     auto sc = Decimal::Parse(f.type.arg);
     auto iv = sc ? sc->ToInt64() : std::nullopt;
     if (!iv || *iv < 0 || *iv > 12)
-      Err(f.type.name.pos, "bad-type", "decimal 需要小数位数 0 到 12,例如 decimal(2)",
-          "decimal needs a scale from 0 to 12, for example decimal(2)");
+      Err(f.type.name.pos, "bad-type/decimal");
     else fd.scale = static_cast<int>(*iv);
   } else if (t == "text") fd.type = FieldType::kText;
   else if (t == "code") {
     fd.type = FieldType::kCode;
     auto it = prog_->table_by_name.find(f.type.arg);
     if (f.type.arg.empty())
-      Err(f.type.name.pos, "bad-type", "code 需要代码表名称,例如 code(unit_type)", "code needs a code list, e.g. code(unit_type)");
+      Err(f.type.name.pos, "bad-type/code");
     else if (it == prog_->table_by_name.end()) {
       std::vector<std::string> names;
       for (auto& tb : prog_->tables) names.push_back(tb.name);
       std::string c = Closest(f.type.arg, names);
-      Err(f.type.arg_pos, "unknown-codes", "没有名为「" + f.type.arg + "」的代码表", "no code list named '" + f.type.arg + "'",
-          c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
+      Err(f.type.arg_pos, "unknown-codes", {{"name", f.type.arg}}, DidYouMean(c));
     } else fd.codes = it->second;
   } else if (t == "division") fd.type = FieldType::kDivision;
   else if (t == "yearmonth") fd.type = FieldType::kYearMonth;
@@ -140,42 +135,38 @@ FieldDef Compiler::FieldShape(const dsl::FieldDecl& f) {
   else if (t == "geo") fd.type = FieldType::kGeo;
   else {
     std::string c = Closest(t, kTypes);
-    Err(f.type.name.pos, "unknown-type", "字段类型「" + t + "」无效", "unknown field type '" + t + "'",
-        c.empty() ? "可用: integer、decimal(n)、text、code(代码表)、division、yearmonth、date、boolean、geo"
-                  : "是不是「" + c + "」?",
-        c.empty() ? "use integer, decimal(n), text, code(list), division, yearmonth, date, boolean or geo"
-                  : "did you mean '" + c + "'?");
+    Err(f.type.name.pos, "unknown-type", {{"name", t}}, DidYouMean(c, "unknown-type/hint"));
   }
   bool numeric = fd.type == FieldType::kInteger || fd.type == FieldType::kDecimal;
   if (f.min) {
     fd.min = Decimal::Parse(*f.min);
-    if (!numeric) Err(f.min_pos, "bad-attribute", "只有数值字段可以设取值范围", "only number fields take a range");
+    if (!numeric) Err(f.min_pos, "bad-attribute/range");
   }
   if (f.max) {
     fd.max = Decimal::Parse(*f.max);
-    if (!numeric) Err(f.max_pos, "bad-attribute", "只有数值字段可以设取值范围", "only number fields take a range");
+    if (!numeric) Err(f.max_pos, "bad-attribute/range");
   }
   if (fd.min && fd.max && *fd.max < *fd.min)
-    Err(f.max_pos, "bad-attribute", "取值范围的上限小于下限", "the range's upper bound is below its lower bound");
+    Err(f.max_pos, "bad-attribute/range-order");
   if (f.min_len) {
-    if (fd.type != FieldType::kText) Err(f.length_pos, "bad-attribute", "只有文本字段可以设长度", "only text fields take a length");
-    if (*f.max_len < *f.min_len) Err(f.length_pos, "bad-attribute", "长度上限小于下限", "the length's upper bound is below its lower bound");
+    if (fd.type != FieldType::kText) Err(f.length_pos, "bad-attribute/length");
+    if (*f.max_len < *f.min_len) Err(f.length_pos, "bad-attribute/length-order");
     fd.min_len = static_cast<size_t>(*f.min_len);
     fd.max_len = static_cast<size_t>(*f.max_len);
   }
   if (f.pattern) {
-    if (fd.type != FieldType::kText) Err(f.pattern_pos, "bad-attribute", "只有文本字段可以设格式", "only text fields take a pattern");
+    if (fd.type != FieldType::kText) Err(f.pattern_pos, "bad-attribute/pattern");
     RE2::Options opt;
     opt.set_log_errors(false);
     opt.set_max_mem(1 << 20);
     auto re = std::make_shared<RE2>(*f.pattern, opt);
     if (!re->ok())
-      Err(f.pattern_pos, "bad-pattern", "格式(正则表达式)无效: " + re->error(), "invalid pattern: " + re->error());
+      Err(f.pattern_pos, "bad-pattern/field", {{"error", re->error()}});
     fd.pattern = re;
     fd.pattern_text = *f.pattern;
   }
   if (f.masked && fd.type != FieldType::kText)
-    Err(f.name.pos, "bad-attribute", "只有文本字段可以设 masked", "only text fields can be masked");
+    Err(f.name.pos, "bad-attribute/masked");
   return fd;
 }
 
@@ -190,8 +181,7 @@ std::vector<std::string> Compiler::FieldNames(const SurveyDef& def, int roster) 
 
 void Compiler::UnknownName(const dsl::Named& n, const std::vector<std::string>& candidates) {
   std::string c = Closest(n.name, candidates);
-  Err(n.pos, "unknown-name", "未知的名称「" + n.name + "」", "unknown name '" + n.name + "'",
-      c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
+  Err(n.pos, "unknown-name", {{"name", n.name}}, DidYouMean(c));
 }
 
 Type FieldDef::StaticType() const {

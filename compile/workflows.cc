@@ -20,16 +20,16 @@ void Compiler::WorkflowPass() {
   std::set<std::string> tier_names;
   for (auto& t : module.tiers) {
     if (!tier_names.insert(t.name.name).second) {
-      Err(t.name.pos, "duplicate", "层级「" + t.name.name + "」重复定义", "tier '" + t.name.name + "' is defined twice");
+      Err(t.name.pos, "duplicate/tier", {{"name", t.name.name}});
       continue;
     }
     if (t.level < 1 || t.level > 9)
-      Err(t.name.pos, "bad-tier", "层级的 level 应为区划树的级别 1–9", "a tier's level must be a division level from 1 to 9");
+      Err(t.name.pos, "bad-tier");
     prog_->tiers.push_back({t.name.name, t.label, static_cast<int>(t.level)});
   }
   for (auto& r : module.roles) {
     if (prog_->FindRole(r.name.name) >= 0) {
-      Err(r.name.pos, "duplicate", "角色「" + r.name.name + "」重复定义", "role '" + r.name.name + "' is defined twice");
+      Err(r.name.pos, "duplicate/role", {{"name", r.name.name}});
       continue;
     }
     RoleDef rd{r.name.name, r.label, -1, r.at.name == "grid"};
@@ -39,9 +39,7 @@ void Compiler::WorkflowPass() {
         std::vector<std::string> names = {"grid"};
         for (auto& t : prog_->tiers) names.push_back(t.name);
         std::string c = Closest(r.at.name, names);
-        Err(r.at.pos, "unknown-tier", "没有名为「" + r.at.name + "」的层级", "no tier named '" + r.at.name + "'",
-            c.empty() ? "层级用 tier 定义,或写 grid" : "是不是「" + c + "」?",
-            c.empty() ? "declare tiers with `tier`, or use grid" : "did you mean '" + c + "'?");
+        Err(r.at.pos, "unknown-tier", {{"name", r.at.name}}, DidYouMean(c, "unknown-tier/hint"));
       }
     }
     prog_->roles.push_back(std::move(rd));
@@ -57,16 +55,13 @@ void Compiler::WorkflowPass() {
       for (auto& st : wd.states) accepts = accepts || st.accepted;
     }
     if (carried && !accepts)
-      Err(pos, "prev-without-accepted", "规则用了 prev(),但调查表「" + survey + "」的流程没有声明 accepted 状态,上期数据永远读不到",
-          "rules use prev(), but no workflow for survey '" + survey + "' declares an accepted state, so there is never a previous period",
-          "在流程的验收状态后写 accepted,例如 state accepted \"县级已验收\" accepted",
-          "flag the workflow's accepted states, e.g. state accepted \"county accepted\" accepted");
+      Err(pos, "prev-without-accepted", {{"survey", survey}}, MessageBoth("prev-without-accepted/hint"));
   }
 }
 
 void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
   if (prog_->FindWorkflow(w.name.name) >= 0) {
-    Err(w.name.pos, "duplicate", "流程「" + w.name.name + "」重复定义", "workflow '" + w.name.name + "' is defined twice");
+    Err(w.name.pos, "duplicate/workflow", {{"name", w.name.name}});
     return;
   }
   WorkflowDef wd;
@@ -77,8 +72,7 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
     std::vector<std::string> names;
     for (auto& sv : prog_->surveys) names.push_back(sv.name);
     std::string c = Closest(w.survey.name, names);
-    Err(w.survey.pos, "unknown-survey", "没有名为「" + w.survey.name + "」的调查表", "no survey named '" + w.survey.name + "'",
-        c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
+    Err(w.survey.pos, "unknown-survey", {{"name", w.survey.name}}, DidYouMean(c));
     return;
   }
   wd.survey = sit->second;
@@ -86,7 +80,7 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
   std::vector<Pos> state_pos;
   for (auto& st : w.states) {
     if (wd.FindState(st.name.name) >= 0) {
-      Err(st.name.pos, "duplicate", "状态「" + st.name.name + "」重复定义", "state '" + st.name.name + "' is defined twice");
+      Err(st.name.pos, "duplicate/state", {{"name", st.name.name}});
       continue;
     }
     wd.states.push_back({st.name.name, st.label, st.initial, st.final, st.accepted});
@@ -98,12 +92,10 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
     // such definitions, and their instances must keep that meaning (doc/language.md, section 9).
     for (auto& st : wd.states)
       st.accepted = std::find(std::begin(kUndeclaredAccepted), std::end(kUndeclaredAccepted), st.name) != std::end(kUndeclaredAccepted);
-    Warn(w.name.pos, "no-accepted-state", "流程「" + wd.name + "」没有声明哪些状态的数据算已验收(在状态后写 accepted)",
-         "workflow '" + wd.name + "' declares no accepted state (add the flag `accepted` to a state)");
+    Warn(w.name.pos, "no-accepted-state", {{"name", wd.name}});
   }
   if (!w.states.empty() && std::none_of(wd.states.begin(), wd.states.end(), [](const StateDef& s) { return s.final; }))
-    Warn(w.name.pos, "no-final-state", "流程「" + wd.name + "」没有终态(在状态后写 final)",
-         "workflow '" + wd.name + "' has no final state (add the flag `final` to a state)");
+    Warn(w.name.pos, "no-final-state", {{"name", wd.name}});
   std::vector<std::string> state_names, role_names = {"holder"};
   for (auto& st : wd.states) state_names.push_back(st.name);
   for (auto& r : prog_->roles) role_names.push_back(r.name);
@@ -111,26 +103,26 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
     int i = wd.FindState(n.name);
     if (i < 0) {
       std::string c = Closest(n.name, state_names);
-      Err(n.pos, "unknown-state", "流程「" + wd.name + "」没有状态「" + n.name + "」", "workflow '" + wd.name + "' has no state '" + n.name + "'",
-          c.empty() ? "状态用 state 定义" : "是不是「" + c + "」?", c.empty() ? "declare states with `state`" : "did you mean '" + c + "'?");
+      Err(n.pos, "unknown-state", {{"workflow", wd.name}, {"name", n.name}}, DidYouMean(c, "unknown-state/hint"));
     }
     return i;
   };
   auto one_of = [&](const dsl::Named& v, std::initializer_list<const char*> allowed, const std::string& word) {
     for (const char* a : allowed) if (v.name == a) return true;
-    std::string list;
     std::vector<std::string> names;
-    for (const char* a : allowed) { list += (list.empty() ? "" : "、") + std::string(a); names.push_back(a); }
+    for (const char* a : allowed) names.push_back(a);
     std::string c = Closest(v.name, names);
-    Err(v.pos, "bad-clause", word + " 后面不能写「" + v.name + "」(可用: " + list + ")",
-        "'" + v.name + "' cannot follow " + word + " (use " + list + ")", c.empty() ? "" : "是不是「" + c + "」?",
-        c.empty() ? "" : "did you mean '" + c + "'?");
+    auto text = [&](Lang lang) {
+      std::string list, sep = Message(lang, "list-separator");
+      for (const char* a : allowed) list += (list.empty() ? "" : sep) + std::string(a);
+      return Message(lang, "bad-clause/value", {{"word", word}, {"name", v.name}, {"list", list}});
+    };
+    ErrText(v.pos, "bad-clause/value", {text(Lang::kZh), text(Lang::kEn)}, DidYouMean(c));
     return false;
   };
   for (auto& a : w.actions) {
     if (wd.FindAction(a.name.name) >= 0 || a.name.name == "save") {
-      Err(a.name.pos, "duplicate", "动作「" + a.name.name + "」重复定义(save 是内置动作)",
-          "action '" + a.name.name + "' is defined twice (save is built in)");
+      Err(a.name.pos, "duplicate/action", {{"name", a.name.name}});
       continue;
     }
     ActionDef ad;
@@ -152,8 +144,7 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
           int r = prog_->FindRole(v.name);
           if (r < 0) {
             std::string c = Closest(v.name, role_names);
-            Err(v.pos, "unknown-role", "没有名为「" + v.name + "」的角色", "no role named '" + v.name + "'",
-                c.empty() ? "角色用 role 定义" : "是不是「" + c + "」?", c.empty() ? "declare roles with `role`" : "did you mean '" + c + "'?");
+            Err(v.pos, "unknown-role", {{"name", v.name}}, DidYouMean(c, "unknown-role/hint"));
           } else {
             ad.by.push_back(r);
           }
@@ -166,7 +157,7 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
           if (st >= 0) ad.from.push_back(st);
         }
       } else if (word == "to") {
-        if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause", "to 后面只能写一个状态", "`to` takes one state");
+        if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause/to");
         ad.to = state(cl.values[0]);
         has_to = true;
       } else if (word == "needs") {
@@ -193,45 +184,36 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
         for (auto& v : cl.values)
           if (one_of(v, {"register_unit"}, "effect")) ad.registers_unit = true;
       } else if (word == "registers") {
-        if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause", "registers 后面只能写一个字段", "`registers` takes one field");
+        if (cl.values.size() != 1) Err(cl.word.pos, "bad-clause/registers");
         const dsl::Named& f = cl.values[0];
         auto fit = survey.by_name.find(f.name);
         if (fit == survey.by_name.end()) {
           std::vector<std::string> names;
           for (auto& fd : survey.fields) names.push_back(fd.name);
           std::string c = Closest(f.name, names);
-          Err(f.pos, "unknown-field", "调查表「" + survey.name + "」没有字段「" + f.name + "」",
-              "survey '" + survey.name + "' has no field '" + f.name + "'", c.empty() ? "" : "是不是「" + c + "」?",
-              c.empty() ? "" : "did you mean '" + c + "'?");
+          Err(f.pos, "unknown-field", {{"survey", survey.name}, {"name", f.name}}, DidYouMean(c));
         } else {
           ad.registers_unit = true;
           ad.register_key = f.name;
         }
       } else {
         std::string c = Closest(word, {"by", "from", "to", "needs", "moves", "target", "creates", "effect", "registers", "guard"});
-        Err(cl.word.pos, "bad-clause", "动作里不能写「" + word + "」", "unknown action clause '" + word + "'",
-            c.empty() ? "可用: by、from、to、needs、moves、target、creates、effect、registers、guard" : "是不是「" + c + "」?",
-            c.empty() ? "use by, from, to, needs, moves, target, creates, effect, registers or guard" : "did you mean '" + c + "'?");
+        Err(cl.word.pos, "bad-clause/unknown", {{"name", word}}, DidYouMean(c, "bad-clause/unknown-hint"));
       }
     }
     if (ad.registers_unit && ad.register_key.empty()) {
       // `effect register_unit` alone: the registry is keyed by the survey's own key field.
       ad.register_key = survey.KeyField();
       if (ad.register_key.empty())
-        Err(a.name.pos, "bad-action", "登记到名录库需要写 registers 字段(用哪个字段作名录库的键)",
-            "registering a unit needs `registers FIELD` (the field that keys the registry)");
+        Err(a.name.pos, "bad-action/register-key");
     }
-    if (!has_to) Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 to(结果状态)", "action '" + ad.name + "' needs `to STATE`");
-    if (!has_by)
-      Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 by(谁可以执行)", "action '" + ad.name + "' needs `by ROLE`");
-    if (!has_from)
-      Err(a.name.pos, "bad-action", "动作「" + ad.name + "」缺少 from(起始状态,新建用 none)",
-          "action '" + ad.name + "' needs `from STATE` (`none` to create)");
+    if (!has_to) Err(a.name.pos, "bad-action/to", {{"name", ad.name}});
+    if (!has_by) Err(a.name.pos, "bad-action/by", {{"name", ad.name}});
+    if (!has_from) Err(a.name.pos, "bad-action/from", {{"name", ad.name}});
     if (ad.move == ActionDef::Move::kTarget && !ad.needs_target)
-      Err(a.name.pos, "bad-action", "moves target 需要 needs target", "`moves target` needs `needs target`");
+      Err(a.name.pos, "bad-action/moves-target");
     if (ad.from_none && ad.creates == ActionDef::Creates::kNone && !ad.needs_submission)
-      Err(a.name.pos, "bad-action", "从 none 开始的动作需要 creates villages、creates rows 或 needs submission",
-          "an action from `none` needs `creates villages`, `creates rows` or `needs submission`");
+      Err(a.name.pos, "bad-action/from-none");
     wd.actions.push_back(std::move(ad));
   }
   for (auto& d : w.deadlines) {
@@ -240,8 +222,7 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
       std::vector<std::string> names;
       for (auto& ad : wd.actions) names.push_back(ad.name);
       std::string c = Closest(d.action.name, names);
-      Err(d.action.pos, "unknown-action", "流程没有动作「" + d.action.name + "」", "the workflow has no action '" + d.action.name + "'",
-          c.empty() ? "" : "是不是「" + c + "」?", c.empty() ? "" : "did you mean '" + c + "'?");
+      Err(d.action.pos, "unknown-action", {{"name", d.action.name}}, DidYouMean(c));
       continue;
     }
     wd.deadlines.push_back({a, static_cast<int>(d.days)});
@@ -263,14 +244,13 @@ void Compiler::CompileWorkflow(const dsl::WorkflowDecl& w) {
   if (wd.actions.size() == w.actions.size() && !HasErrors(diags))
     for (size_t i = 0; i < wd.states.size(); ++i)
       if (!reached[i])
-        Err(state_pos[i], "unreachable-state", "状态「" + wd.states[i].name + "」无法到达:没有动作通向它",
-            "state '" + wd.states[i].name + "' is unreachable: no action leads to it");
+        Err(state_pos[i], "unreachable-state", {{"name", wd.states[i].name}});
   // `save` stores a draft: whoever may submit may save, and so may grid workers.
   for (auto& a : wd.actions) {
     if (!a.needs_submission) continue;
     ActionDef save;
     save.name = "save";
-    save.label = "保存草稿";
+    save.label = Message(Lang::kZh, "save-draft");  // labels in definitions are Chinese
     save.by = a.by;
     for (size_t r = 0; r < prog_->roles.size(); ++r)
       if (prog_->roles[r].grid && std::find(save.by.begin(), save.by.end(), static_cast<int>(r)) == save.by.end())
