@@ -236,6 +236,15 @@ const MessageDef kMessages[] = {
     {"where-position/not-aggregate", kDiag, kError, "只有汇总函数(count、sum、all 等)可以用 where", "only aggregates take `where`"},
 
     // ---- eval: run-time faults ------------------------------------------------
+    {"bad_argument", kFinding, kError, "规则 {rule} 无法计算(参数无效),请核对相关数据",
+     "rule {rule} could not be computed: bad_argument"},
+    {"division_by_zero", kFinding, kError, "规则 {rule} 无法计算(除数为零),请核对相关数据",
+     "rule {rule} could not be computed: division_by_zero"},
+    {"overflow", kFinding, kError, "规则 {rule} 无法计算(数值溢出),请核对相关数据", "rule {rule} could not be computed: overflow"},
+    {"value_empty", kLabel, kNote, "空", "empty"},
+    {"value_no", kLabel, kNote, "否", "no"},
+    {"value_separator", kLabel, kNote, "、", ", "},
+    {"value_yes", kLabel, kNote, "是", "yes"},
 
     // ---- input: reading submissions -------------------------------------------
 
