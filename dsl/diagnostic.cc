@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "common/messages.h"
 #include "common/text.h"
 
 namespace gridstat {
@@ -22,9 +23,10 @@ void SortAndCap(std::vector<Diagnostic>* diags, size_t cap) {
     size_t dropped = diags->size() - cap;
     diags->resize(cap);
     Diagnostic more;
+    MessageText text = MessageBoth("too-many-errors", {{"n", std::to_string(dropped)}});
     more.code = "too-many-errors";
-    more.message_zh = "问题过多,另有 " + std::to_string(dropped) + " 条未列出";
-    more.message_en = std::to_string(dropped) + " more problems not shown";
+    more.message_zh = std::move(text.zh);
+    more.message_en = std::move(text.en);
     diags->push_back(more);
   }
 }
@@ -48,7 +50,8 @@ std::string RenderDiagnosticText(const Diagnostic& d, Lang lang) {
         CodePointPrefix(d.source_line, d.col > 0 ? static_cast<size_t>(d.col - 1) : 0));
     out += std::string(gutter.size() - 2, ' ') + "| " + std::string(DisplayWidth(before), ' ') + "^\n";
   }
-  if (!d.hint(lang).empty()) out += (lang == Lang::kEn ? "  hint: " : "  提示: ") + EscapeControls(d.hint(lang)) + "\n";
+  if (!d.hint(lang).empty())
+    out += "  " + Message(lang, "diagnostic-hint") + ": " + EscapeControls(d.hint(lang)) + "\n";
   return out;
 }
 

@@ -25,21 +25,26 @@ std::string dsl::SourceFile::Line(int line) const {
   return text.substr(b, e - b);
 }
 
-Diagnostic MakeDiag(const dsl::Module& module, const Pos& pos, std::string code, std::string zh,
-                    std::string en, std::string hint_zh, std::string hint_en) {
+Diagnostic MakeDiagText(const dsl::Module& module, const Pos& pos, std::string_view key, MessageText text,
+                        MessageText hint) {
   Diagnostic d;
-  d.code = std::move(code);
+  d.code = std::string(MessageCode(key));
   if (pos.file >= 0 && static_cast<size_t>(pos.file) < module.files.size()) {
     d.file = module.files[pos.file].path;
     d.source_line = module.files[pos.file].Line(pos.line);
   }
   d.line = pos.line;
   d.col = pos.col;
-  d.message_zh = std::move(zh);
-  d.message_en = std::move(en);
-  d.hint_zh = std::move(hint_zh);
-  d.hint_en = std::move(hint_en);
+  d.message_zh = std::move(text.zh);
+  d.message_en = std::move(text.en);
+  d.hint_zh = std::move(hint.zh);
+  d.hint_en = std::move(hint.en);
   return d;
+}
+
+Diagnostic MakeDiag(const dsl::Module& module, const Pos& pos, std::string_view key, MessageArgs args,
+                    MessageText hint) {
+  return MakeDiagText(module, pos, key, MessageBoth(key, args), std::move(hint));
 }
 
 namespace {
@@ -60,11 +65,6 @@ std::string Unescape(const std::string& quoted) {
   return out;
 }
 
-std::string TokenShown(antlr4::Token* t) {
-  if (t == nullptr || t->getType() == antlr4::Token::EOF) return "文件结尾";
-  return t->getText();
-}
-
 class ErrorCollector : public antlr4::BaseErrorListener {
  public:
   ErrorCollector(const dsl::Module* m, int file, int line_offset, int col_offset,
@@ -76,7 +76,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
     ++count_;
     Pos p{file_, static_cast<int>(line) + line_offset_,
           static_cast<int>(col) + 1 + (line == 1 ? col_offset_ : 0)};
-    std::string expected_zh, expected_en;
+    MessageText expected;
     if (auto* parser = dynamic_cast<antlr4::Parser*>(recognizer)) {
       std::vector<std::string> names;
       try {
@@ -89,23 +89,18 @@ class ErrorCollector : public antlr4::BaseErrorListener {
       if (!names.empty() && names.size() <= 12) {
         std::string list;
         for (size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + names[i];
-        expected_zh = "此处应为: " + list;
-        expected_en = "expected one of: " + list;
+        expected = MessageBoth("syntax/expected-hint", {{"tokens", list}});
       }
     }
-    std::string shown = TokenShown(bad);
+    bool eof = bad == nullptr || bad->getType() == antlr4::Token::EOF;
+    std::string shown = eof ? std::string() : bad->getText();
     if (bad != nullptr && bad->getType() == GridstatLexer::UNTERMINATED) {
-      diags_->push_back(MakeDiag(*m_, p, "unterminated-string", "字符串缺少结尾的双引号",
-                                 "string is missing its closing quote", "在这一行末尾补上 \"",
-                                 "add \" before the end of the line"));
+      diags_->push_back(MakeDiag(*m_, p, "unterminated-string", {}, MessageBoth("unterminated-string/hint")));
     } else if (bad != nullptr && bad->getType() == GridstatLexer::BADCHAR) {
-      diags_->push_back(MakeDiag(*m_, p, "bad-character", "此处不能出现字符「" + shown + "」",
-                                 "unexpected character '" + shown + "'",
-                                 "标识符只能用 ASCII 字母、数字和下划线;中文请写在双引号里",
-                                 "identifiers are ASCII letters, digits and _; put Chinese text in quotes"));
+      diags_->push_back(MakeDiag(*m_, p, "bad-character", {{"char", shown}},
+                                 MessageBoth("bad-character/identifier-hint")));
     } else {
-      diags_->push_back(MakeDiag(*m_, p, "syntax", "语法错误:此处不应出现「" + shown + "」",
-                                 "syntax error: unexpected '" + shown + "'", expected_zh, expected_en));
+      diags_->push_back(MakeDiag(*m_, p, eof ? "syntax/end-of-file" : "syntax", {{"token", shown}}, expected));
     }
     if (count_ >= max_) throw TooManyErrors{};
   }
@@ -367,8 +362,7 @@ class Builder {
         size_t close = raw.find('}', i);
         if (close == std::string::npos || close + 1 >= raw.size() + 1) {
           diags_->push_back(MakeDiag(*m_, Pos{file_, t.pos.line, t.pos.col + static_cast<int>(cp_index)},
-                                     "template", "消息中的「{」没有对应的「}」", "'{' in the message has no matching '}'",
-                                     "要写大括号本身,请写成 {{ 或 }}", "write {{ or }} for a literal brace"));
+                                     "template", {}, MessageBoth("template/hint")));
           return t;
         }
         if (!lit.empty()) { t.parts.push_back({Unescape("\"" + lit + "\""), nullptr, {}}); lit.clear(); }
@@ -411,10 +405,8 @@ class Builder {
     if (e->filter) d = std::max(d, e->filter->depth);
     e->depth = d + 1;
     if (e->depth == limits_.max_expr_depth + 1) {
-      diags_->push_back(MakeDiag(*m_, e->pos, "too-deep",
-                                 "表达式嵌套过深(超过 " + std::to_string(limits_.max_expr_depth) + " 层)",
-                                 "expression nested too deeply (over " + std::to_string(limits_.max_expr_depth) + " levels)",
-                                 "请拆分成几个 let 定义", "split it into several `let` definitions"));
+      diags_->push_back(MakeDiag(*m_, e->pos, "too-deep/expression", {{"max", std::to_string(limits_.max_expr_depth)}},
+                                 MessageBoth("too-deep/split-hint")));
       ok_ = false;
     }
     return e;
@@ -487,10 +479,8 @@ class Builder {
   // A chain longer than an expression may be deep is refused before its tree is built.
   bool ChainTooLong(size_t n, antlr4::ParserRuleContext* c) {
     if (n <= static_cast<size_t>(limits_.max_expr_depth)) return false;
-    diags_->push_back(MakeDiag(*m_, P(c), "too-deep",
-                               "表达式过长(一串运算超过 " + std::to_string(limits_.max_expr_depth) + " 项)",
-                               "expression too long (a chain of over " + std::to_string(limits_.max_expr_depth) + " terms)",
-                               "请拆分成几个 let 定义", "split it into several `let` definitions"));
+    diags_->push_back(MakeDiag(*m_, P(c), "too-deep/chain", {{"max", std::to_string(limits_.max_expr_depth)}},
+                               MessageBoth("too-deep/split-hint")));
     ok_ = false;
     return true;
   }
@@ -547,8 +537,7 @@ class Builder {
         if (i == 0) {
           e->filter = Ex(xs[1]);
         } else {
-          diags_->push_back(MakeDiag(*m_, P(args[i]), "where-position", "where 只能跟在第一个参数(表格名)后面",
-                                     "`where` may only follow the first argument (the roster)"));
+          diags_->push_back(MakeDiag(*m_, P(args[i]), "where-position/first-argument"));
           ok_ = false;
         }
       }
@@ -579,9 +568,8 @@ bool CheckNesting(const dsl::Module& m, int file, int line_offset, int col_offse
     if (depth + prefix_run > limits.max_nesting) {
       int line = static_cast<int>(t->getLine());
       int col = static_cast<int>(t->getCharPositionInLine()) + 1 + (line == 1 ? col_offset : 0);
-      diags->push_back(MakeDiag(m, Pos{file, line + line_offset, col}, "too-deep",
-                                "嵌套过深(超过 " + std::to_string(limits.max_nesting) + " 层)",
-                                "nesting too deep (over " + std::to_string(limits.max_nesting) + " levels)"));
+      diags->push_back(MakeDiag(m, Pos{file, line + line_offset, col}, "too-deep/nesting",
+                                {{"max", std::to_string(limits.max_nesting)}}));
       return false;
     }
   }
@@ -611,8 +599,7 @@ bool RunParser(dsl::Module* m, int file, const std::string& text, int line_offse
     }
     return ok && builder.ok();
   } catch (const std::exception& e) {
-    diags->push_back(MakeDiag(*m, Pos{file, 0, 0}, "internal", std::string("解析器内部错误: ") + e.what(),
-                              std::string("internal parser error: ") + e.what()));
+    diags->push_back(MakeDiag(*m, Pos{file, 0, 0}, "internal", {{"what", e.what()}}));
     return false;
   }
 }
@@ -627,10 +614,7 @@ bool ParseSource(dsl::Module* module, const std::string& path, std::string text,
   if (text.size() > limits.max_file_bytes) {
     module->files.push_back(std::move(sf));
     diags->push_back(MakeDiag(*module, Pos{file, 0, 0}, "file-too-large",
-                              "定义文件过大(" + std::to_string(text.size()) + " 字节,上限 " +
-                                  std::to_string(limits.max_file_bytes) + ")",
-                              "definition file too large (" + std::to_string(text.size()) + " bytes, limit " +
-                                  std::to_string(limits.max_file_bytes) + ")"));
+                              {{"size", std::to_string(text.size())}, {"max", std::to_string(limits.max_file_bytes)}}));
     return false;
   }
   if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.replace(0, 3, "   ");  // BOM
@@ -646,8 +630,7 @@ bool ParseSource(dsl::Module* module, const std::string& path, std::string text,
   if (bad != std::string::npos) {
     int line = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), bad) - starts.begin());
     int col = static_cast<int>(CodePointCount(std::string_view(src).substr(starts[line - 1], bad - starts[line - 1]))) + 1;
-    diags->push_back(MakeDiag(*module, Pos{file, line, col}, "invalid-utf8", "文件不是有效的 UTF-8 编码",
-                              "the file is not valid UTF-8", "请以 UTF-8 编码保存文件", "save the file as UTF-8"));
+    diags->push_back(MakeDiag(*module, Pos{file, line, col}, "invalid-utf8", {}, MessageBoth("invalid-utf8/hint")));
     return false;
   }
   // Control characters are refused wherever they stand, strings and comments included: the
@@ -659,11 +642,8 @@ bool ParseSource(dsl::Module* module, const std::string& path, std::string text,
     int line = static_cast<int>(std::upper_bound(starts.begin(), starts.end(), i) - starts.begin());
     int col = static_cast<int>(CodePointCount(std::string_view(src).substr(starts[line - 1], i - starts[line - 1]))) + 1;
     std::string shown(1, static_cast<char>(c));
-    diags->push_back(MakeDiag(*module, Pos{file, line, col}, "bad-character", "此处不能出现字符「" + shown + "」",
-                              "unexpected character '" + shown + "'",
-                              "定义文件中不能有控制字符(制表符、换行除外),字符串和注释里也不行",
-                              "control characters (other than tab and line ends) may not appear in a definition, "
-                              "not even in a string or a comment"));
+    diags->push_back(MakeDiag(*module, Pos{file, line, col}, "bad-character", {{"char", shown}},
+                              MessageBoth("bad-character/control-hint")));
     ++controls;
   }
   if (controls > 0) return false;

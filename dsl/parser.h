@@ -4,8 +4,10 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/messages.h"
 #include "dsl/ast.h"
 #include "gridstat/diagnostic.h"
 
@@ -28,8 +30,14 @@ bool ParseSource(dsl::Module* module, const std::string& path, std::string text,
 dsl::ExprPtr ParseExpression(dsl::Module* module, int file, const std::string& text, int line, int col,
                              std::vector<Diagnostic>* diags, const ParseLimits& limits = {});
 
-// Makes a diagnostic at `pos` of `module`, filling in the file name and source line.
-Diagnostic MakeDiag(const dsl::Module& module, const dsl::Pos& pos, std::string code,
-                    std::string zh, std::string en, std::string hint_zh = {}, std::string hint_en = {});
+// Makes a diagnostic at `pos` of `module`, filling in the file name and source line. Its
+// message is the catalogue's `key` (common/messages.cc) filled with `args`, its code the
+// key's code (MessageCode); `hint`, when not empty, is a hint in both languages, usually
+// MessageBoth of a hint's own key.
+Diagnostic MakeDiag(const dsl::Module& module, const dsl::Pos& pos, std::string_view key, MessageArgs args = {},
+                    MessageText hint = {});
+// The same with the message already made, for a message whose arguments differ by language.
+Diagnostic MakeDiagText(const dsl::Module& module, const dsl::Pos& pos, std::string_view key, MessageText text,
+                        MessageText hint = {});
 
 }  // namespace gridstat::dsl

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/messages.h"
 #include "common/text.h"
 #include "eval/builtins.h"
 
@@ -64,7 +65,9 @@ Value CallFn(const Node& n, EvalContext& ctx) {
       if (!c.known() || !c.b) continue;
       Value t = Eval(n.kids[i + 1], ctx);
       if (!t.known()) continue;
-      if (!out.empty()) out += "、";
+      // Rules' messages are written in Chinese, and so are the words they show.
+      static const std::string kSeparator = Message(Lang::kZh, "value_separator");
+      if (!out.empty()) out += kSeparator;
       out += t.s;
     }
     return Text(ctx, std::move(out));
@@ -431,9 +434,12 @@ void BlameRule(const RuleDef& rule, EvalContext& ctx, std::set<std::tuple<int, i
 }
 
 std::string FormatValue(const Value& v, const Type& t) {
+  // Rules' messages are written in Chinese, and so are the words they show for values.
+  static const std::string kEmpty = Message(Lang::kZh, "value_empty"), kYes = Message(Lang::kZh, "value_yes"),
+                           kNo = Message(Lang::kZh, "value_no");
   switch (v.kind) {
-    case Value::kMissing: case Value::kInvalid: return "空";
-    case Value::kBool: return v.b ? "是" : "否";
+    case Value::kMissing: case Value::kInvalid: return kEmpty;
+    case Value::kBool: return v.b ? kYes : kNo;
     case Value::kNum: return v.d.ToString(t.kind == TypeKind::kNum ? t.scale : v.d.SignificantScale());
     case Value::kText: return t.masked ? MaskIdNumber(v.s) : std::string(v.s);
     case Value::kYearMonth: return FormatYearMonth(v.i);
