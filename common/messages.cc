@@ -38,6 +38,33 @@ const MessageDef kMessages[] = {
     // ---- workflow and store: refusals and failures ------------------------------
 
     // ---- capi -----------------------------------------------------------------
+    {"ambiguous_previous", kInput, kError, "上期数据有歧义: 同一调查表、记录键和报告期有两份不同的记录,未执行审核",
+     "ambiguous previous-period data: two different records for one survey, key and period; nothing was validated"},
+    {"bad_request/duplicate_member", kUsage, kError, "请求中成员重复: {member}",
+     "member given twice in the request: {member}"},
+    {"bad_request/empty", kUsage, kError, "{member} 不能为空", "{member} must not be empty"},
+    {"bad_request/instance_and_instances", kUsage, kError, "instance 与 instances 只能给一个",
+     "give instance or instances, not both"},
+    {"bad_request/missing_member", kUsage, kError, "请求缺少成员: {member}", "the request lacks the member: {member}"},
+    {"bad_request/no_program", kUsage, kError, "没有定义(NULL)", "no program (NULL)"},
+    {"bad_request/no_store", kUsage, kError, "没有存储(NULL)", "no store (NULL)"},
+    {"bad_request/not_bool", kUsage, kError, "{member} 应为 true 或 false", "{member} must be true or false"},
+    {"bad_request/not_int", kUsage, kError, "{member} 应为 {lo} 到 {hi} 之间的整数",
+     "{member} must be a whole number from {lo} to {hi}"},
+    {"bad_request/not_json", kUsage, kError, "请求不是有效的 JSON: {reason}", "the request is not valid JSON: {reason}"},
+    {"bad_request/not_object", kUsage, kError, "请求应为 JSON 对象", "the request must be a JSON object"},
+    {"bad_request/not_string", kUsage, kError, "{member} 应为字符串", "{member} must be a string"},
+    {"bad_request/not_strings", kUsage, kError, "{member} 应为非空字符串的数组",
+     "{member} must be an array of non-empty strings"},
+    {"bad_request/pubkey", kUsage, kError, "pubkey 须与 checkpoint 或 checkpoint_dir 之一同用",
+     "pubkey goes with one of checkpoint or checkpoint_dir"},
+    {"bad_request/submissions", kUsage, kError, "submissions 应为报表对象或其数组",
+     "submissions must be an envelope object or an array of them"},
+    {"bad_request/unknown_member", kUsage, kError, "请求中有未知成员: {member}", "unknown member in the request: {member}"},
+    {"internal/compile", kFailure, kError, "内部错误", "internal error"},
+    {"internal/unknown", kFailure, kError, "未知错误", "unknown error"},
+    {"malformed_previous", kInput, kError, "上期记录无法读取,未执行审核: {record}",
+     "a previous-period record cannot be read; nothing was validated: {record}"},
 
     // ---- cli: usage and labels -------------------------------------------------
     {"ambiguous_previous/more", kInput, kNote, "……另有 {count} 处", "… and {count} more"},
