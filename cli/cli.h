@@ -74,7 +74,7 @@ void AddAuditCommands(Commands* cmds);  // cli/cmd_audit.cc
 // ---- printing (cli/print.cc) -------------------------------------------------------------
 
 void PrintDiagnostics(const std::vector<Diagnostic>& diags, const Common& c);
-// Compiles, printing diagnostics (warnings only when it fails); null when the definitions have errors.
+// Compiles, printing the diagnostics only when it fails; null when the definitions have errors.
 std::shared_ptr<const Program> Compile(const std::string& dir, const Common& c);
 // Ids of created or moved instances on stdout (with `print_ids`); refusals and notes on
 // stderr. With --format json: one JSON line per result on stdout, and nothing else. Returns
