@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/json.h"
+#include "common/messages.h"
 #include "gridstat/engine.h"
 #include "gridstat/store.h"
 #include "gridstat/validate.h"
@@ -41,12 +42,15 @@ char* Dup(const std::string& s) {
 
 Lang ParseLang(const char* lang) { return lang && std::strcmp(lang, "en") == 0 ? Lang::kEn : Lang::kZh; }
 
-std::string Msg(Lang lang, const char* zh, const char* en) { return lang == Lang::kEn ? en : zh; }
-
 std::string ErrorJson(const std::string& code, const std::string& message, Doc extra = json::Obj()) {
   Doc error = json::Obj({{"code", json::Str(code)}, {"message", json::Str(message)}});
   for (auto& m : extra.members) error.members.push_back(std::move(m));
   return json::Canonical(json::Obj({{"error", std::move(error)}}));
+}
+
+// An error whose code and message are the catalogue's entry `key`.
+std::string ErrorJson(Lang lang, std::string_view key, gridstat::MessageArgs args = {}, Doc extra = json::Obj()) {
+  return ErrorJson(std::string(gridstat::MessageCode(key)), gridstat::Message(lang, key, args), std::move(extra));
 }
 
 std::string StatusCodeName(gridstat::Status::Code c) {
@@ -69,12 +73,12 @@ class Request {
     if (t.find_first_not_of(" \t\r\n") == std::string_view::npos) t = "{}";
     auto parsed = gridstat::ParseJsonDocument(t);
     if (!parsed.ok()) {
-      Fail(Msg(lang, "请求不是有效的 JSON: ", "the request is not valid JSON: ") + parsed.status().message());
+      Fail("bad_request/not_json", {{"reason", parsed.status().message()}});
       return;
     }
     doc_ = std::move(*parsed);
     if (doc_.kind != Doc::Kind::kObject) {
-      Fail(Msg(lang, "请求应为 JSON 对象", "the request must be a JSON object"));
+      Fail("bad_request/not_object");
       return;
     }
     std::set<std::string> seen;
@@ -82,11 +86,11 @@ class Request {
       bool ok = false;
       for (const char* k : known) ok |= m.first == k;
       if (!ok) {
-        Fail(Msg(lang, "请求中有未知成员: ", "unknown member in the request: ") + m.first);
+        Fail("bad_request/unknown_member", {{"member", m.first}});
         return;
       }
       if (!seen.insert(m.first).second) {
-        Fail(Msg(lang, "请求中成员重复: ", "member given twice in the request: ") + m.first);
+        Fail("bad_request/duplicate_member", {{"member", m.first}});
         return;
       }
     }
@@ -103,11 +107,11 @@ class Request {
   std::string Str(const char* key, bool required) {
     const Doc* d = Get(key);
     if (!d) {
-      if (required && ok()) Fail(Msg(lang_, "请求缺少成员: ", "the request lacks the member: ") + key);
+      if (required && ok()) Fail("bad_request/missing_member", {{"member", key}});
       return "";
     }
-    if (d->kind != Doc::Kind::kString) { Fail(std::string(key) + Msg(lang_, " 应为字符串", " must be a string")); return ""; }
-    if (required && d->text.empty()) Fail(std::string(key) + Msg(lang_, " 不能为空", " must not be empty"));
+    if (d->kind != Doc::Kind::kString) { Fail("bad_request/not_string", {{"member", key}}); return ""; }
+    if (required && d->text.empty()) Fail("bad_request/empty", {{"member", key}});
     return d->text;
   }
 
@@ -119,7 +123,7 @@ class Request {
   bool Bool(const char* key) {
     const Doc* d = Get(key);
     if (!d) return false;
-    if (d->kind != Doc::Kind::kBool) { Fail(std::string(key) + Msg(lang_, " 应为 true 或 false", " must be true or false")); return false; }
+    if (d->kind != Doc::Kind::kBool) { Fail("bad_request/not_bool", {{"member", key}}); return false; }
     return d->boolean;
   }
 
@@ -131,8 +135,7 @@ class Request {
     const std::string& t = d->text;
     auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
     if (d->kind != Doc::Kind::kNumber || ec != std::errc() || end != t.data() + t.size() || v < lo || v > hi) {
-      Fail(std::string(key) + Msg(lang_, " 应为 ", " must be a whole number from ") + std::to_string(lo) +
-           Msg(lang_, " 到 ", " to ") + std::to_string(hi) + Msg(lang_, " 之间的整数", ""));
+      Fail("bad_request/not_int", {{"member", key}, {"lo", std::to_string(lo)}, {"hi", std::to_string(hi)}});
       return std::nullopt;
     }
     return v;
@@ -148,12 +151,13 @@ class Request {
       good &= item.kind == Doc::Kind::kString && !item.text.empty();
       if (good) out.push_back(item.text);
     }
-    if (!good) Fail(std::string(key) + Msg(lang_, " 应为非空字符串的数组", " must be an array of non-empty strings"));
+    if (!good) Fail("bad_request/not_strings", {{"member", key}});
     return out;
   }
 
-  void Fail(std::string message) {
-    if (error_.empty()) error_ = std::move(message);
+  // Keeps the first problem: a bad_request/... entry of the catalogue.
+  void Fail(std::string_view key, gridstat::MessageArgs args = {}) {
+    if (error_.empty()) error_ = gridstat::Message(lang_, key, args);
   }
 
  private:
@@ -162,72 +166,29 @@ class Request {
   std::string error_;
 };
 
-const char* OutcomeName(gridstat::Outcome o) {
-  switch (o) {
-    case gridstat::Outcome::kDone: return "done";
-    case gridstat::Outcome::kRefused: return "refused";
-    case gridstat::Outcome::kConflict: return "conflict";
-    default: return "cannot_run";
-  }
-}
-
-// As grave as the CLI's exit code: cannot_run, then conflict, then refused.
-int Gravity(gridstat::Outcome o) {
-  switch (o) {
-    case gridstat::Outcome::kDone: return 0;
-    case gridstat::Outcome::kRefused: return 1;
-    case gridstat::Outcome::kConflict: return 2;
-    default: return 3;
-  }
-}
-
-Doc ReportDoc(const gridstat::Report& r) {
-  auto d = gridstat::ParseJsonDocument(gridstat::ReportToJson(r));
-  return d.ok() ? std::move(*d) : json::Null();
-}
-
+// The result of release, submit and act: {"outcome","results","warnings"}, each result in the
+// form the CLI's --format json prints (gridstat::ActionResultJson). Canonical JSON sorts
+// members, and these three are in order.
 std::string CommandJson(gs_store* s, const std::vector<gridstat::ActionResult>& results) {
-  gridstat::Outcome worst = gridstat::Outcome::kDone;
-  Doc list = json::Arr();
-  for (const auto& r : results) {
-    if (Gravity(r.outcome) > Gravity(worst)) worst = r.outcome;
-    list.items.push_back(json::Obj({{"instance", json::Str(r.instance)}, {"outcome", json::Str(OutcomeName(r.outcome))},
-                                    {"code", json::Str(r.code)}, {"message", json::Str(r.message)},
-                                    {"changed", json::Bool(r.changed)}, {"repeated", json::Bool(r.repeated)},
-                                    {"report", r.report ? ReportDoc(*r.report) : json::Null()}}));
-  }
+  const char* worst = gridstat::OutcomeName(gridstat::GravestOutcome(results));
+  std::string out = "{\"outcome\":" + json::Canonical(json::Str(worst)) + ",\"results\":[";
+  for (size_t i = 0; i < results.size(); ++i) out += (i ? "," : "") + gridstat::ActionResultJson(results[i]);
   Doc warnings = json::Arr();
   for (auto& w : s->store->TakeWarnings()) warnings.items.push_back(json::Str(w));
-  return json::Canonical(json::Obj({{"outcome", json::Str(OutcomeName(worst))}, {"results", std::move(list)},
-                                    {"warnings", std::move(warnings)}}));
-}
-
-// The same members as `gridstat audit verify --format json` (cli/main.cc, PrintVerify).
-std::string VerifyJson(const gridstat::VerifyResult& r) {
-  bool cp = r.ok && r.checkpoints_checked > 0;
-  Doc checkpoint = cp ? json::Obj({{"file", json::Str(r.checkpoint_file)}, {"version", json::Int(r.checkpoint_version)},
-                                   {"events", json::Int(r.checkpoint_events)}, {"head", json::Str(r.checkpoint_head)},
-                                   {"signed_at", json::OptStr(r.checkpoint_at)}, {"checked", json::Int(r.checkpoints_checked)},
-                                   {"key", json::Str(r.checkpoint_key)}})
-                      : json::Null();
-  return json::Canonical(json::Obj({{"ok", json::Bool(r.ok)}, {"events", json::Int(r.events)}, {"instances", json::Int(r.instances)},
-                                    {"submissions", json::Int(r.submissions)},
-                                    {"first_bad_seq", r.ok || r.cannot_run ? json::Null() : json::Int(r.first_bad_seq)},
-                                    {"problem", json::OptStr(r.problem)}, {"cannot_run", json::Bool(r.cannot_run)},
-                                    {"proved", r.ok ? json::Str(cp ? "checkpoint" : "internal_consistency") : json::Null()},
-                                    {"checkpoint", checkpoint}, {"note", json::OptStr(r.note)}}));
+  return out + "],\"warnings\":" + json::Canonical(warnings) + "}";
 }
 
 // Runs a store call: a NULL store is a bad request, an exception an internal error.
 template <typename F>
 char* StoreCall(gs_store* s, F&& f) {
   try {
-    if (!s || !s->store) return Dup(ErrorJson("bad_request", "no store (NULL)"));
+    // Without a store there is no language: English, as an exception's text is.
+    if (!s || !s->store) return Dup(ErrorJson(Lang::kEn, "bad_request/no_store"));
     return Dup(f());
   } catch (const std::exception& e) {
     return Dup(ErrorJson("internal", e.what()));
   } catch (...) {
-    return Dup(ErrorJson("internal", "unknown error"));
+    return Dup(ErrorJson(Lang::kEn, "internal/unknown"));
   }
 }
 
@@ -262,7 +223,7 @@ gs_program* gs_compile(const char* definitions_dir, char** error) {
     if (error) *error = nullptr;
     return new gs_program{r.program};
   } catch (...) {
-    if (error) *error = Dup("internal error\n");
+    if (error) *error = Dup(gridstat::Message(Lang::kEn, "internal/compile") + "\n");
     return nullptr;
   }
 }
@@ -288,7 +249,9 @@ gs_program* gs_compile2(const char* definitions_dir, const char* lang, char** di
   } catch (...) {
     if (diagnostics) {
       gs_free(*diagnostics);
-      *diagnostics = Dup("{\"code\":\"internal\",\"message\":\"unknown error\",\"severity\":\"error\"}\n");
+      std::string unknown = gridstat::Message(Lang::kEn, "internal/unknown");
+      *diagnostics = Dup(json::Canonical(json::Obj({{"code", json::Str("internal")}, {"severity", json::Str("error")},
+                                                    {"message", json::Str(unknown)}})) + "\n");
     }
     return nullptr;
   }
@@ -309,7 +272,7 @@ char* gs_validate_with_previous(const gs_program* program, const char* text, siz
     if (!program) return Dup("");
     Lang l = ParseLang(lang);
     if (!previous_text) return Dup(ValidateText(program, text, length, l, nullptr));
-    // As `gridstat validate --previous` (cli/main.cc): earlier records are taken as accepted,
+    // As `gridstat validate --previous` (cli/cmd_definitions.cc): earlier records are taken as accepted,
     // as they stand; two different ones for one survey, key and period make the run refused.
     gridstat::PreviousSet previous(program->program);
     gridstat::Validator keys(program->program);
@@ -336,17 +299,46 @@ char* gs_validate_with_previous(const gs_program* program, const char* text, siz
         l);
     if (!st.ok()) return Dup(ErrorJson("malformed_previous", st.message(), json::Obj({{"line", json::Int(0)}})) + "\n");
     if (!malformed.empty())
-      return Dup(ErrorJson("malformed_previous",
-                           Msg(l, "上期记录无法读取,未执行审核: ", "a previous-period record cannot be read; nothing was validated: ") + malformed,
+      return Dup(ErrorJson(l, "malformed_previous", {{"record", malformed}},
                            json::Obj({{"line", json::Int(malformed_line)}})) + "\n");
     if (!conflicts.items.empty())
-      return Dup(ErrorJson("ambiguous_previous",
-                           Msg(l, "上期数据有歧义: 同一调查表、记录键和报告期有两份不同的记录,未执行审核",
-                               "ambiguous previous-period data: two different records for one survey, key and period; nothing was validated"),
-                           json::Obj({{"conflicts", std::move(conflicts)}})) + "\n");
+      return Dup(ErrorJson(l, "ambiguous_previous", {}, json::Obj({{"conflicts", std::move(conflicts)}})) + "\n");
     return Dup(ValidateText(program, text, length, l, &previous));
   } catch (...) {
     return nullptr;
+  }
+}
+
+char* gs_validate_file(const gs_program* program, const char* path, int threads, const char* lang, gs_report_fn emit,
+                       void* context) {
+  Lang l = ParseLang(lang);
+  try {
+    if (!program) return Dup(ErrorJson(l, "bad_request/no_program"));
+    gridstat::Validator v(program->program, l);
+    gridstat::BatchOptions options;
+    options.threads = threads;
+    // Rendered on the workers; the NUL makes each line a C string where it lies.
+    if (emit)
+      options.render = [](const gridstat::Report& r, std::string* out) {
+        *out += gridstat::ReportToJson(r);
+        *out += '\n';
+        *out += '\0';
+      };
+    int64_t counts[3] = {0, 0, 0};
+    gridstat::Status st = gridstat::ValidateFiles(v, {path ? path : ""}, options,
+                                                  [&](const gridstat::Report& r, std::string_view line) {
+                                                    counts[static_cast<int>(r.status)]++;
+                                                    if (emit) emit(line.data(), line.size() - 1, context);
+                                                  });
+    if (!st.ok()) return Dup(ErrorJson(StatusCodeName(st.code()), st.message(l)));
+    Doc status =
+        json::Obj({{"pass", json::Int(counts[0])}, {"warning", json::Int(counts[1])}, {"error", json::Int(counts[2])}});
+    Doc records = json::Int(counts[0] + counts[1] + counts[2]);
+    return Dup(json::Canonical(json::Obj({{"records", records}, {"status", status}})));
+  } catch (const std::exception& e) {
+    return Dup(ErrorJson("internal", e.what()));
+  } catch (...) {
+    return Dup(ErrorJson(Lang::kEn, "internal/unknown"));
   }
 }
 
@@ -394,7 +386,7 @@ char* gs_store_submit(gs_store* s, const char* request) {
     bool draft = q.Bool("draft");
     const Doc* subs = q.Get("submissions");
     if (q.ok() && (!subs || (subs->kind != Doc::Kind::kArray && subs->kind != Doc::Kind::kObject)))
-      q.Fail(Msg(s->lang, "submissions 应为报表对象或其数组", "submissions must be an envelope object or an array of them"));
+      q.Fail("bad_request/submissions");
     if (!q.ok()) return q.Error();
     std::vector<Doc> items;
     if (subs->kind == Doc::Kind::kObject) items.push_back(*subs);
@@ -435,11 +427,11 @@ char* gs_store_act(gs_store* s, const char* request) {
     req.actor = q.Str("actor", true);
     req.instances = q.Strs("instances");
     if (auto one = q.OptStr("instance")) {
-      if (q.Get("instances")) q.Fail(Msg(s->lang, "instance 与 instances 只能给一个", "give instance or instances, not both"));
-      else if (one->empty()) q.Fail(Msg(s->lang, "instance 不能为空", "instance must not be empty"));
+      if (q.Get("instances")) q.Fail("bad_request/instance_and_instances");
+      else if (one->empty()) q.Fail("bad_request/empty", {{"member", "instance"}});
       else req.instances.push_back(*one);
     }
-    if (q.ok() && req.instances.empty()) q.Fail(Msg(s->lang, "请求缺少成员: instances", "the request lacks the member: instances"));
+    if (q.ok() && req.instances.empty()) q.Fail("bad_request/missing_member", {{"member", "instances"}});
     req.action = q.Str("action", true);
     req.comment = q.Str("comment", false);
     req.target = q.Str("target", false);
@@ -502,9 +494,9 @@ char* gs_store_verify(gs_store* s, const char* request) {
     // As the CLI: a public key with exactly one of the two, or none of the three.
     if (q.ok() && (!o.checkpoint.empty() || !o.checkpoint_dir.empty() || !o.pubkey.empty()) &&
         (o.pubkey.empty() || o.checkpoint.empty() == o.checkpoint_dir.empty()))
-      q.Fail(Msg(s->lang, "pubkey 须与 checkpoint 或 checkpoint_dir 之一同用", "pubkey goes with one of checkpoint or checkpoint_dir"));
+      q.Fail("bad_request/pubkey");
     if (!q.ok()) return q.Error();
-    return VerifyJson(s->store->Verify(o));
+    return gridstat::VerifyJson(s->store->Verify(o));
   });
 }
 

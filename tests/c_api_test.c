@@ -1,5 +1,10 @@
 /* The C API from C: compile, validate, release; with a store (argv[2], made by gridstat init),
- * the store calls and bad requests, so that the sanitizer run goes through them too. */
+ * the store calls and bad requests, so that the sanitizer run goes through them too.
+ *
+ * A result of release, submit and act has the form of the CLI's --format json lines, every
+ * member always there (strings "" when empty, "report" null without a report), and its
+ * outcome is one of done, refused, conflict and error: "error" was "cannot_run" before the
+ * CLI and the C API came to share one form (gridstat::ActionResultJson). */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +19,19 @@ static int Expect(const char* what, char* result, const char* want) {
   return ok;
 }
 
+/* gs_validate_file's callback: counts the lines, keeps the first, and checks that each is one
+ * NUL-terminated line with its newline. */
+struct Lines {
+  int count, bad;
+  char first[512];
+};
+
+static void Collect(const char* line, size_t length, void* context) {
+  struct Lines* l = context;
+  if (l->count++ == 0) snprintf(l->first, sizeof l->first, "%s", line);
+  if (length == 0 || line[length] != '\0' || line[length - 1] != '\n' || strchr(line, '\n') != line + length - 1) l->bad++;
+}
+
 static int StoreCalls(const char* db) {
   int ok = 1;
   char* err = NULL;
@@ -23,7 +41,8 @@ static int StoreCalls(const char* db) {
   if (!s) { fprintf(stderr, "FAIL: open %s: %s\n", db, err ? err : ""); gs_free(err); return 0; }
   ok &= Expect("release", gs_store_release(s, "{\"actor\":\"region-45\",\"survey\":\"agri_village\",\"period\":\"2021\","
                                               "\"under\":\"450123100000\"}"),
-               "\"instance\":\"agri_report/2021/450123100202\"");
+               "{\"changed\":true,\"code\":\"\",\"instance\":\"agri_report/2021/450123100202\",\"message\":\"\","
+               "\"outcome\":\"done\",\"repeated\":false,\"report\":null}");
   ok &= Expect("act refused", gs_store_act(s, "{\"actor\":\"town-450123100\",\"instance\":\"agri_report/2021/450123100202\","
                                               "\"action\":\"approve\"}"),
                "\"outcome\":\"refused\"");
@@ -70,6 +89,14 @@ int main(int argc, char** argv) {
                     "\"code\":\"ambiguous_previous\"");
   ok = ok && Expect("previous", gs_validate_with_previous(p, in, strlen(in), prev, strlen(prev) / 2 + 1, "en"),
                     "\"code\":\"malformed_previous\"");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/../../examples/submissions/agri_2021.jsonl", argv[1]);
+  struct Lines lines = {0, 0, ""};
+  ok = ok && Expect("validate a file", gs_validate_file(p, path, 2, "en", Collect, &lines), "{\"records\":7,\"status\":{");
+  ok = ok && lines.count == 7 && lines.bad == 0 && strstr(lines.first, "\"id\":\"AG-2021-450123100201\"") != NULL;
+  ok = ok && Expect("validate a file, counts only", gs_validate_file(p, path, 0, "zh", NULL, NULL), "\"records\":7");
+  ok = ok && Expect("an unreadable file", gs_validate_file(p, "/no/such/file.jsonl", 1, "en", NULL, NULL), "{\"error\":{");
+  ok = ok && Expect("no program", gs_validate_file(NULL, path, 1, "en", NULL, NULL), "\"code\":\"bad_request\"");
   char* diags = NULL;
   ok = ok && gs_compile2("/no/such/dir", "zh", &diags) == NULL && Expect("compile2", diags, "no-definitions");
   if (argc > 2) ok = StoreCalls(argv[2]) && ok;

@@ -92,6 +92,26 @@ char* gs_validate(const gs_program* program, const char* text, size_t length, co
 char* gs_validate_with_previous(const gs_program* program, const char* text, size_t length,
                                 const char* previous_text, size_t previous_length, const char* lang);
 
+/* What gs_validate_file hands on for each record: `line` is its report line, as gs_validate
+ * gives it, with its newline and NUL-terminated; `length` counts its bytes without the NUL. It
+ * is valid during the call only. `context` is gs_validate_file's. */
+typedef void (*gs_report_fn)(const char* line, size_t length, void* context);
+
+/* Validates the submissions in a file of any size (a JSON object, an array, JSON Lines, or YAML
+ * by its extension .yaml/.yml; "-" is standard input) as `gridstat validate FILE --format json`
+ * does, on `threads` threads (1: the calling thread alone; 0: one per processor), reading the
+ * file as it goes, so that memory stays bounded however large it is (gridstat::ValidateFiles in
+ * validate.h says how). Each report line goes to `emit`, in input order whatever the threads,
+ * on the calling thread, one call at a time; `emit` may be NULL for the counts alone.
+ * Cross-period rules see no earlier report. Returns the number of records and of reports per
+ * status:
+ *   {"records":7,"status":{"error":2,"pass":3,"warning":2}}
+ * or, when the file cannot be read (from the start, or from some point on: the reports of the
+ * records read before it were handed on), {"error":{"code":"io","message":M}} (the code as
+ * for the store calls), and {"error":{"code":"bad_request",...}} for a NULL program. */
+char* gs_validate_file(const gs_program* program, const char* path, int threads, const char* lang,
+                       gs_report_fn emit, void* context);
+
 /* The SHA-256 of every file the program was built from (release with gs_free). */
 char* gs_program_hash(const gs_program* program);
 
@@ -110,13 +130,19 @@ void gs_store_close(gs_store* store);
  * with one R per instance touched (or refused):
  *   {"instance":"agri_report/2021/450123100202","outcome":O,"code":C,"message":M,
  *    "changed":true,"repeated":false,"report":REPORT or null}
- * O is "done", "refused", "conflict" (stale version, busy store) or "cannot_run"; the
- * top-level O is the gravest of the results' ("done" when there are none), as the CLI's
- * exit code is. C is empty when done, else why (no_user, no_access, no_permission,
- * wrong_state, guard, ...); M is in the store's language. "changed": an instance was created
- * or moved; "repeated": the request id was seen before and nothing happened again. REPORT is
- * a submission's validation report, a report line of gs_validate. W: problems met after the
- * command was committed (an automatic checkpoint not written), which never undo it. */
+ * Each R is, byte for byte, a line `gridstat ... --format json` prints for that result (both
+ * come from gridstat::ActionResultJson in store.h), and every member is always there.
+ * O is "done", "refused", "conflict" (stale version, busy store) or "error" (it could not
+ * run: an unreadable input, a storage error); the top-level O is the gravest of the results'
+ * ("error", then "conflict", then "refused"; "done" when there are none), as the CLI's exit
+ * code is. An "error" was called "cannot_run" before the CLI and the C API came to share one
+ * form: a caller that matched "cannot_run" must match "error" now. C is "" when done, else
+ * why (no_user, no_access, no_permission, wrong_state, guard, ...); M is in the store's
+ * language, "" when there is nothing to say; the instance is "" when the result concerns
+ * none. "changed": an instance was created or moved; "repeated": the request id was seen
+ * before and nothing happened again. REPORT is a submission's validation report, a report
+ * line of gs_validate (its members sorted), or null. W: problems met after the command was
+ * committed (an automatic checkpoint not written), which never undo it. */
 
 /* {"actor":"region-45","survey":"agri_village","period":"2021","under":"450123100000",
  *  "request_id":"..."}                 request_id optional: a repeat does nothing again */

@@ -208,4 +208,23 @@ class Store {
 // checkpoint checks as Store::Verify.
 VerifyResult VerifyExport(const std::string& dir, const VerifyOptions& options = {});
 
+// ---- Results as JSON: the one form of `gridstat ... --format json` and of the C API ----------
+
+// "done", "refused", "conflict" or "error" (kCannotRun).
+const char* OutcomeName(Outcome o);
+// The gravest outcome of a command's results, as its exit code ranks them: kCannotRun, then
+// kConflict, then kRefused; kDone when there are none.
+Outcome GravestOutcome(const std::vector<ActionResult>& results);
+// One result as one JSON object, canonical (members sorted, no whitespace, no newline), every
+// member always there:
+//   {"changed":true,"code":"","instance":"agri_report/2021/450123100202","message":"",
+//    "outcome":"done","repeated":false,"report":null}
+// outcome is OutcomeName(); code (why it was refused), message and instance are "" when there
+// is none; report is the submission's validation report (ReportToJson's members) or null.
+std::string ActionResultJson(const ActionResult& result);
+// What Verify or VerifyExport found, as one canonical JSON object (doc/audit.md lists the members):
+//   {"cannot_run":false,"checkpoint":null,"events":43,"first_bad_seq":null,"instances":20,
+//    "note":null,"ok":true,"problem":null,"proved":"internal_consistency","submissions":6}
+std::string VerifyJson(const VerifyResult& result);
+
 }  // namespace gridstat

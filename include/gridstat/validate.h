@@ -8,6 +8,9 @@
 // A Validator is immutable after construction and safe to use from many threads
 // at once. Validate() never throws and never aborts on bad data: every problem
 // with the data becomes a finding (see doc/language.md for the semantics).
+//
+// Many records from files, on several threads, reported in input order: ValidateFiles
+// (below), which is what `gridstat validate` runs.
 #pragma once
 
 #include <functional>
@@ -16,11 +19,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gridstat/diagnostic.h"
 #include "gridstat/engine.h"
 #include "gridstat/input.h"
 #include "gridstat/report.h"
+#include "gridstat/status.h"
 
 namespace gridstat {
 
@@ -78,6 +83,8 @@ class Validator {
   // The period before `period` in the survey's period kind ("2021" -> "2020").
   std::optional<std::string> PreviousPeriod(const std::string& survey, const std::string& period) const;
   const Program& program() const { return *program_; }
+  // The language of the reports' messages.
+  Lang lang() const { return lang_; }
   // Without messages, findings carry rule codes and fields only (for bulk re-checks
   // and benchmarks); set before sharing the Validator between threads.
   void set_messages(bool on) { messages_ = on; }
@@ -92,5 +99,59 @@ class Validator {
   bool messages_ = true;
   int format_ = kReportFormat;
 };
+
+// ---- Files of records, validated in parallel, reported in input order ----------------------
+//
+//   gridstat::BatchOptions options;
+//   options.threads = 4;
+//   options.render = [](const gridstat::Report& r, std::string* text) { *text += gridstat::ReportToJson(r) + "\n"; };
+//   gridstat::Status st = gridstat::ValidateFiles(validator, {"a.jsonl", "b.yaml"}, options,
+//       [&](const gridstat::Report& r, std::string_view line) { fwrite(line.data(), 1, line.size(), out); });
+
+struct BatchOptions {
+  // Threads that validate. 1 (the default): everything happens on the calling thread. N > 1:
+  // N worker threads validate while the calling thread reads the files and hands the reports
+  // on. 0: one worker per hardware thread.
+  int threads = 1;
+  // Earlier periods' accepted submissions, for cross-period rules (prev()); null: those rules
+  // see no earlier report. The workers read it at once, so it must not change during the call
+  // (a PreviousSet filled beforehand is fine).
+  const PreviousSource* previous = nullptr;
+  // Optional: turns a report into text (a JSON line, a text rendering) on the worker that made
+  // it, so that this work runs in parallel too; what it appends to `out` reaches the emit
+  // callback as `rendered`. It is called from several threads at once and must be safe so
+  // (ReportToJson and ReportToText are).
+  std::function<void(const Report& report, std::string* out)> render;
+  // Optional: told when a file cannot be read, whole or from some point on, in its place in
+  // the order: after the reports of the records read before the failure, before those of the
+  // next file. The other files are still read. Called on the calling thread.
+  std::function<void(const std::string& path, const Status& status)> on_unreadable;
+};
+
+// Validates every record of every file in `paths` (a JSON object, an array, JSON Lines or
+// YAML, as ReadSubmissions reads them; "-" is standard input), each record as
+// Validator::ValidateText, or DecodeRawRecord and Validate, would: a record that cannot be
+// read becomes its malformed-record report, in its place. Messages are in the Validator's
+// language.
+//
+// Order: emit_in_input_order receives every report in the order of the files and of the
+// records within each, whatever `threads` is, so that the output is the same byte for byte
+// with any number of threads.
+//
+// The callback: it is called on the thread that called ValidateFiles, one call at a time, so
+// it needs no lock of its own; it may write, count, or stop the run by throwing (the workers
+// are stopped and joined, then the exception goes on to the caller; an exception in `render`
+// or in a worker does the same). `report` and `rendered` are valid during the call only.
+// While it runs, the workers go on only until the read-ahead below is full.
+//
+// Memory is bounded whatever the size of the input: records are packed into batches of at
+// most 512 records or 4 MiB of input, and at most 4 batches per thread, and about 64 MiB of
+// input, are read ahead of the report being emitted (one larger record is still taken whole).
+//
+// Returns OK when every file could be read, else the Status of the first one that could not
+// (the others are still validated). Problems with the records themselves are never a Status:
+// they are reports.
+Status ValidateFiles(const Validator& validator, const std::vector<std::string>& paths, const BatchOptions& options,
+                     const std::function<void(const Report& report, std::string_view rendered)>& emit_in_input_order);
 
 }  // namespace gridstat
