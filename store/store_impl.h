@@ -1,7 +1,9 @@
 // Internal: the SQLite implementation of gridstat::Store, split over
-// store.cc (schema, organisation, definitions, events), actions.cc (commands
-// that change state), queries.cc (read-only views) and audit.cc (verify, export,
-// checkpoints, replay).
+// store.cc (schema, organisation, definitions, events); the commands that change state:
+// command.cc (what they share), actions.cc (act), submit.cc (submit, save), release.cc
+// (release, import), publish.cc (publish, migrate, organisation); queries.cc (read-only
+// views); and the auditor's side (audit.h): audit_verify.cc, audit_export.cc,
+// audit_checkpoint.cc, replay.cc.
 #pragma once
 
 #include <map>
@@ -78,6 +80,13 @@ std::string RecordKeyForId(const std::string& key);  // '|' -> '-'
 const std::string* MappedState(const std::map<std::string, std::string>& states, const std::string& workflow,
                                const std::string& state);
 
+// The workflow that carries `survey` in program `p`, or null.
+const compile::WorkflowDef* WorkflowFor(const compile::Program& p, const std::string& survey);
+
+// A request id names one request of one actor, store-wide. The request itself is summed up
+// by a fingerprint (who, what, on what, with which inputs): see StoreImpl::Repeated.
+std::string RequestFingerprint(const Doc& request);
+
 // A result that did not go through: its instance, outcome, stable code and message.
 inline ActionResult MakeResult(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
   ActionResult r;
@@ -140,7 +149,7 @@ class StoreImpl : public Store {
   bool VillageLevel(const User& u) const;
   std::string Msg(const std::string& zh, const std::string& en) const { return lang_ == Lang::kEn ? en : zh; }
 
-  // --- actions.cc ---
+  // --- release.cc, submit.cc, actions.cc, publish.cc, command.cc ---
   std::vector<ActionResult> Release(const std::string& actor, const std::string& survey, const std::string& period,
                                     const std::string& under, const std::string& request_id) override;
   std::vector<ActionResult> Import(const std::string& actor, const std::string& workflow, const std::string& period,
@@ -149,7 +158,7 @@ class StoreImpl : public Store {
                                    const std::string& instance, bool draft, const std::string& request_id) override;
   std::vector<ActionResult> Act(const ActRequest& request) override;
   std::vector<ActionResult> Migrate(const MigrateRequest& req) override;
-  ActionResult ExportUnmasked(const Query& q, std::string* csv) override;
+  ActionResult ExportUnmasked(const Query& q, std::string* csv) override;  // audit_export.cc
   Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where, const std::string& code,
                        const std::string& message) override;
   ActionResult Publish(const PublishRequest& req, std::vector<Diagnostic>* diags, std::string* definitions) override;
@@ -166,7 +175,7 @@ class StoreImpl : public Store {
   Result<std::vector<Doc>> History(const std::string& instance) override;
   Result<std::vector<Instance>> SelectInstances(const Query& q);
 
-  // --- audit.cc ---
+  // --- replay.cc, audit_export.cc, audit_checkpoint.cc ---
   Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
   VerifyResult Verify() override;
   VerifyResult Verify(const VerifyOptions& options) override;
