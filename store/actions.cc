@@ -13,7 +13,7 @@ namespace {
 using compile::ActionDef;
 using compile::WorkflowDef;
 
-std::string Join(const std::vector<std::string>& v, const char* sep) {
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
   std::string s;
   for (auto& x : v) s += (s.empty() ? "" : sep) + x;
   return s;
@@ -26,7 +26,7 @@ std::vector<ActionResult> StoreImpl::Act(const ActRequest& req) {
   std::vector<ActionResult> out;
   if (req.if_version && *req.if_version < 0) {
     for (auto& id : req.instances)
-      out.push_back(MakeResult(id, Outcome::kCannotRun, "usage", Msg("版本号不能为负数", "a version cannot be negative")));
+      out.push_back(MakeResult(id, Outcome::kCannotRun, "usage", Msg("usage/negative_version")));
     return out;
   }
   {
@@ -63,24 +63,27 @@ std::vector<ActionResult> StoreImpl::ActLocked(const ActRequest& req) {
     }
     auto inst = GetInstance(id);
     if (!user) {
-      out.push_back(Refuse(id, req.actor, nullptr, req.action, "no_user", Msg("用户「" + req.actor + "」不存在", "no user '" + req.actor + "'"),
+      out.push_back(Refuse(id, req.actor, nullptr, req.action, "no_user", Msg("no_user", {{"user", req.actor}}),
                            req.request_id, Outcome::kRefused, nullptr));
       continue;
     }
     if (!inst || !CanSee(*user, *inst)) {
-      out.push_back(Refuse(id, req.actor, user, req.action, "no_access",
-                           Msg("实例「" + id + "」不存在或不在您的辖区内", "instance '" + id + "' does not exist or is outside your jurisdiction"),
+      out.push_back(Refuse(id, req.actor, user, req.action, "no_access", Msg("no_access", {{"instance", id}}),
                            req.request_id, Outcome::kRefused, nullptr));
       continue;
     }
     auto prog = ProgramFor(inst->definitions);
     if (!prog.ok()) { out.push_back(MakeResult(id, Outcome::kCannotRun, "store", prog.status().message())); continue; }
     int w = (*prog)->FindWorkflow(inst->workflow);
-    if (w < 0) { out.push_back(MakeResult(id, Outcome::kCannotRun, "store", "workflow " + inst->workflow + " is not in its definitions")); continue; }
+    if (w < 0) {  // a damaged store: in English, as the store's other failures (Status::message)
+      out.push_back(MakeResult(id, Outcome::kCannotRun, "store",
+                               Message(Lang::kEn, "store/no_workflow", {{"workflow", inst->workflow}})));
+      continue;
+    }
     out.push_back(ActOne(user, req.actor, *inst, (*prog)->workflows[w], req));
   }
   for (size_t i = out.size(); i < req.instances.size(); ++i)
-    out.push_back(MakeResult(req.instances[i], Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done")));
+    out.push_back(MakeResult(req.instances[i], Outcome::kCannotRun, "store", Msg("store")));
   FinishCommand(&out);
   return out;
 }
@@ -88,39 +91,43 @@ std::vector<ActionResult> StoreImpl::ActLocked(const ActRequest& req) {
 ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Instance inst, const WorkflowDef& wf,
                                const ActRequest& req) {
   const compile::Program& prog = *ProgramFor(inst.definitions).value();
-  auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, Outcome o = Outcome::kRefused) {
-    return Refuse(inst.id, actor, user, req.action, code, Msg(zh, en), req.request_id, o, &inst);
+  auto refuse = [&](const std::string& code, const std::string& message, Outcome o = Outcome::kRefused) {
+    return Refuse(inst.id, actor, user, req.action, code, message, req.request_id, o, &inst);
   };
   int ai = wf.FindAction(req.action);
   if (ai < 0 || wf.actions[ai].needs_submission || wf.actions[ai].from_none) {
     std::vector<std::string> names;
     for (auto& a : wf.actions) if (!a.needs_submission && !a.from_none) names.push_back(a.name);
-    return refuse("unknown_action", "流程 " + wf.name + " 不能用 act 执行「" + req.action + "」(可用: " + Join(names, "、") + ";报表用 gridstat submit 提交)",
-                  "workflow " + wf.name + " has no act action '" + req.action + "' (use " + Join(names, ", ") + "; submissions go through gridstat submit)");
+    return refuse("unknown_action",
+                  Msg("unknown_action/act", {{"workflow", wf.name}, {"action", req.action},
+                                             {"actions", Join(names, Msg("action_list_separator"))}}));
   }
   const ActionDef& a = wf.actions[ai];
-  if (!MayTake(*user, prog, a, inst.division))
-    return refuse("no_permission", "角色 " + user->role + "(" + user->division + ")不能对该实例执行「" + a.label + "」(" + a.name + ")",
-                  "role " + user->role + " (" + user->division + ") may not take '" + a.name + "' on this instance");
+  if (!MayTake(*user, prog, a, inst.division)) {
+    // Chinese names the action by its label and its name, English by its name.
+    std::string action = lang_ == Lang::kEn ? a.name : Msg("action_title", {{"label", a.label}, {"name", a.name}});
+    return refuse("no_permission",
+                  Msg("no_permission/act", {{"role", user->role}, {"division", user->division}, {"action", action}}));
+  }
   // The version check comes after the permission check: a stranger learns nothing of versions.
   if (req.if_version && *req.if_version != inst.version)
-    return refuse("stale_version", "实例已是第 " + std::to_string(inst.version) + " 版,不是您看到的第 " + std::to_string(*req.if_version) + " 版;请刷新后重试",
-                  "instance is at version " + std::to_string(inst.version) + ", not " + std::to_string(*req.if_version) + "; reload and retry",
+    return refuse("stale_version",
+                  Msg("stale_version",
+                      {{"version", std::to_string(inst.version)}, {"seen", std::to_string(*req.if_version)}}),
                   Outcome::kConflict);
   Policy policy(prog);
   Verdict step = policy.Judge(wf, a, Step{false, inst.state, inst.division, req.comment, req.target});
   if (step.code == "wrong_state")
     if (auto who = LostRace(inst, wf, a, actor))
-      return refuse("conflict", "冲突:实例刚被 " + *who + " 改为「" + inst.state + "」,您的「" + a.label + "」未执行",
-                    "conflict: " + *who + " just moved the instance to '" + inst.state + "'; your '" + a.name + "' was not applied",
+      return refuse("conflict", Msg("conflict", {{"user", *who}, {"state", inst.state}, {"action", ActionName(a)}}),
                     Outcome::kConflict);
-  if (!step.ok()) return refuse(step.code, step.zh, step.en);
+  if (!step.ok()) return refuse(step.code, step.message.in(lang_));
   std::string new_division = step.jurisdiction;
   if (!a.guards.empty()) {
     auto rev = LatestRevision(inst.id, false);
     // The policy's judgement, the auditor's too (policy.h), so that the two cannot drift.
     if (auto failing = workflow::ActGuardFailure(prog, wf, a, rev ? &rev->envelope : nullptr, rev ? &rev->findings : nullptr, lang_))
-      return refuse("guard", *failing, *failing);
+      return refuse("guard", *failing);
   }
   // Applied: one event, then the derived rows.
   std::string before = inst.state, before_division = inst.division;
@@ -143,12 +150,12 @@ ActionResult StoreImpl::ActOne(const User* user, const std::string& actor, Insta
   body.Set(Ev::kDefinitions, json::Str(inst.definitions));
   if (a.registers_unit) {
     auto rev = LatestRevision(inst.id, false);
-    if (!rev) return refuse("guard", "没有已提交的核查记录,不能验收", "no submitted record to accept");
+    if (!rev) return refuse("guard", Msg("guard/no_record"));
     auto doc = ParseJsonDocument(rev->envelope);
     const Doc* data = doc.ok() ? doc->Find("data") : nullptr;
     const std::string* uscc = data ? json::GetStr(*data, a.register_key) : nullptr;
     if (!uscc || uscc->empty())
-      return refuse("guard", "核查记录没有「" + a.register_key + "」,不能登记到名录库", "the record has no " + a.register_key + " to register");
+      return refuse("guard", Msg("guard/no_register_key", {{"field", a.register_key}}));
     body.Set(Ev::kUnit, json::Obj({{"uscc", json::Str(*uscc)}, {"revision", json::Int(rev->revision)}}));
     auto ev = AppendEvent(body);
     if (!ev.ok()) return MakeResult(inst.id, Outcome::kCannotRun, "store", ev.status().message());

@@ -59,6 +59,9 @@ VerifyResult VerifyAuditData(const AuditData& d);
 // (audit_checkpoint.cc).
 VerifyResult CheckCheckpoints(const AuditData& d, VerifyResult r, const VerifyOptions& o);
 
-inline std::string M(Lang lang, const std::string& zh, const std::string& en) { return lang == Lang::kEn ? en : zh; }
+// What the auditor finds wrong is reported in English (VerifyResult::problem), whatever the
+// language of the command; the catalogue holds each problem in Chinese too.
+constexpr Lang kAuditLang = Lang::kEn;
+inline std::string AuditProblem(std::string_view key, MessageArgs args = {}) { return Message(kAuditLang, key, args); }
 
 }  // namespace gridstat::store

@@ -85,9 +85,10 @@ std::string PublicPem(EVP_PKEY* key) {
 // The private key of a key file, or why it cannot be used.
 Result<PKey> LoadPrivateKey(const std::string& file, Lang lang) {
   auto pem = ReadRegular(file, 1 << 20, true);
-  if (!pem.ok()) return Status::Io(M(lang, "无法读取私钥 ", "cannot read key ") + file + ": " + pem.status().message());
+  if (!pem.ok())
+    return StatusIn(lang, Status::Code::kIo, "key_unreadable", {{"file", file}, {"detail", pem.status().message()}});
   PKey key = ReadKey(*pem, true);
-  if (!key) return Status::Invalid(M(lang, "私钥应为 PEM 格式的 Ed25519 私钥", "the key must be a PEM Ed25519 private key"));
+  if (!key) return StatusIn(lang, Status::Code::kInvalid, "key_invalid");
   return key;
 }
 
@@ -103,7 +104,7 @@ Result<CheckpointDoc> SignCheckpoint(EVP_PKEY* key, int64_t events, const std::s
   bool ok = ctx && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
             EVP_DigestSign(ctx, sig, &siglen, reinterpret_cast<const unsigned char*>(msg.data()), msg.size()) == 1;
   EVP_MD_CTX_free(ctx);
-  if (!ok) return Status::Internal("signing failed");
+  if (!ok) return Failure(Status::Code::kInternal, "sign_failed");
   unsigned char b64[128];
   int len = EVP_EncodeBlock(b64, sig, static_cast<int>(siglen));
   c.signature.assign(reinterpret_cast<char*>(b64), static_cast<size_t>(len));
@@ -145,13 +146,13 @@ bool ParseCheckpointName(const std::string& name, int64_t* events) {
 // such as a checkpoint still being written, are not checkpoints.
 Result<std::vector<std::pair<int64_t, fs::path>>> ListCheckpoints(const std::string& dir) {
   std::error_code ec;
-  if (dir.empty() || !fs::is_directory(dir, ec)) return Status::Io("not a directory: " + dir);
+  if (dir.empty() || !fs::is_directory(dir, ec)) return Failure(Status::Code::kIo, "not_a_directory", {{"path", dir}});
   std::vector<std::pair<int64_t, fs::path>> out;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     int64_t n = 0;
     if (ParseCheckpointName(it->path().filename().string(), &n)) out.emplace_back(n, it->path());
   }
-  if (ec) return Status::Io("cannot read " + dir + ": " + ec.message());
+  if (ec) return Failure(Status::Code::kIo, "read_failed", {{"path", dir}, {"detail", ec.message()}});
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -176,9 +177,10 @@ VerifyResult CheckCheckpoints(const AuditData& d, VerifyResult r, const VerifyOp
   bool named = false;  // the user named the file: it may be a symlink, and an unreadable one is a usage error
   std::string pem;
   if (!o.checkpoint.empty() || !o.checkpoint_dir.empty()) {
-    if (o.pubkey.empty()) return cannot(M(lang, "检查点需要其公钥(--pubkey)", "a checkpoint needs its public key (--pubkey)"));
+    if (o.pubkey.empty()) return cannot(Message(lang, "checkpoint_needs_pubkey"));
     auto k = ReadRegular(o.pubkey, 1 << 20, true);
-    if (!k.ok()) return cannot(M(lang, "无法读取公钥 ", "cannot read public key ") + o.pubkey + ": " + k.status().message());
+    if (!k.ok())
+      return cannot(Message(lang, "pubkey_unreadable", {{"file", o.pubkey}, {"detail", k.status().message()}}));
     pem = *k;
     r.checkpoint_key = o.pubkey;
     if (!o.checkpoint.empty()) {
@@ -186,8 +188,8 @@ VerifyResult CheckCheckpoints(const AuditData& d, VerifyResult r, const VerifyOp
       named = true;
     } else {
       auto list = ListCheckpoints(o.checkpoint_dir);
-      if (!list.ok()) return cannot(M(lang, "无法读取检查点目录 ", "cannot read the checkpoint directory ") + o.checkpoint_dir);
-      if (list->empty()) return cannot(M(lang, "检查点目录中没有检查点: ", "no checkpoint in ") + o.checkpoint_dir);
+      if (!list.ok()) return cannot(Message(lang, "checkpoint_dir_unreadable", {{"dir", o.checkpoint_dir}}));
+      if (list->empty()) return cannot(Message(lang, "checkpoint_dir_empty", {{"dir", o.checkpoint_dir}}));
       for (auto& [n, p] : *list) files.push_back(p);
     }
   } else if (o.configured_dir) {
@@ -198,41 +200,43 @@ VerifyResult CheckCheckpoints(const AuditData& d, VerifyResult r, const VerifyOp
     pem = cfg.ok() ? Str(*cfg, "pubkey") : "";
     auto list = ListCheckpoints(dir);
     if (!list.ok()) {
-      r.note = M(lang, "配置的检查点目录 " + dir + " 无法读取", "the configured checkpoint directory " + dir + " cannot be read");
+      r.note = Message(lang, "checkpoint_dir_unreadable/configured", {{"dir", dir}});
       return r;
     }
     if (list->empty()) {
-      r.note = M(lang, "配置的检查点目录 " + dir + " 中还没有检查点", "the configured checkpoint directory " + dir + " holds no checkpoint yet");
+      r.note = Message(lang, "checkpoint_dir_empty/configured", {{"dir", dir}});
       return r;
     }
     for (auto& [n, p] : *list) files.push_back(p);
-    r.checkpoint_key = M(lang, "数据库中记录的公钥(用 --pubkey 指定另行保管的公钥更可靠)",
-                         "the public key recorded in the store (--pubkey with a key kept elsewhere is stronger)");
+    r.checkpoint_key = Message(lang, "recorded_pubkey");
   } else {
     return r;
   }
   PKey key = ReadKey(pem, false);
-  if (!key) return cannot(M(lang, "公钥应为 PEM 格式的 Ed25519 公钥", "the public key must be a PEM Ed25519 public key"));
+  if (!key) return cannot(Message(lang, "pubkey_invalid"));
   const int64_t n_events = static_cast<int64_t>(d.events.size());
   std::optional<CheckpointDoc> latest;
   for (auto& f : files) {
     const std::string name = f.string();
     auto text = ReadRegular(name, 1 << 20, named);
     if (!text.ok()) {
-      if (named) return cannot(M(lang, "无法读取检查点 ", "cannot read checkpoint ") + name + ": " + text.status().message());
-      return fail(n_events, "checkpoint " + name + " cannot be read: " + text.status().message());
+      const std::string why = text.status().message();
+      if (named) return cannot(Message(lang, "checkpoint_unreadable", {{"file", name}, {"detail", why}}));
+      return fail(n_events, AuditProblem("verify/checkpoint_unreadable", {{"file", name}, {"detail", why}}));
     }
     auto c = ParseCheckpoint(*text);
     if (!c) {
-      if (named) return cannot(M(lang, "检查点文件格式不对: ", "the checkpoint file is malformed: ") + name);
-      return fail(n_events, "checkpoint " + name + " is malformed");
+      if (named) return cannot(Message(lang, "checkpoint_malformed", {{"file", name}}));
+      return fail(n_events, AuditProblem("verify/checkpoint_malformed", {{"file", name}}));
     }
-    if (!SignatureHolds(key.get(), *c)) return fail(0, "the signature of checkpoint " + name + " does not verify with this public key");
+    if (!SignatureHolds(key.get(), *c)) return fail(0, AuditProblem("verify/checkpoint_signature", {{"file", name}}));
     if (n_events < c->events)
-      return fail(n_events + 1, "the log has " + std::to_string(n_events) + " events but checkpoint " + name + " vouches for " +
-                                    std::to_string(c->events) + ": events were dropped");
+      return fail(n_events + 1, AuditProblem("verify/checkpoint_dropped", {{"events", std::to_string(n_events)},
+                                                                          {"file", name},
+                                                                          {"signed", std::to_string(c->events)}}));
     if (d.events[static_cast<size_t>(c->events - 1)].hash != c->head)
-      return fail(c->events, "event " + std::to_string(c->events) + " is not the one checkpoint " + name + " signed: the log was rewritten");
+      return fail(c->events,
+                  AuditProblem("verify/checkpoint_rewritten", {{"seq", std::to_string(c->events)}, {"file", name}}));
     ++r.checkpoints_checked;
     if (!latest || c->events > latest->events || (c->events == latest->events && c->at > latest->at)) {
       latest = c;
@@ -254,7 +258,7 @@ std::vector<std::string> StoreImpl::TakeWarnings() {
 
 Status StoreImpl::Checkpoint(const std::string& key_pem_file, const std::string& out_file) {
   Stmt last(db_.get(), "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
-  if (!last.Step()) return Status::Invalid(Msg("事件日志为空", "the event log is empty"));
+  if (!last.Step()) return StatusIn(lang_, Status::Code::kInvalid, "event_log_empty");
   auto key = LoadPrivateKey(key_pem_file, lang_);
   if (!key.ok()) return key.status();
   auto cp = SignCheckpoint(key->get(), last.Int(0), last.Text(1), Now());
@@ -271,7 +275,7 @@ VerifyResult StoreImpl::VerifyCheckpoint(const std::string& checkpoint_file, con
     VerifyResult r;
     r.ok = false;
     r.cannot_run = true;
-    r.problem = Msg("没有指定检查点文件", "no checkpoint file given");
+    r.problem = Msg("checkpoint_not_given");
     return r;
   }
   return Verify(o);
@@ -282,10 +286,9 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
   if (!config.off) {
     std::error_code ec;
     if (config.dir.empty() || !fs::is_directory(config.dir, ec))
-      return MakeResult("", Outcome::kCannotRun, "usage", Msg("检查点目录不存在: ", "no such checkpoint directory: ") + config.dir);
+      return MakeResult("", Outcome::kCannotRun, "usage", Msg("usage/no_checkpoint_dir", {{"dir", config.dir}}));
     if (config.every_events < 0 || config.every_minutes < 0 || (config.every_events == 0 && config.every_minutes == 0))
-      return MakeResult("", Outcome::kCannotRun, "usage",
-                     Msg("需要 --every-events 或 --every-minutes(正整数)", "--every-events or --every-minutes (a positive number) is needed"));
+      return MakeResult("", Outcome::kCannotRun, "usage", Msg("usage/checkpoint_every"));
     auto key = LoadPrivateKey(config.key, lang_);
     if (!key.ok()) return MakeResult("", Outcome::kCannotRun, "usage", key.status().message());
     // Absolute paths: later commands may run from another directory.
@@ -303,8 +306,7 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
   bool granted = TopTier(user);
   if (!granted) {
     result = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
-                     user ? Msg("只有最上级的用户可以配置自动检查点", "only a user of the top tier may configure automatic checkpoints")
-                          : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
+                        user ? Msg("no_permission/auto_checkpoint") : Msg("no_user", {{"user", actor}}));
     body.Set(Ev::kRefused, json::Bool(true));
     body.Set(Ev::kReason, json::Str(result.code));
   } else {
@@ -328,15 +330,14 @@ ActionResult StoreImpl::ConfigureAutoCheckpoint(const std::string& actor, const 
 
 Status StoreImpl::AfterCommit() {
   auto warn = [&](const Status& st) {
-    warnings_.push_back(Msg("警告: 命令已完成,但未能写入自动检查点: ", "warning: the command was done, but the automatic checkpoint could not be written: ") +
-                        st.message());
+    warnings_.push_back(Msg("auto_checkpoint_failed", {{"detail", st.message()}}));
     return st;
   };
   Stmt m(db_.get(), "SELECT value FROM meta WHERE key = ?");
   m.Bind(1, std::string(kAutoCheckpointKey));
   if (!m.Step()) return m.status().ok() ? Status::Ok() : warn(m.status());
   auto cfg = ParseJsonDocument(m.Text(0));
-  if (!cfg.ok()) return warn(Status::Invalid("meta.auto_checkpoint is malformed"));
+  if (!cfg.ok()) return warn(Failure(Status::Code::kInvalid, "auto_checkpoint_malformed"));
   std::string dir = Str(*cfg, "dir");
   int64_t every_events = json::GetInt(*cfg, "every_events"), every_minutes = json::GetInt(*cfg, "every_minutes");
   Stmt last(db_.get(), "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
@@ -369,7 +370,8 @@ Status StoreImpl::AfterCommit() {
   std::error_code ec;
   if (st.ok()) {
     fs::rename(tmp, final_path, ec);
-    if (ec) st = Status::Io("cannot write " + final_path.string() + ": " + ec.message());
+    if (ec)
+      st = Failure(Status::Code::kIo, "write_failed/detail", {{"path", final_path.string()}, {"detail", ec.message()}});
   }
   if (!st.ok()) {
     fs::remove(tmp, ec);

@@ -32,15 +32,15 @@ std::string Str(const Doc& d, const char* key) {
 // follow: the path was named by the user (a checkpoint, a key), so a symlink to it is fine.
 Result<std::string> ReadRegular(const std::string& path, size_t max_bytes, bool follow) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-  if (fd < 0) return Status::Io("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return Failure(Status::Code::kIo, "open_failed", {{"path", path}, {"detail", std::strerror(errno)}});
   struct stat st;
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::Io(path + " is not a regular file");
+    return Failure(Status::Code::kIo, "not_regular_file", {{"path", path}});
   }
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     ::close(fd);
-    return Status::Invalid(path + " is larger than " + std::to_string(max_bytes) + " bytes");
+    return Failure(Status::Code::kInvalid, "file_too_large", {{"path", path}, {"max", std::to_string(max_bytes)}});
   }
   std::string data;
   data.reserve(static_cast<size_t>(st.st_size));
@@ -48,10 +48,16 @@ Result<std::string> ReadRegular(const std::string& path, size_t max_bytes, bool 
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) { ::close(fd); return Status::Io("cannot read " + path + ": " + std::strerror(errno)); }
+    if (n < 0) {
+      ::close(fd);
+      return Failure(Status::Code::kIo, "read_failed", {{"path", path}, {"detail", std::strerror(errno)}});
+    }
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
-    if (data.size() > max_bytes) { ::close(fd); return Status::Invalid(path + " is larger than " + std::to_string(max_bytes) + " bytes"); }
+    if (data.size() > max_bytes) {
+      ::close(fd);
+      return Failure(Status::Code::kInvalid, "file_too_large", {{"path", path}, {"max", std::to_string(max_bytes)}});
+    }
   }
   ::close(fd);
   return data;
@@ -98,14 +104,14 @@ Result<std::set<std::string>> SchemaObjects(sqlite3* db) {
   std::set<std::string> out;
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db, "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master", -1, &st, nullptr) != SQLITE_OK)
-    return Status::Io(std::string("sqlite: ") + sqlite3_errmsg(db));
+    return Failure(Status::Code::kIo, "sqlite", {{"detail", sqlite3_errmsg(db)}});
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     auto col = [&](int i) { auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i)); return std::string(p ? p : ""); };
     out.insert(col(0) + " " + col(1) + " on " + col(2) + ": " + col(3));
   }
   sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return Status::Io(std::string("sqlite: ") + sqlite3_errmsg(db));
+  if (rc != SQLITE_DONE) return Failure(Status::Code::kIo, "sqlite", {{"detail", sqlite3_errmsg(db)}});
   return out;
 }
 
@@ -116,18 +122,21 @@ Result<std::string> SchemaProblem(Db* db) {
   auto have = SchemaObjects(db->raw());
   if (!have.ok()) return have.status();
   sqlite3* fresh = nullptr;
-  if (sqlite3_open(":memory:", &fresh) != SQLITE_OK) { sqlite3_close(fresh); return Status::Internal("cannot open an in-memory database"); }
+  if (sqlite3_open(":memory:", &fresh) != SQLITE_OK) {
+    sqlite3_close(fresh);
+    return Failure(Status::Code::kInternal, "sqlite/memory");
+  }
   std::set<std::string> want;
   if (sqlite3_exec(fresh, SchemaSql(), nullptr, nullptr, nullptr) == SQLITE_OK) {
     auto w = SchemaObjects(fresh);
     if (w.ok()) want = std::move(*w);
   }
   sqlite3_close(fresh);
-  if (want.empty()) return Status::Internal("cannot build the reference schema");
+  if (want.empty()) return Failure(Status::Code::kInternal, "schema_reference");
   for (auto& x : *have)
-    if (!want.count(x)) return "the schema has an object gridstat does not create: " + x;
+    if (!want.count(x)) return AuditProblem("verify/schema_added", {{"object", x}});
   for (auto& x : want)
-    if (!have->count(x)) return "the schema lacks or changed an object gridstat creates: " + x;
+    if (!have->count(x)) return AuditProblem("verify/schema_changed", {{"object", x}});
   return std::string();
 }
 
@@ -197,7 +206,7 @@ Result<AuditData> LoadFromDb(Db* db) {
 Status WriteFile(const fs::path& p, const std::string& content) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   if (!f || !f.write(content.data(), static_cast<std::streamsize>(content.size())) || !f.flush())
-    return Status::Io("cannot write " + p.string());
+    return Failure(Status::Code::kIo, "write_failed", {{"path", p.string()}});
   return Status::Ok();
 }
 
@@ -218,12 +227,14 @@ VerifyResult StoreImpl::Verify(const VerifyOptions& options) {
 }
 
 Status StoreImpl::Backup(const std::string& out_file) {
-  if (fs::exists(out_file)) return Status::Invalid(out_file + Msg(" 已存在", " already exists"));
+  if (fs::exists(out_file)) return StatusIn(lang_, Status::Code::kInvalid, "exists/file", {{"path", out_file}});
   sqlite3* dest = nullptr;
   if (sqlite3_open(out_file.c_str(), &dest) != SQLITE_OK) {
-    std::string m = dest ? sqlite3_errmsg(dest) : "out of memory";
+    Status st = dest ? Failure(Status::Code::kIo, "create_failed",
+                               {{"path", out_file}, {"detail", sqlite3_errmsg(dest)}})
+                     : Failure(Status::Code::kIo, "create_failed/no_memory", {{"path", out_file}});
     sqlite3_close(dest);
-    return Status::Io("cannot create " + out_file + ": " + m);
+    return st;
   }
   // Copied in steps, so that writers are held up only briefly; a change made during
   // the copy makes SQLite restart it, and the result is one consistent state.
@@ -241,7 +252,7 @@ Status StoreImpl::Backup(const std::string& out_file) {
   sqlite3_close(dest);
   if (!b || rc != SQLITE_DONE || final_rc != SQLITE_OK) {
     fs::remove(out_file);
-    return Status::Io("backup failed: " + err);
+    return Failure(Status::Code::kIo, "backup_failed", {{"detail", err}});
   }
   return Status::Ok();
 }
@@ -253,8 +264,7 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   auto type = fs::symlink_status(dir, ec).type();
   if (type != fs::file_type::not_found) {
     if (type != fs::file_type::directory || !fs::is_empty(dir, ec) || ec)
-      return MakeResult("", Outcome::kCannotRun, "exists",
-                     Msg(dir + " 已存在且不是空目录,未导出", dir + " exists and is not an empty directory; nothing was exported"));
+      return MakeResult("", Outcome::kCannotRun, "exists", Msg("exists/export_dir", {{"dir", dir}}));
   }
   // The same rule as export --unmasked: the export holds every ID number in full.
   Status st = BeginCommand();
@@ -266,8 +276,7 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   bool granted = TopTier(user);
   if (!granted) {
     result = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
-                     user ? Msg("只有最上级的用户可以导出审计数据(含完整的身份证号码)", "only a user of the top tier may export the audit data (ID numbers in full)")
-                          : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
+                        user ? Msg("no_permission/audit_export") : Msg("no_user", {{"user", actor}}));
     body.Set(Ev::kRefused, json::Bool(true));
     body.Set(Ev::kReason, json::Str(result.code));
   } else {
@@ -286,7 +295,10 @@ ActionResult StoreImpl::ExportAudit(const std::string& actor, const std::string&
   if (!d.ok()) return MakeResult("", Outcome::kCannotRun, "store", d.status().message());
   bool created = !fs::exists(dir, ec);
   fs::create_directories(fs::path(dir) / "definitions", ec);
-  if (ec) return MakeResult("", Outcome::kCannotRun, "store", Msg("无法创建 ", "cannot create ") + dir + ": " + ec.message());
+  if (ec) {
+    std::string why = Msg("create_failed", {{"path", dir}, {"detail", ec.message()}});
+    return MakeResult("", Outcome::kCannotRun, "store", why);
+  }
   std::string events, subs, insts, units;
   for (auto& e : d->events)
     events += json::Canonical(json::Obj({{"seq", json::Int(e.seq)}, {"instance", json::Str(e.instance)}, {"request_id", json::Str(e.request_id)},
@@ -325,8 +337,7 @@ ActionResult StoreImpl::ExportUnmasked(const Query& q, std::string* csv) {
   int64_t rows = 0;
   if (!TopTier(user)) {
     result = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
-                     user ? Msg("只有最上级的用户可以导出完整的身份证号码", "only a user of the top tier may export ID numbers in full")
-                          : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
+                        user ? Msg("no_permission/export") : Msg("no_user", {{"user", actor}}));
     body.Set(Ev::kRefused, json::Bool(true));
     body.Set(Ev::kReason, json::Str(result.code));
   } else {
@@ -358,14 +369,18 @@ VerifyResult VerifyExport(const std::string& dir, const VerifyOptions& options) 
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     bad.cannot_run = true;
-    bad.problem = store::M(options.lang, "审计导出目录不存在: ", "no such audit export directory: ") + dir;
+    bad.problem = Message(options.lang, "no_audit_export", {{"dir", dir}});
     return bad;
   }
   // Only regular files are read, never through a symlink: an export is hostile input.
   auto read = [&](const std::string& name, size_t max) { return store::ReadRegular((fs::path(dir) / name).string(), max, false); };
   auto lines = [&](const std::string& name, const std::function<bool(const Doc&)>& each) -> bool {
     auto text = read(name, size_t{8} << 30);
-    if (!text.ok()) { bad.problem = "cannot read " + name + ": " + text.status().message(); return false; }
+    if (!text.ok()) {
+      bad.problem =
+          store::AuditProblem("verify/export_unreadable", {{"file", name}, {"detail", text.status().message()}});
+      return false;
+    }
     size_t pos = 0;
     while (pos < text->size()) {
       size_t eol = text->find('\n', pos);
@@ -374,7 +389,10 @@ VerifyResult VerifyExport(const std::string& dir, const VerifyOptions& options) 
       pos = eol + 1;
       if (line.empty()) continue;
       auto doc = ParseJsonDocument(line);
-      if (!doc.ok() || !each(*doc)) { bad.problem = name + ": malformed line"; return false; }
+      if (!doc.ok() || !each(*doc)) {
+        bad.problem = store::AuditProblem("verify/export_line", {{"file", name}});
+        return false;
+      }
     }
     return true;
   };
@@ -388,24 +406,43 @@ VerifyResult VerifyExport(const std::string& dir, const VerifyOptions& options) 
   if (!lines("instances.jsonl", [&](const Doc& x) { d.instances.push_back(store::InstanceFromDoc(x)); return true; })) return bad;
   if (!lines("units.jsonl", [&](const Doc& x) { d.units.push_back(x); return true; })) return bad;
   auto org = read("org.json", 64u << 20);
-  if (!org.ok()) { bad.problem = "cannot read org.json: " + org.status().message(); return bad; }
+  if (!org.ok()) {
+    bad.problem =
+        store::AuditProblem("verify/export_unreadable", {{"file", "org.json"}, {"detail", org.status().message()}});
+    return bad;
+  }
   auto od = ParseJsonDocument(*org);
-  if (!od.ok()) { bad.problem = "org.json is malformed"; return bad; }
+  if (!od.ok()) {
+    bad.problem = store::AuditProblem("verify/export_malformed", {{"file", "org.json"}});
+    return bad;
+  }
   d.org = *od;
   auto meta = read("meta.json", 1 << 20);
-  auto md = meta.ok() ? ParseJsonDocument(*meta) : Result<Doc>(Status::Invalid("meta"));
-  if (!md.ok() || md->kind != Doc::Kind::kObject) { bad.problem = "cannot read meta.json"; return bad; }
+  auto md = meta.ok() ? ParseJsonDocument(*meta) : Result<Doc>(meta.status());
+  if (!md.ok() || md->kind != Doc::Kind::kObject) {
+    bad.problem = store::AuditProblem("verify/export_file", {{"file", "meta.json"}});
+    return bad;
+  }
   for (auto& [k, v] : md->members) d.meta[k] = v.kind == Doc::Kind::kString ? v.text : json::Canonical(v);
   d.current_definitions = store::Str(*md, "current_definitions");
   fs::path defs = fs::path(dir) / "definitions";
-  if (fs::symlink_status(defs, ec).type() != fs::file_type::directory) { bad.problem = "definitions is not a directory"; return bad; }
+  if (fs::symlink_status(defs, ec).type() != fs::file_type::directory) {
+    bad.problem = store::AuditProblem("verify/export_not_dir", {{"file", "definitions"}});
+    return bad;
+  }
   for (auto it = fs::directory_iterator(defs, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
     std::string name = it->path().filename().string();
     auto text = read("definitions/" + name, 512u << 20);
-    if (!text.ok() || it->path().extension() != ".json") { bad.problem = "definitions/" + name + " is not a definitions file"; return bad; }
+    if (!text.ok() || it->path().extension() != ".json") {
+      bad.problem = store::AuditProblem("verify/export_definitions_file", {{"file", "definitions/" + name}});
+      return bad;
+    }
     d.definitions[it->path().stem().string()] = *text;
   }
-  if (ec) { bad.problem = "cannot read the definitions directory"; return bad; }
+  if (ec) {
+    bad.problem = store::AuditProblem("verify/export_definitions_dir");
+    return bad;
+  }
   VerifyResult r = store::VerifyAuditData(d);
   if (!r.ok) return r;
   return store::CheckCheckpoints(d, r, options);

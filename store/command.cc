@@ -79,8 +79,7 @@ std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, c
     if (!same) {
       r.outcome = Outcome::kRefused;
       r.code = "request_id_reused";
-      r.message = Msg("请求编号 " + request_id + " 已用于另一个请求,未执行;请换一个编号",
-                      "request id " + request_id + " was already used for another request; nothing was done; use a new id");
+      r.message = Msg("request_id_reused", {{"request_id", request_id}});
       return r;
     }
   }
@@ -101,7 +100,7 @@ std::optional<ActionResult> StoreImpl::Repeated(const std::string& request_id, c
       r.message = msg ? *msg : "";
     }
   }
-  if (r.message.empty()) r.message = Msg("请求 " + request_id + " 已处理过,未重复执行", "request " + request_id + " was already handled; nothing was done again");
+  if (r.message.empty()) r.message = Msg("request_repeated", {{"request_id", request_id}});
   return r;
 }
 
@@ -137,7 +136,7 @@ Status StoreImpl::CommitCommand() {
 // Another user published new definitions between a command's checks and its transaction.
 std::vector<ActionResult> StoreImpl::DefinitionsChanged() {
   db_->Rollback();
-  return {MakeResult("", Outcome::kConflict, "conflict", Msg("定义刚刚发布了新版本,未执行;请重试", "new definitions were just published; nothing was done; try again"))};
+  return {MakeResult("", Outcome::kConflict, "conflict", Msg("conflict/definitions_changed"))};
 }
 
 bool StoreImpl::StepFailed(const std::vector<ActionResult>& out) const {
@@ -153,13 +152,13 @@ void StoreImpl::FinishCommand(std::vector<ActionResult>* out) {
   if (failed) db_->Rollback();
   if (!failed && st.ok()) return;
   bool busy = db_->busy();
-  std::string why = Msg("存储出错,未执行", "store error; nothing was done");
   std::string detail = !st.message().empty() ? st.message() : std::string();
+  std::string why = detail.empty() ? Msg("store") : Msg("store/detail", {{"detail", detail}});
   for (auto& r : *out) {
     if (r.outcome == Outcome::kCannotRun && !r.message.empty()) continue;
-    r = MakeResult(r.instance, busy ? Outcome::kConflict : Outcome::kCannotRun, "store", detail.empty() ? why : why + ": " + detail);
+    r = MakeResult(r.instance, busy ? Outcome::kConflict : Outcome::kCannotRun, "store", why);
   }
-  if (out->empty()) out->push_back(MakeResult("", busy ? Outcome::kConflict : Outcome::kCannotRun, "store", detail.empty() ? why : why + ": " + detail));
+  if (out->empty()) out->push_back(MakeResult("", busy ? Outcome::kConflict : Outcome::kCannotRun, "store", why));
 }
 
 // The event that creates an instance, then its row.
@@ -190,9 +189,8 @@ Status StoreImpl::CreateInstance(const std::string& actor, const User* user, con
 std::optional<ActionResult> StoreImpl::RefuseUnlessTopTier(const std::string& kind, const std::string& actor, const User* user) {
   if (TopTier(user)) return std::nullopt;
   ActionResult r = MakeResult("", Outcome::kRefused, user ? "no_permission" : "no_user",
-                           user ? Msg("只有最上级的用户可以" + std::string(kind == "publish" ? "发布定义" : "更新组织机构"),
-                                      "only a user of the top tier may " + std::string(kind == "publish" ? "publish definitions" : "update the organisation"))
-                                : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"));
+                              user ? Msg(kind == "publish" ? "no_permission/publish" : "no_permission/org")
+                                   : Msg("no_user", {{"user", actor}}));
   return r;  // the caller records it, with the members of its kind
 }
 

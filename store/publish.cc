@@ -20,11 +20,11 @@ using compile::WorkflowDef;
 ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnostic>* diags, std::string* definitions) {
   auto compiled = CompileDirectory(req.defs_dir);
   *diags = compiled.diagnostics;
-  if (!compiled.program) return MakeResult("", Outcome::kCannotRun, "compile", Msg("定义编译失败", "the definitions do not compile"));
+  if (!compiled.program) return MakeResult("", Outcome::kCannotRun, "compile", Msg("compile/failed"));
   if (compiled.program->division_tree < 0)
-    return MakeResult("", Outcome::kCannotRun, "compile", Msg("定义中没有区划树", "the definitions have no division tree"));
+    return MakeResult("", Outcome::kCannotRun, "compile", Msg("compile/no_division_tree"));
   if (req.skip_tests && req.comment.empty())
-    return MakeResult("", Outcome::kCannotRun, "usage", Msg("跳过规则测试须说明理由(--comment)", "skipping the rule tests needs a comment (--comment)"));
+    return MakeResult("", Outcome::kCannotRun, "usage", Msg("usage/skip_tests"));
   // The rule tests run before the write lock is taken: they may take a while.
   int64_t passed = 0, failed = 0;
   std::vector<std::string> failing;
@@ -53,8 +53,7 @@ ActionResult StoreImpl::Publish(const PublishRequest& req, std::vector<Diagnosti
     std::string list;
     for (auto& f : failing) list += (list.empty() ? "" : "; ") + f;
     refusal = MakeResult("", Outcome::kRefused, "tests_failed",
-                      Msg("规则测试有 " + std::to_string(failed) + " 个未通过(" + list + "),未发布;请改正后再发布,或用 --skip-tests --comment 说明理由",
-                          std::to_string(failed) + " rule tests fail (" + list + "); nothing was published; fix them, or use --skip-tests --comment"));
+                         Msg("tests_failed", {{"failed", std::to_string(failed)}, {"tests", list}}));
   }
   std::vector<ActionResult> out;
   if (refusal) {
@@ -106,10 +105,11 @@ std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
   if (!TopTier(user)) {
     int top = 99;
     for (auto& t : current_->tiers) top = std::min(top, t.level);
+    // Chinese names the level of the top tier, English does not.
+    std::string tier = lang_ == Lang::kEn ? Msg("top_tier") : Msg("top_tier/level", {{"level", std::to_string(top)}});
     out.push_back(Refuse("", actor, user, "migrate", user ? "no_permission" : "no_user",
-                         user ? Msg("只有最上级(" + std::to_string(top) + " 级)的用户可以迁移实例的定义版本", "only a user of the top tier may migrate instances")
-                              : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"),
-                         "", Outcome::kRefused, nullptr));
+                         user ? Msg("no_permission/migrate", {{"tier", tier}}) : Msg("no_user", {{"user", actor}}), "",
+                         Outcome::kRefused, nullptr));
     FinishCommand(&out);
     return out;
   }
@@ -128,21 +128,18 @@ std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
     std::string wf_name = dot == std::string::npos ? "" : key.substr(0, dot);
     std::string from = dot == std::string::npos ? key : key.substr(dot + 1);
     if (from.empty() || to.empty() || (dot != std::string::npos && (wf_name.empty() || from.find('.') != std::string::npos)))
-      return bad_map("", nullptr, Msg("映射「" + given + "」的写法不对:应为 旧状态=新状态 或 流程.旧状态=新状态",
-                                      "the mapping '" + given + "' is malformed: use OLD=NEW or WORKFLOW.OLD=NEW"));
+      return bad_map("", nullptr, Msg("bad_map/malformed", {{"mapping", given}}));
     if (dot != std::string::npos) {
       int w = current_->FindWorkflow(wf_name);
       if (w < 0)
-        return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义中没有流程 " + wf_name,
-                                        "the mapping '" + given + "': the current definitions have no workflow " + wf_name));
+        return bad_map("", nullptr, Msg("bad_map/no_workflow", {{"mapping", given}, {"workflow", wf_name}}));
       const WorkflowDef& wf = current_->workflows[w];
       if (wf.FindState(to) < 0)
-        return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义的流程 " + wf_name + " 中没有状态 " + to,
-                                        "the mapping '" + given + "': workflow " + wf_name + " of the current definitions has no state " + to));
+        return bad_map("", nullptr,
+                       Msg("bad_map/no_state", {{"mapping", given}, {"workflow", wf_name}, {"state", to}}));
       if (wf.FindState(from) >= 0)
-        return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义的流程 " + wf_name + " 仍有状态 " + from + ",--map 只用于已改名的状态",
-                                        "the mapping '" + given + "': workflow " + wf_name + " of the current definitions still has state " + from +
-                                            "; --map is only for renamed states"));
+        return bad_map("", nullptr,
+                       Msg("bad_map/not_renamed", {{"mapping", given}, {"workflow", wf_name}, {"state", from}}));
       continue;
     }
     bool has_to = false, fits = false;
@@ -151,12 +148,9 @@ std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
       fits |= wf.FindState(to) >= 0 && wf.FindState(from) < 0;
     }
     if (!has_to)
-      return bad_map("", nullptr, Msg("映射「" + given + "」:当前定义的流程都没有状态 " + to,
-                                      "the mapping '" + given + "': no workflow of the current definitions has state " + to));
+      return bad_map("", nullptr, Msg("bad_map/no_state_anywhere", {{"mapping", given}, {"state", to}}));
     if (!fits)
-      return bad_map("", nullptr, Msg("映射「" + given + "」无从适用:当前定义中有状态 " + to + " 的流程都仍有状态 " + from + ",--map 只用于已改名的状态",
-                                      "the mapping '" + given + "' cannot apply: every workflow of the current definitions with state " + to +
-                                          " still has state " + from + "; --map is only for renamed states"));
+      return bad_map("", nullptr, Msg("bad_map/cannot_apply", {{"mapping", given}, {"state", to}, {"from", from}}));
   }
   std::vector<std::string> targets = req.instances;
   if (targets.empty()) {
@@ -172,24 +166,22 @@ std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
     if (w < 0 || current_->workflows[w].FindState(inst->state) >= 0) continue;
     const std::string* to = MappedState(req.states, inst->workflow, inst->state);
     if (to && current_->workflows[w].FindState(*to) < 0)
-      return bad_map(id, &*inst, Msg("映射「" + inst->state + "=" + *to + "」不适用于实例 " + id + ":当前定义的流程 " + inst->workflow + " 中没有状态 " + *to +
-                                         ";可用 --map " + inst->workflow + "." + inst->state + "=新状态 为该流程单独指明",
-                                     "the mapping '" + inst->state + "=" + *to + "' does not fit instance " + id + ": workflow " + inst->workflow +
-                                         " of the current definitions has no state " + *to + "; give its own with --map " + inst->workflow +
-                                         "." + inst->state + "=NEW"));
+      return bad_map(id, &*inst, Msg("bad_map/instance", {{"from", inst->state}, {"to", *to}, {"instance", id},
+                                                          {"workflow", inst->workflow}}));
   }
   for (auto& id : targets) {
     if (StepFailed(out)) break;
     auto inst = GetInstance(id);  // again: an id given twice is migrated once
     if (!inst) {
-      out.push_back(Refuse(id, actor, user, "migrate", "no_instance", Msg("实例「" + id + "」不存在", "no instance '" + id + "'"), "", Outcome::kRefused, nullptr));
+      out.push_back(Refuse(id, actor, user, "migrate", "no_instance", Msg("no_instance", {{"instance", id}}), "",
+                           Outcome::kRefused, nullptr));
       continue;
     }
     if (inst->definitions == current_hash_) continue;
     int w = current_->FindWorkflow(inst->workflow);
     if (w < 0) {
       out.push_back(Refuse(id, actor, user, "migrate", "incompatible",
-                           Msg("当前定义中没有流程 " + inst->workflow + ",不能迁移", "the current definitions lack workflow " + inst->workflow),
+                           Msg("incompatible/workflow", {{"workflow", inst->workflow}}),
                            "", Outcome::kRefused, &*inst));
       continue;
     }
@@ -198,10 +190,7 @@ std::vector<ActionResult> StoreImpl::Migrate(const MigrateRequest& req) {
       const std::string* mapped = MappedState(req.states, inst->workflow, inst->state);
       if (!mapped) {
         out.push_back(Refuse(id, actor, user, "migrate", "incompatible",
-                             Msg("当前定义的流程 " + inst->workflow + " 中没有状态 " + inst->state + ",不能迁移;如该状态已改名,请用 --map " +
-                                     inst->state + "=新状态 指明",
-                                 "workflow " + inst->workflow + " of the current definitions lacks state " + inst->state +
-                                     "; if it was renamed, name its new state with --map " + inst->state + "=NEW"),
+                             Msg("incompatible/state", {{"workflow", inst->workflow}, {"state", inst->state}}),
                              "", Outcome::kRefused, &*inst));
         continue;
       }

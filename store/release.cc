@@ -25,11 +25,12 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
   const ActionDef* a = nullptr;
   if (wf) for (auto& x : wf->actions) if (x.creates == ActionDef::Creates::kVillages) a = &x;
   if (!a) {
-    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", Msg("没有流程可以下发调查表「" + survey + "」", "no workflow releases survey '" + survey + "'")));
+    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", Msg("usage/no_release", {{"survey", survey}})));
     return out;
   }
   if (!Validator(current_).PreviousPeriod(survey, period)) {
-    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", Msg("报告期「" + period + "」格式不符合调查表 " + survey, "period '" + period + "' does not fit survey " + survey)));
+    std::string why = Msg("usage/bad_period", {{"period", period}, {"survey", survey}});
+    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", why));
     return out;
   }
   RequestScope request(this, request_id.empty() ? "" : RequestFingerprint(json::Obj({
@@ -52,9 +53,13 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
   }
   if (!user || Level(under) == 0 || !MayTake(*user, *current_, *a, under)) {
     std::string code = !user ? "no_user" : Level(under) == 0 ? "bad_target" : "no_permission";
-    std::string msg = !user ? Msg("用户「" + actor + "」不存在", "no user '" + actor + "'")
-                    : Level(under) == 0 ? Msg("区划「" + under + "」不在区划树中", "division '" + under + "' is not in the division tree")
-                    : Msg("角色 " + user->role + "(" + user->division + ")不能在「" + under + "」下发报表", "role " + user->role + " may not release under " + under);
+    // Chinese names the role with the user's division, English without.
+    std::string role = !user ? std::string()
+                       : lang_ == Lang::kEn ? user->role
+                       : Msg("role_at", {{"role", user->role}, {"division", user->division}});
+    std::string msg = !user ? Msg("no_user", {{"user", actor}})
+                    : Level(under) == 0 ? Msg("bad_target/division", {{"division", under}})
+                    : Msg("no_permission/release", {{"role", role}, {"under", under}});
     out.push_back(Refuse(scope_id, actor, user, a->name, code, msg, request_id, Outcome::kRefused, nullptr));
     FinishCommand(&out);
     return out;
@@ -89,7 +94,7 @@ std::vector<ActionResult> StoreImpl::Release(const std::string& actor, const std
   if (existing > 0) {
     ActionResult r;
     r.code = "exists";
-    r.message = Msg(std::to_string(existing) + " 个村已有该期报表实例,未重复创建", std::to_string(existing) + " villages already have an instance for this period; nothing created for them");
+    r.message = Msg("exists/villages", {{"count", std::to_string(existing)}});
     out.push_back(r);
   }
   return out;
@@ -106,13 +111,14 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
   const ActionDef* a = nullptr;
   if (w >= 0) for (auto& x : current_->workflows[w].actions) if (x.creates == ActionDef::Creates::kRows) a = &x;
   if (!a) {
-    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", Msg("流程「" + workflow + "」不能导入任务", "workflow '" + workflow + "' does not import tasks")));
+    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", Msg("usage/no_import", {{"workflow", workflow}})));
     return out;
   }
   const WorkflowDef& wf = current_->workflows[w];
   const std::string& survey = current_->surveys[wf.survey].name;
   if (!Validator(current_).PreviousPeriod(survey, period)) {
-    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", Msg("报告期「" + period + "」格式不符合调查表 " + survey, "period '" + period + "' does not fit survey " + survey)));
+    std::string why = Msg("usage/bad_period", {{"period", period}, {"survey", survey}});
+    out.push_back(MakeResult("", Outcome::kCannotRun, "usage", why));
     return out;
   }
   auto text = gridstat::ReadInputFile(file, size_t{1} << 30);
@@ -140,8 +146,7 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     if (!id || id->empty() || !kind || (*kind != "find" && *kind != "verify") || !division || Level(*division) == 0 ||
         !data || data->kind != Doc::Kind::kObject) {
       out.push_back(Refuse(wf.name + "/" + period + "/" + (id && !id->empty() ? *id : where), actor, user, a->name, "bad_row",
-                           Msg(where + ": 任务行应为 {\"id\", \"kind\": find|verify, \"division\": 区划树中的代码, \"data\": {…}}",
-                               where + ": a task row needs id, kind (find|verify), a division of the tree and a data object"),
+                           Msg("bad_row", {{"where", where}}),
                            "", Outcome::kRefused, nullptr));
       continue;
     }
@@ -151,19 +156,19 @@ std::vector<ActionResult> StoreImpl::Import(const std::string& actor, const std:
     // different row under a used id is refused, so that a changed row is never lost unseen.
     if (auto existing = GetInstance(inst.id)) {
       if (existing->task == json::Canonical(*doc)) {
-        out.push_back(MakeResult(where, Outcome::kDone, "exists", Msg(where + ": 任务 " + *id + " 已导入,未重复创建", where + ": task " + *id + " exists; not created again")));
+        out.push_back(
+            MakeResult(where, Outcome::kDone, "exists", Msg("exists/task", {{"where", where}, {"task", *id}})));
       } else {
         out.push_back(Refuse(inst.id, actor, user, a->name, "row_changed",
-                             Msg(where + ": 任务 " + *id + " 已按另一内容导入,本行与之不同,未导入;请用新的任务编号,或改正本行",
-                                 where + ": task " + *id + " was imported with other content; this row differs and was not imported; use a new task id or correct the row"),
+                             Msg("row_changed", {{"where", where}, {"task", *id}}),
                              "", Outcome::kRefused, nullptr));
       }
       continue;
     }
     if (!user || !MayTake(*user, *current_, *a, *division)) {
       out.push_back(Refuse(inst.id, actor, user, a->name, user ? "no_permission" : "no_user",
-                           user ? Msg("角色 " + user->role + " 不能在「" + *division + "」导入任务", "role " + user->role + " may not import tasks at " + *division)
-                                : Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"),
+                           user ? Msg("no_permission/import", {{"role", user->role}, {"division", *division}})
+                                : Msg("no_user", {{"user", actor}}),
                            "", Outcome::kRefused, nullptr));
       continue;
     }

@@ -11,7 +11,7 @@ namespace gridstat::store {
 Result<std::vector<Doc>> StoreImpl::Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) {
   auto compiled = CompileDirectory(defs_dir);
   *diags = compiled.diagnostics;
-  if (!compiled.program) return Status::Invalid(Msg("定义编译失败", "the definitions do not compile"));
+  if (!compiled.program) return StatusIn(lang_, Status::Code::kInvalid, "compile/failed");
   std::vector<Doc> changed;
   Stmt s(db_.get(), "SELECT id FROM instances ORDER BY id");
   std::vector<std::string> ids;

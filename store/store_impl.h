@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/messages.h"
 #include "compile/program.h"
 #include "gridstat/store.h"
 #include "store/db.h"
@@ -87,6 +88,15 @@ const compile::WorkflowDef* WorkflowFor(const compile::Program& p, const std::st
 // by a fingerprint (who, what, on what, with which inputs): see StoreImpl::Repeated.
 std::string RequestFingerprint(const Doc& request);
 
+// A Status with the catalogue's message for `key`, whose message() is in `lang`: for the
+// user's mistakes that travel as a Status (an unknown user, a malformed organisation file),
+// which callers show in the language of the command. The store's own failures (the disk, a
+// damaged store) are Failure()s: message() in English, message(Lang::kZh) in Chinese.
+inline Status StatusIn(Lang lang, Status::Code code, std::string_view key, MessageArgs args = {}) {
+  MessageText t = MessageBoth(key, args);
+  return Status::Make(code, t.in(lang), t.zh);
+}
+
 // A result that did not go through: its instance, outcome, stable code and message.
 inline ActionResult MakeResult(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
   ActionResult r;
@@ -147,7 +157,10 @@ class StoreImpl : public Store {
   }
   // The user's role is at village level (coordinator or grid worker).
   bool VillageLevel(const User& u) const;
-  std::string Msg(const std::string& zh, const std::string& en) const { return lang_ == Lang::kEn ? en : zh; }
+  // The catalogue's message for `key` in the command's language (common/messages.h).
+  std::string Msg(std::string_view key, MessageArgs args = {}) const { return Message(lang_, key, args); }
+  // How a message in the command's language names an action: Chinese by its label, English by its name.
+  const std::string& ActionName(const compile::ActionDef& a) const { return lang_ == Lang::kEn ? a.name : a.label; }
 
   // --- release.cc, submit.cc, actions.cc, publish.cc, command.cc ---
   std::vector<ActionResult> Release(const std::string& actor, const std::string& survey, const std::string& period,

@@ -46,14 +46,14 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
   const User* user = org_.FindUser(actor);
   for (const Envelope& raw : subs) {
     if (StepFailed(out)) {
-      out.push_back(MakeResult(raw.file + ":" + std::to_string(raw.line), Outcome::kCannotRun, "store", Msg("存储出错,未执行", "store error; nothing was done")));
+      out.push_back(MakeResult(raw.file + ":" + std::to_string(raw.line), Outcome::kCannotRun, "store", Msg("store")));
       continue;
     }
     const WorkflowDef* cwf = WorkflowFor(*current_, raw.survey);
     std::string where = raw.file + ":" + std::to_string(raw.line);
     if (!cwf) {
       out.push_back(Refuse(where, actor, user, draft ? "save" : "submit", "no_workflow",
-                           Msg(where + ": 没有流程承载调查表「" + raw.survey + "」", where + ": no workflow carries survey '" + raw.survey + "'"),
+                           Msg("no_workflow", {{"where", where}, {"survey", raw.survey}}),
                            request_id, Outcome::kRefused, nullptr));
       continue;
     }
@@ -67,7 +67,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
       auto k = Validator(current_).RecordKey(raw);
       if (!k) {
         out.push_back(Refuse(where, actor, user, draft ? "save" : "submit", "no_key",
-                             Msg(where + ": 报表缺少记录键,无法确定对应的实例", where + ": the submission lacks its record key; cannot find its instance"),
+                             Msg("no_key", {{"where", where}}),
                              request_id, Outcome::kRefused, nullptr));
         continue;
       }
@@ -92,23 +92,25 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     for (auto& x : wf.actions) if (x.needs_submission && x.is_save == draft) a = &x;
     std::string action = a ? a->name : (draft ? "save" : "submit");
     if (!user) {
-      out.push_back(Refuse(id, actor, nullptr, action, "no_user", Msg("用户「" + actor + "」不存在", "no user '" + actor + "'"), request_id, Outcome::kRefused, nullptr));
+      out.push_back(Refuse(id, actor, nullptr, action, "no_user", Msg("no_user", {{"user", actor}}), request_id,
+                           Outcome::kRefused, nullptr));
       continue;
     }
     if (!a) {
-      out.push_back(Refuse(id, actor, user, action, "unknown_action", Msg("流程 " + wf.name + " 没有提交动作", "workflow " + wf.name + " takes no submissions"), request_id, Outcome::kRefused, nullptr));
+      std::string why = Msg("unknown_action/submit", {{"workflow", wf.name}});
+      out.push_back(Refuse(id, actor, user, action, "unknown_action", why, request_id, Outcome::kRefused, nullptr));
       continue;
     }
     bool create = !inst;
     if (create && (!a->from_none || !instance_id.empty())) {
       out.push_back(Refuse(id, actor, user, action, "no_access",
-                           Msg("实例「" + id + "」不存在或不在您的辖区内(报表须先下发或导入)", "instance '" + id + "' does not exist or is outside your jurisdiction (release or import it first)"),
+                           Msg("no_access/not_created", {{"instance", id}}),
                            request_id, Outcome::kRefused, nullptr));
       continue;
     }
     if (!create && !CanSee(*user, *inst)) {
       out.push_back(Refuse(id, actor, user, action, "no_access",
-                           Msg("实例「" + id + "」不存在或不在您的辖区内", "instance '" + id + "' does not exist or is outside your jurisdiction"),
+                           Msg("no_access", {{"instance", id}}),
                            request_id, Outcome::kRefused, nullptr));
       continue;
     }
@@ -124,29 +126,32 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     } else {
       cur = *inst;
     }
-    auto refuse = [&](const std::string& code, const std::string& zh, const std::string& en, EventMembers extra = {}) {
-      return Refuse(id, actor, user, action, code, Msg(zh, en), request_id, Outcome::kRefused, create ? nullptr : &cur, std::move(extra));
+    auto refuse = [&](const std::string& code, const std::string& message, EventMembers extra = {}) {
+      return Refuse(id, actor, user, action, code, message, request_id, Outcome::kRefused, create ? nullptr : &cur,
+                    std::move(extra));
     };
     if (!MayTake(*user, prog, *a, cur.division)) {
-      out.push_back(refuse("no_permission", "角色 " + user->role + "(" + user->division + ")不能对该实例执行「" + a->label + "」",
-                           "role " + user->role + " (" + user->division + ") may not take '" + a->name + "' on this instance"));
+      out.push_back(refuse("no_permission", Msg("no_permission/submit", {{"role", user->role},
+                                                                         {"division", user->division},
+                                                                         {"action", ActionName(*a)}})));
       continue;
     }
     Verdict step = Policy(prog).Judge(wf, *a, Step{create, cur.state, cur.division, "", ""});
     if (!step.ok()) {
       if (auto who = step.code == "wrong_state" && !create ? LostRace(cur, wf, *a, actor) : std::nullopt) {
         out.push_back(Refuse(id, actor, user, action, "conflict",
-                             Msg("冲突:实例刚被 " + *who + " 改为「" + cur.state + "」,您的「" + a->label + "」未执行",
-                                 "conflict: " + *who + " just moved the instance to '" + cur.state + "'; your '" + a->name + "' was not applied"),
+                             Msg("conflict", {{"user", *who}, {"state", cur.state}, {"action", ActionName(*a)}}),
                              request_id, Outcome::kConflict, &cur));
         continue;
       }
-      out.push_back(refuse(step.code, step.zh, step.en));
+      out.push_back(refuse(step.code, step.message.in(lang_)));
       continue;
     }
     if (raw.survey != cur.survey || raw.period != cur.period || raw.division != cur.division) {
-      out.push_back(refuse("mismatch", "报表的调查表、报告期或区划(" + raw.survey + " " + raw.period + " " + raw.division + ")与实例(" + cur.survey + " " + cur.period + " " + cur.division + ")不一致",
-                           "the submission's survey, period or division (" + raw.survey + " " + raw.period + " " + raw.division + ") differs from the instance's (" + cur.survey + " " + cur.period + " " + cur.division + ")"));
+      out.push_back(refuse("mismatch", Msg("mismatch", {{"survey", raw.survey}, {"period", raw.period},
+                                                        {"division", raw.division}, {"instance_survey", cur.survey},
+                                                        {"instance_period", cur.period},
+                                                        {"instance_division", cur.division}})));
       continue;
     }
     // The stored form is canonical, and the report is made from exactly that form,
@@ -205,13 +210,12 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
                          {"previous", prev_instance.empty() ? json::Null() : json::Obj({{"instance", json::Str(prev_instance)}, {"revision", json::Int(prev_revision)}})}});
     if (!draft) {
       if (auto failing = validate::FailingGuard(prog, sdef, env, report, a->guards, lang_)) {
-        std::string zh = *failing, en = *failing;
-        for (auto& f : report.findings) {
-          if (!f.stale_explanation) continue;
-          zh += ";「" + f.rule + "」的说明原样沿用自上一版,而它说明的数值已改变:请重写说明,或写成 {\"text\": 说明, \"digest\": \"" + f.digest + "\"} 确认";
-          en += "; the explanation of " + f.rule + " is carried over word for word from the previous revision, for other values: rewrite it, or confirm it as {\"text\": ..., \"digest\": \"" + f.digest + "\"}";
-        }
-        ActionResult r = refuse("guard", zh, en, {{Ev::kSubmission, sub}});
+        std::string message = *failing;
+        for (auto& f : report.findings)
+          if (f.stale_explanation)
+            message += Msg("guard/stale_explanation",
+                           {{"rule", f.rule}, {"digest", f.digest}, {"lbrace", "{"}, {"rbrace", "}"}});
+        ActionResult r = refuse("guard", message, {{Ev::kSubmission, sub}});
         r.report = shown;
         out.push_back(r);
         continue;
@@ -240,7 +244,7 @@ std::vector<ActionResult> StoreImpl::Submit(const std::string& actor, const std:
     body.Set(Ev::kDefinitions, json::Str(cur.definitions));
     body.Set(Ev::kSubmission, sub);
     if (create && draft) {
-      out.push_back(refuse("no_instance", "新实例须先上报,不能只保存草稿", "a new instance starts with a submission, not a draft"));
+      out.push_back(refuse("no_instance", Msg("no_instance/draft")));
       continue;
     }
     auto ev = AppendEvent(body);
