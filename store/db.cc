@@ -4,7 +4,19 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/messages.h"
+
 namespace gridstat::store {
+
+namespace {
+
+// Why a database could not be opened (`db` is null when SQLite had no memory for it).
+Status CannotOpen(const std::string& path, sqlite3* db) {
+  if (!db) return Failure(Status::Code::kIo, "open_failed/no_memory", {{"path", path}});
+  return Failure(Status::Code::kIo, "open_failed", {{"path", path}, {"detail", sqlite3_errmsg(db)}});
+}
+
+}  // namespace
 
 Stmt::Stmt(Db* db, const char* sql) : db_(db) {
   if (db->failed()) {
@@ -15,8 +27,8 @@ Stmt::Stmt(Db* db, const char* sql) : db_(db) {
   if (rc != SQLITE_OK) {
     // A prepare can fail for want of memory or on a damaged schema: a storage error.
     status_ = rc == SQLITE_NOMEM || (rc & 0xff) == SQLITE_IOERR || rc == SQLITE_CORRUPT
-                  ? Status::Io(std::string("sqlite: ") + db->Error())
-                  : Status::Internal(std::string("prepare: ") + db->Error() + " in " + sql);
+                  ? Failure(Status::Code::kIo, "sqlite", {{"detail", db->Error()}})
+                  : Failure(Status::Code::kInternal, "sqlite/prepare", {{"detail", db->Error()}, {"sql", sql}});
     db->Fail(status_);
   }
 }
@@ -46,7 +58,7 @@ bool Stmt::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc != SQLITE_DONE) {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) db_->set_busy(true);
-    status_ = Status::Io(std::string("sqlite: ") + db_->Error());
+    status_ = Failure(Status::Code::kIo, "sqlite", {{"detail", db_->Error()}});
     db_->Fail(status_);
   }
   return false;
@@ -74,7 +86,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool 
   auto db = std::unique_ptr<Db>(new Db());
   int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) | SQLITE_OPEN_FULLMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db->db_, flags, nullptr) != SQLITE_OK)
-    return Status::Io("cannot open " + path + ": " + (db->db_ ? sqlite3_errmsg(db->db_) : "out of memory"));
+    return CannotOpen(path, db->db_);
   sqlite3_busy_timeout(db->db_, 30000);
   if (read_only) {
     Status st = db->Exec("PRAGMA query_only=1; SELECT count(*) FROM sqlite_master;");
@@ -96,7 +108,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, bool 
     }
     uri += "?immutable=1";
     if (sqlite3_open_v2(uri.c_str(), &db->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
-      return Status::Io("cannot open " + path + ": " + (db->db_ ? sqlite3_errmsg(db->db_) : "out of memory"));
+      return CannotOpen(path, db->db_);
     st = db->Exec("PRAGMA query_only=1; SELECT count(*) FROM sqlite_master;");
     if (!st.ok()) return st;
     return db;
@@ -118,7 +130,7 @@ Status Db::Exec(const std::string& sql) {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) busy_ = true;
     std::string m = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    Status st = Status::Io("sqlite: " + m);
+    Status st = Failure(Status::Code::kIo, "sqlite", {{"detail", m}});
     Fail(st);
     return st;
   }
@@ -138,7 +150,7 @@ Status Db::Begin() {
     if (!busy_) return st;
     std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
   }
-  return Status::Io("sqlite: the store stayed busy");
+  return Failure(Status::Code::kIo, "sqlite/busy");
 }
 
 Status Db::Commit() {

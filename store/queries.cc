@@ -96,7 +96,7 @@ Result<std::vector<Instance>> StoreImpl::SelectInstances(const Query& q) {
   const User* as = nullptr;
   if (q.as) {
     as = org_.FindUser(*q.as);
-    if (!as) return Status::NotFound(Msg("用户「" + *q.as + "」不存在", "no user '" + *q.as + "'"));
+    if (!as) return StatusIn(lang_, Status::Code::kNotFound, "no_user", {{"user", *q.as}});
   }
   Stmt s(db_.get(), "SELECT id FROM instances WHERE (?1 = '' OR survey = ?1) AND (?2 = '' OR period = ?2) AND (?3 = '' OR state = ?3) ORDER BY id");
   s.Bind(1, q.survey).Bind(2, q.period).Bind(3, q.state);
@@ -121,7 +121,7 @@ Result<Doc> StoreImpl::Show(const std::string& id, const std::optional<std::stri
     const User* u = org_.FindUser(*as);
     if (!u || !CanSee(*u, *inst)) inst.reset();
   }
-  if (!inst) return Status::NotFound(Msg("实例「" + id + "」不存在或不在您的辖区内", "instance '" + id + "' does not exist or is outside your jurisdiction"));
+  if (!inst) return StatusIn(lang_, Status::Code::kNotFound, "no_access", {{"instance", id}});
   Doc d = InstanceDoc(*inst);
   json::Set(&d, "division_name", json::Str(DivisionName(inst->division)));
   auto pinned = ProgramFor(inst->definitions);
@@ -221,7 +221,7 @@ Result<std::vector<Doc>> StoreImpl::List(const Query& q) {
 Result<std::vector<Doc>> StoreImpl::Inbox(const std::string& user_id) {
   if (Status st = Refresh(); !st.ok()) return st;  // who may see what: the organisation as it is now
   const User* u = org_.FindUser(user_id);
-  if (!u) return Status::NotFound(Msg("用户「" + user_id + "」不存在", "no user '" + user_id + "'"));
+  if (!u) return StatusIn(lang_, Status::Code::kNotFound, "no_user", {{"user", user_id}});
   Query q;
   q.as = user_id;
   auto insts = SelectInstances(q);
@@ -256,7 +256,7 @@ Result<Doc> StoreImpl::Progress(const Query& q, int level, const std::string& as
   if (level <= 0) level = q.under.empty() ? 3 : std::min(Level(q.under) + 1, 5);
   std::string today = as_of.empty() ? ShanghaiDate(Now()) : as_of;
   int32_t today_days;
-  if (!gridstat::ParseDate(today, &today_days)) return Status::Invalid(Msg("--as-of 应为 YYYY-MM-DD", "--as-of must be YYYY-MM-DD"));
+  if (!gridstat::ParseDate(today, &today_days)) return StatusIn(lang_, Status::Code::kInvalid, "usage/as_of");
   std::map<std::string, std::map<std::string, int64_t>> by_group;
   std::map<std::string, int64_t> totals;
   Doc overdue = json::Arr();
@@ -321,13 +321,17 @@ Result<std::string> StoreImpl::ExportCsvRows(const Query& q, bool unmasked, int6
   auto insts = SelectInstances(q);
   if (!insts.ok()) return insts.status();
   const compile::SurveyDef* s = current_->FindSurvey(q.survey);
-  if (!s) return Status::NotFound(Msg("没有调查表「" + q.survey + "」", "no survey '" + q.survey + "'"));
+  if (!s) return StatusIn(lang_, Status::Code::kNotFound, "no_survey", {{"survey", q.survey}});
   const compile::RosterDef* roster = s->rosters.empty() ? nullptr : &s->rosters[0];
   std::string out = "\xEF\xBB\xBF";  // a BOM, so that spreadsheet programs read the Chinese labels right
-  std::vector<std::string> head = {"实例", "区划代码", "区划名称", "状态", "版本"};
+  // The header is Chinese whatever the language of the command, as the fields' labels are.
+  auto column = [](std::string_view key) { return Message(Lang::kZh, key); };
+  std::vector<std::string> head = {column("csv_column/instance"), column("csv_column/division"),
+                                   column("csv_column/division_name"), column("csv_column/state"),
+                                   column("csv_column/version")};
   for (auto& f : s->fields) head.push_back(f.label.empty() ? f.name : f.label + (f.unit.empty() ? "" : "(" + f.unit + ")"));
   if (roster) {
-    head.push_back("行号");
+    head.push_back(column("csv_column/row"));
     for (auto& f : roster->fields) head.push_back(f.label.empty() ? f.name : f.label);
   }
   for (size_t i = 0; i < head.size(); ++i) out += (i ? "," : "") + CsvCell(head[i]);

@@ -80,62 +80,62 @@ std::string RecordKeyForId(const std::string& key) {
 
 Result<Org> LoadOrg(const std::string& file, const compile::Program& p, Lang lang) {
   bool en = lang == Lang::kEn;
+  // The organisation file is the user's: its problems are told in the command's language.
+  auto bad = [&](std::string_view key, MessageArgs args) { return StatusIn(lang, Status::Code::kInvalid, key, args); };
   auto text = gridstat::ReadFile(file, 64u << 20);
   if (!text.ok()) return text.status();
-  if (FindInvalidUtf8(*text) != std::string::npos) return Status::Invalid(file + (en ? ": not valid UTF-8" : ": 不是有效的 UTF-8"));
+  if (FindInvalidUtf8(*text) != std::string::npos) return bad("org_file/utf8", {{"file", file}});
   // YAML allows no NUL byte, and yaml-cpp turns one and what follows it into invalid
   // UTF-8, which would reach the store and make the org event fail audit verification.
   if (size_t nul = text->find('\0'); nul != std::string::npos) {
     std::string line = std::to_string(1 + std::count(text->begin(), text->begin() + static_cast<long>(nul), '\n'));
-    return Status::Invalid(file + ":" + line + (en ? ": a NUL byte, which YAML does not allow" : ": 含有 NUL 字节(YAML 不允许)"));
+    return bad("org_file/nul", {{"file", file}, {"line", line}});
   }
   if (Status st = input::CheckYamlText(file, *text, en); !st.ok()) return st;  // the guards every YAML input goes through
   YAML::Node root;
   try {
     root = YAML::Load(*text);
   } catch (const YAML::Exception& e) {
-    return Status::Invalid(file + ":" + std::to_string(e.mark.line + 1) + ": " + (en ? "malformed YAML: " : "YAML 格式错误: ") + e.msg);
+    return bad("org_file/yaml", {{"file", file}, {"line", std::to_string(e.mark.line + 1)}, {"detail", e.msg}});
   }
-  if (!root.IsMap()) return Status::Invalid(file + (en ? ": expected a mapping with users and grids" : ": 应为含 users 和 grids 的映射"));
+  if (!root.IsMap()) return bad("org_file/not_mapping", {{"file", file}});
   const compile::Table* tree = p.division_tree >= 0 ? &p.tables[p.division_tree] : nullptr;
-  if (!tree) return Status::Invalid(en ? "the definitions have no division tree" : "定义中没有区划树");
+  if (!tree) return StatusIn(lang, Status::Code::kInvalid, "compile/no_division_tree");
   Org org;
   std::set<std::string> ids, codes;
-  auto where = [&](const YAML::Node& n) { return file + ":" + std::to_string(n.Mark().line + 1) + ": "; };
+  auto line = [&](const YAML::Node& n) { return std::to_string(n.Mark().line + 1); };
   if (root["grids"]) {
-    if (!root["grids"].IsSequence()) return Status::Invalid(where(root["grids"]) + (en ? "grids must be a list" : "grids 应为列表"));
+    if (!root["grids"].IsSequence()) return bad("org_file/grids", {{"file", file}, {"line", line(root["grids"])}});
     for (const auto& g : root["grids"]) {
-      if (!g.IsMap())
-        return Status::Invalid(where(g) + (en ? "a grid must be a mapping of code, village and name" : "网格应为含 code、village、name 的映射"));
+      if (!g.IsMap()) return bad("org_file/grid", {{"file", file}, {"line", line(g)}});
       Grid grid{Str(g, "code"), Str(g, "village"), Str(g, "name")};
       const auto* v = tree->Find(grid.village);
       if (grid.code.empty() || !v || v->level != 5)
-        return Status::Invalid(where(g) + (en ? "a grid needs a code and the 12-digit code of a village of the division tree"
-                                              : "网格需要 code 和区划树中的村级代码 village"));
-      if (!codes.insert(grid.code).second) return Status::Invalid(where(g) + (en ? "duplicate grid " : "网格重复: ") + grid.code);
+        return bad("org_file/grid_village", {{"file", file}, {"line", line(g)}});
+      if (!codes.insert(grid.code).second)
+        return bad("org_file/duplicate_grid", {{"file", file}, {"line", line(g)}, {"grid", grid.code}});
       org.grids.push_back(grid);
     }
   }
-  if (!root["users"] || !root["users"].IsSequence())
-    return Status::Invalid(file + (en ? ": users must be a list" : ": users 应为列表"));
+  if (!root["users"] || !root["users"].IsSequence()) return bad("org_file/users", {{"file", file}});
   for (const auto& u : root["users"]) {
-    if (!u.IsMap())
-      return Status::Invalid(where(u) + (en ? "a user must be a mapping of id, name, role and division" : "用户应为含 id、name、role、division 的映射"));
+    if (!u.IsMap()) return bad("org_file/user", {{"file", file}, {"line", line(u)}});
     User user{Str(u, "id"), Str(u, "name"), Str(u, "role"), Str(u, "division")};
-    if (user.id.empty()) return Status::Invalid(where(u) + (en ? "a user needs an id" : "用户缺少 id"));
-    if (!ids.insert(user.id).second) return Status::Invalid(where(u) + (en ? "duplicate user " : "用户重复: ") + user.id);
+    if (user.id.empty()) return bad("org_file/user_id", {{"file", file}, {"line", line(u)}});
+    if (!ids.insert(user.id).second)
+      return bad("org_file/duplicate_user", {{"file", file}, {"line", line(u)}, {"user", user.id}});
     int r = p.FindRole(user.role);
-    if (r < 0) return Status::Invalid(where(u) + (en ? "unknown role " : "未知的角色: ") + user.role);
+    if (r < 0) return bad("org_file/unknown_role", {{"file", file}, {"line", line(u)}, {"role", user.role}});
     const auto& role = p.roles[r];
     if (role.grid) {
       if (!org.FindGrid(user.division))
-        return Status::Invalid(where(u) + (en ? "a grid worker's division must be a grid of the file: " : "网格员的 division 应为本文件中的网格: ") + user.division);
+        return bad("org_file/grid_worker", {{"file", file}, {"line", line(u)}, {"division", user.division}});
     } else {
       const auto* d = tree->Find(user.division);
       int want = role.tier >= 0 ? p.tiers[role.tier].level : 0;
       if (!d || d->level != want)
-        return Status::Invalid(where(u) + (en ? "division " + user.division + " is not a level-" + std::to_string(want) + " division for role " + user.role
-                                              : "division " + user.division + " 不是角色 " + user.role + " 所在层级(" + std::to_string(want) + " 级)的区划"));
+        return bad("org_file/division_level", {{"file", file}, {"line", line(u)}, {"division", user.division},
+                                               {"level", std::to_string(want)}, {"role", user.role}});
     }
     org.users.push_back(user);
   }
@@ -170,11 +170,13 @@ Status StoreImpl::InitSchema() {
 
 Status StoreImpl::LoadState() {
   Stmt m(db_.get(), "SELECT value FROM meta WHERE key = 'schema_version'");
-  if (!m.Step()) return Status::Invalid(m.status().ok() ? "not a gridstat store (no schema version)" : m.status().message());
+  if (!m.Step())
+    return m.status().ok() ? Failure(Status::Code::kInvalid, "not_a_store") : Status::Invalid(m.status().message());
   if (m.Text(0) != std::to_string(kSchemaVersion))
-    return Status::Invalid("store schema version " + m.Text(0) + " is not supported (this build reads " + std::to_string(kSchemaVersion) + ")");
+    return Failure(Status::Code::kInvalid, "schema_version",
+                   {{"version", m.Text(0)}, {"supported", std::to_string(kSchemaVersion)}});
   Stmt c(db_.get(), "SELECT value FROM meta WHERE key = 'current_definitions'");
-  if (!c.Step()) return Status::Invalid("store has no current definitions");
+  if (!c.Step()) return Failure(Status::Code::kInvalid, "no_current_definitions");
   current_hash_ = c.Text(0);
   Stmt ss(db_.get(), "SELECT value FROM meta WHERE key = 'state_seq'");
   state_seq_ = ss.Step() ? ss.Text(0) : std::string();
@@ -194,7 +196,7 @@ Status StoreImpl::Refresh() {
   std::string defs, seq;
   while (m.Step()) (m.Text(0) == "state_seq" ? seq : defs) = m.Text(1);
   if (!m.status().ok()) return m.status();
-  if (defs.empty()) return Status::Invalid("store has no current definitions");
+  if (defs.empty()) return Failure(Status::Code::kInvalid, "no_current_definitions");
   if (defs != current_hash_) {
     auto p = ProgramFor(defs);
     if (!p.ok()) return p.status();
@@ -235,15 +237,17 @@ Result<std::shared_ptr<const compile::Program>> StoreImpl::ProgramFor(const std:
   if (it != programs_.end()) return it->second;
   Stmt s(db_.get(), "SELECT files FROM definitions WHERE hash = ?");
   s.Bind(1, hash);
-  if (!s.Step()) return Status::NotFound("definitions version " + hash + " is not in the store");
+  if (!s.Step()) return Failure(Status::Code::kNotFound, "definitions_missing", {{"hash", hash}});
   auto doc = ParseJsonDocument(s.Text(0));
-  if (!doc.ok()) return Status::Invalid("stored definitions " + hash + " are damaged: " + doc.status().message());
+  if (!doc.ok())
+    return Failure(Status::Code::kInvalid, "definitions_damaged", {{"hash", hash}, {"detail", doc.status().message()}});
   std::map<std::string, std::string> files;
   for (auto& [k, v] : doc->members) files[k] = v.text;
   auto compiled = CompileFiles(files, hash.substr(0, 12));
-  if (!compiled.program) return Status::Invalid("stored definitions " + hash + " do not compile");
+  if (!compiled.program) return Failure(Status::Code::kInvalid, "definitions_damaged/compile", {{"hash", hash}});
   if (ProgramHash(*compiled.program) != hash)
-    return Status::Invalid("stored definitions " + hash + " hash to " + ProgramHash(*compiled.program));
+    return Failure(Status::Code::kInvalid, "definitions_damaged/hash",
+                   {{"hash", hash}, {"actual", ProgramHash(*compiled.program)}});
   programs_[hash] = compiled.program;
   return compiled.program;
 }
@@ -434,18 +438,19 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path, Lang
 
 Result<std::unique_ptr<Store>> Store::Create(const std::string& path, const std::string& defs_dir,
                                              const std::string& org_file, Lang lang) {
-  bool en = lang == Lang::kEn;
   auto compiled = CompileDirectory(defs_dir);
   if (!compiled.program) {
     std::string first = compiled.diagnostics.empty() ? "" : RenderDiagnosticText(compiled.diagnostics[0], lang);
-    return Status::Invalid((en ? "the definitions do not compile:\n" : "定义编译失败:\n") + first);
+    return store::StatusIn(lang, Status::Code::kInvalid, "compile/failed_first", {{"diagnostic", first}});
   }
-  if (compiled.program->division_tree < 0) return Status::Invalid(en ? "the definitions have no division tree" : "定义中没有区划树");
+  if (compiled.program->division_tree < 0)
+    return store::StatusIn(lang, Status::Code::kInvalid, "compile/no_division_tree");
   auto org = store::LoadOrg(org_file, *compiled.program, lang);
   if (!org.ok()) return org.status();
   {
     std::error_code ec;
-    if (std::ifstream(path).good()) return Status::Invalid(path + (en ? " already exists" : " 已存在"));
+    if (std::ifstream(path).good())
+      return store::StatusIn(lang, Status::Code::kInvalid, "exists/file", {{"path", path}});
   }
   // The file is new: if any step fails (a full disk, an I/O error), it is removed again,
   // so that init is all or nothing.

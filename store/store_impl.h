@@ -1,7 +1,9 @@
 // Internal: the SQLite implementation of gridstat::Store, split over
-// store.cc (schema, organisation, definitions, events), actions.cc (commands
-// that change state), queries.cc (read-only views) and audit.cc (verify, export,
-// checkpoints, replay).
+// store.cc (schema, organisation, definitions, events); the commands that change state:
+// command.cc (what they share), actions.cc (act), submit.cc (submit, save), release.cc
+// (release, import), publish.cc (publish, migrate, organisation); queries.cc (read-only
+// views); and the auditor's side (audit.h): audit_verify.cc, audit_export.cc,
+// audit_checkpoint.cc, replay.cc.
 #pragma once
 
 #include <map>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/messages.h"
 #include "compile/program.h"
 #include "gridstat/store.h"
 #include "store/db.h"
@@ -78,6 +81,22 @@ std::string RecordKeyForId(const std::string& key);  // '|' -> '-'
 const std::string* MappedState(const std::map<std::string, std::string>& states, const std::string& workflow,
                                const std::string& state);
 
+// The workflow that carries `survey` in program `p`, or null.
+const compile::WorkflowDef* WorkflowFor(const compile::Program& p, const std::string& survey);
+
+// A request id names one request of one actor, store-wide. The request itself is summed up
+// by a fingerprint (who, what, on what, with which inputs): see StoreImpl::Repeated.
+std::string RequestFingerprint(const Doc& request);
+
+// A Status with the catalogue's message for `key`, whose message() is in `lang`: for the
+// user's mistakes that travel as a Status (an unknown user, a malformed organisation file),
+// which callers show in the language of the command. The store's own failures (the disk, a
+// damaged store) are Failure()s: message() in English, message(Lang::kZh) in Chinese.
+inline Status StatusIn(Lang lang, Status::Code code, std::string_view key, MessageArgs args = {}) {
+  MessageText t = MessageBoth(key, args);
+  return Status::Make(code, t.in(lang), t.zh);
+}
+
 // A result that did not go through: its instance, outcome, stable code and message.
 inline ActionResult MakeResult(const std::string& instance, Outcome o, const std::string& code, const std::string& message) {
   ActionResult r;
@@ -138,9 +157,12 @@ class StoreImpl : public Store {
   }
   // The user's role is at village level (coordinator or grid worker).
   bool VillageLevel(const User& u) const;
-  std::string Msg(const std::string& zh, const std::string& en) const { return lang_ == Lang::kEn ? en : zh; }
+  // The catalogue's message for `key` in the command's language (common/messages.h).
+  std::string Msg(std::string_view key, MessageArgs args = {}) const { return Message(lang_, key, args); }
+  // How a message in the command's language names an action: Chinese by its label, English by its name.
+  const std::string& ActionName(const compile::ActionDef& a) const { return lang_ == Lang::kEn ? a.name : a.label; }
 
-  // --- actions.cc ---
+  // --- release.cc, submit.cc, actions.cc, publish.cc, command.cc ---
   std::vector<ActionResult> Release(const std::string& actor, const std::string& survey, const std::string& period,
                                     const std::string& under, const std::string& request_id) override;
   std::vector<ActionResult> Import(const std::string& actor, const std::string& workflow, const std::string& period,
@@ -149,7 +171,7 @@ class StoreImpl : public Store {
                                    const std::string& instance, bool draft, const std::string& request_id) override;
   std::vector<ActionResult> Act(const ActRequest& request) override;
   std::vector<ActionResult> Migrate(const MigrateRequest& req) override;
-  ActionResult ExportUnmasked(const Query& q, std::string* csv) override;
+  ActionResult ExportUnmasked(const Query& q, std::string* csv) override;  // audit_export.cc
   Status RecordRefusal(const std::string& actor, const std::string& action, const std::string& where, const std::string& code,
                        const std::string& message) override;
   ActionResult Publish(const PublishRequest& req, std::vector<Diagnostic>* diags, std::string* definitions) override;
@@ -166,7 +188,7 @@ class StoreImpl : public Store {
   Result<std::vector<Doc>> History(const std::string& instance) override;
   Result<std::vector<Instance>> SelectInstances(const Query& q);
 
-  // --- audit.cc ---
+  // --- replay.cc, audit_export.cc, audit_checkpoint.cc ---
   Result<std::vector<Doc>> Replay(const std::string& defs_dir, std::vector<Diagnostic>* diags) override;
   VerifyResult Verify() override;
   VerifyResult Verify(const VerifyOptions& options) override;

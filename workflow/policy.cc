@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/json.h"
+#include "common/messages.h"
 #include "gridstat/validate.h"
 #include "validate/guard.h"
 
@@ -20,8 +21,10 @@ constexpr int kMaxTreeDepth = 64;
 }  // namespace
 
 std::string StateNames(const WorkflowDef& wf, const std::vector<int>& states) {
+  // One list for the messages of both languages, joined as they have always shown it.
+  const std::string sep = Message(Lang::kZh, "state_list_separator");
   std::string s;
-  for (int i : states) s += (s.empty() ? "" : "、") + wf.states[i].name;
+  for (int i : states) s += (s.empty() ? "" : sep) + wf.states[i].name;
   return s;
 }
 
@@ -70,39 +73,37 @@ bool Policy::MayTake(const Actor& u, const ActionDef& a, const std::string& juri
 
 Verdict Policy::Judge(const WorkflowDef& wf, const ActionDef& a, const Step& s) const {
   Verdict v;
-  auto no = [&](const char* code, const std::string& zh, const std::string& en) {
-    v.code = code;
-    v.zh = zh;
-    v.en = en;
+  // Every message of a verdict is about action `a`: Chinese names it by its label, English by
+  // its name. The other arguments are the step's; each message uses those it names.
+  auto no = [&](std::string_view key) {
+    v.code = std::string(MessageCode(key));
+    auto text = [&](Lang lang, const std::string& action) {
+      return Message(lang, key, {{"action", action}, {"state", s.from}, {"states", StateNames(wf, a.from)},
+                                 {"target", s.target}, {"jurisdiction", s.jurisdiction}});
+    };
+    v.message = {text(Lang::kZh, a.label), text(Lang::kEn, a.name)};
     return v;
   };
   if (s.creates) {
-    if (!a.from_none)
-      return no("wrong_state", "实例尚不存在,「" + a.label + "」不能新建实例", "the instance does not exist; '" + a.name + "' does not create one");
+    if (!a.from_none) return no("wrong_state/creates");
   } else if (std::find(a.from.begin(), a.from.end(), wf.FindState(s.from)) == a.from.end()) {
-    return no("wrong_state", "当前状态为「" + s.from + "」,只有在「" + StateNames(wf, a.from) + "」状态才能执行「" + a.label + "」",
-              "the instance is '" + s.from + "'; '" + a.name + "' needs " + StateNames(wf, a.from));
+    return no("wrong_state");
   }
-  if (a.needs_comment && s.comment.empty())
-    return no("missing_comment", "「" + a.label + "」需要填写意见(--comment)", "'" + a.name + "' needs a comment (--comment)");
+  if (a.needs_comment && s.comment.empty()) return no("missing_comment");
   v.jurisdiction = s.jurisdiction;
   if (a.needs_target) {
-    if (s.target.empty())
-      return no("missing_target", "「" + a.label + "」需要目标区划(--to)", "'" + a.name + "' needs a target division (--to)");
-    if (Level(s.target) == 0)
-      return no("bad_target", "目标区划「" + s.target + "」不在区划树中", "target '" + s.target + "' is not in the division tree");
+    if (s.target.empty()) return no("missing_target");
+    if (Level(s.target) == 0) return no("bad_target");
     if (a.target_rule == ActionDef::TargetRule::kChild && Parent(s.target) != s.jurisdiction)
-      return no("bad_target", "目标区划「" + s.target + "」不是「" + s.jurisdiction + "」的直接下级",
-                "target '" + s.target + "' is not a child of '" + s.jurisdiction + "'");
+      return no("bad_target/not_child");
     if (a.target_rule == ActionDef::TargetRule::kSameLevel &&
         (Level(s.target) != Level(s.jurisdiction) || s.target == s.jurisdiction))
-      return no("bad_target", "目标区划「" + s.target + "」应与当前区划「" + s.jurisdiction + "」同级且不同",
-                "target '" + s.target + "' must be another division at the level of '" + s.jurisdiction + "'");
+      return no("bad_target/not_same_level");
     if (a.move == ActionDef::Move::kTarget) v.jurisdiction = s.target;
   }
   if (a.move == ActionDef::Move::kParent) {
     v.jurisdiction = Parent(s.jurisdiction);
-    if (v.jurisdiction.empty()) return no("no_parent", "已在最上级,不能再返回上一级", "already at the top level; there is no level above");
+    if (v.jurisdiction.empty()) return no("no_parent");
   }
   v.to = a.is_save ? s.from : a.to >= 0 ? wf.states[a.to].name : std::string();
   return v;
@@ -110,13 +111,14 @@ Verdict Policy::Judge(const WorkflowDef& wf, const ActionDef& a, const Step& s) 
 
 // ---- reports of stored revisions ------------------------------------------------------
 bool RevisionReport(const RevisionInputs& in, Envelope* env, Report* report, std::string* problem) {
+  // The problem is the store's own failure, in English as its other failures (Status::message).
   if (!in.program) {
-    *problem = "no definitions";
+    *problem = Message(Lang::kEn, "revision_no_definitions");
     return false;
   }
   auto doc = ParseJsonDocument(in.envelope);
   if (!doc.ok() || !EnvelopeFromDoc(*doc, env).ok()) {
-    *problem = "stored envelope unreadable";
+    *problem = Message(Lang::kEn, "revision_unreadable");
     return false;
   }
   PreviousSet previous(in.program);
@@ -170,7 +172,7 @@ Report StoredReport(const std::string& findings) {
 std::optional<std::string> ActGuardFailure(const compile::Program& prog, const WorkflowDef& wf, const ActionDef& a,
                                            const std::string* envelope, const std::string* findings, Lang lang) {
   if (a.guards.empty()) return std::nullopt;
-  std::optional<std::string> failing = lang == Lang::kEn ? "no submitted report" : "没有已提交的报表";
+  std::optional<std::string> failing = Message(lang, "guard/no_report");
   if (envelope && findings) {
     auto doc = ParseJsonDocument(*envelope);
     Envelope env;

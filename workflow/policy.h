@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "common/messages.h"
 #include "compile/program.h"
 #include "gridstat/validate.h"
 
@@ -29,7 +30,8 @@ struct Step {
 
 // Why a step is not lawful (`code` empty when it is), and where a lawful one leads.
 struct Verdict {
-  std::string code, zh, en;
+  std::string code;     // the refusal code (wrong_state, missing_comment, bad_target, ...)
+  MessageText message;  // why, in both languages (doc/codes.md)
   std::string to;            // the state after the step
   std::string jurisdiction;  // where the instance is after the step
   bool ok() const { return code.empty(); }
