@@ -247,6 +247,20 @@ const MessageDef kMessages[] = {
     {"value_yes", kLabel, kNote, "是", "yes"},
 
     // ---- input: reading submissions -------------------------------------------
+    {"invalid_utf8", kInput, kError, "含有无效的 UTF-8 字节", "invalid UTF-8"},
+    {"invalid_utf8/at", kInput, kError, "含有无效的 UTF-8 字节(第 {byte} 字节)", "invalid UTF-8 at byte {byte}"},
+    // The Chinese words for the faults simdjson finds: English gives simdjson's own words.
+    {"json_fault/depth", kInput, kError, "嵌套过深", "nested too deeply"},
+    {"json_fault/empty", kInput, kError, "内容为空", "no content"},
+    {"json_fault/number", kInput, kError, "数字格式错误", "a malformed number"},
+    {"json_fault/structure", kInput, kError, "结构不完整或含有非法字符", "an incomplete structure or a stray character"},
+    {"json_fault/unclosed_string", kInput, kError, "字符串没有闭合", "a string is not closed"},
+    {"json_fault/unescaped", kInput, kError, "字符串中含有未转义的控制字符", "a control character not escaped in a string"},
+    {"json_malformed", kInput, kError, "JSON 格式错误: {detail}", "malformed JSON: {detail}"},
+    {"json_not_object", kInput, kError, "记录应为 JSON 对象", "a record must be a JSON object"},
+    {"json_trailing", kInput, kError, "JSON 值后面还有多余内容", "unexpected content after the JSON value"},
+    {"nested_too_deep", kInput, kError, "嵌套超过 {max} 层", "nested deeper than {max} levels"},
+    {"record_too_large", kInput, kError, "记录过大(超过 {mib} MiB)", "record too large (over {mib} MiB)"},
 
     // ---- validate: field-level findings, reports, rule tests --------------------
 

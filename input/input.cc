@@ -9,6 +9,7 @@
 #include <re2/re2.h>
 
 #include "common/decimal.h"
+#include "common/json_reader.h"
 #include "common/text.h"
 #include "common/files.h"
 #include "gridstat/input.h"
@@ -17,8 +18,8 @@
 namespace gridstat {
 namespace {
 
-constexpr int kMaxDepth = 64;
-constexpr size_t kMaxRecordBytes = 4u << 20;
+using json::kMaxDepth;
+using json::kMaxRecordBytes;
 
 struct Problem {
   std::string zh, en;
@@ -60,139 +61,6 @@ size_t ScanValueEnd(std::string_view s, size_t pos) {
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-class JsonDecoder {
- public:
-  // Parses one record's text into a Doc; on failure fills `problem`.
-  // `capacity` bytes are readable from text.data(); with enough padding the text is not copied.
-  bool Parse(std::string_view text, Doc* out, Problem* problem, size_t capacity = 0) {
-    if (text.size() > kMaxRecordBytes) {
-      *problem = {"记录过大(超过 " + std::to_string(kMaxRecordBytes >> 20) + " MiB)",
-                  "record too large (over " + std::to_string(kMaxRecordBytes >> 20) + " MiB)"};
-      return false;
-    }
-    simdjson::ondemand::document doc;
-    simdjson::error_code err;
-    if (capacity >= text.size() + simdjson::SIMDJSON_PADDING) {
-      err = parser_.iterate(text.data(), text.size(), capacity).get(doc);
-    } else {
-      padded_ = simdjson::padded_string(text.data(), text.size());
-      err = parser_.iterate(padded_).get(doc);
-    }
-    if (err) return Fail(err, problem, text);
-    simdjson::ondemand::value root;
-    // A scalar document cannot be taken as a value; it is not an envelope anyway.
-    simdjson::ondemand::json_type type;
-    if ((err = doc.type().get(type))) return Fail(err, problem, text);
-    if (type != simdjson::ondemand::json_type::object && type != simdjson::ondemand::json_type::array) {
-      *problem = {"记录应为 JSON 对象", "a record must be a JSON object"};
-      return false;
-    }
-    if ((err = doc.get_value().get(root))) return Fail(err, problem, text);
-    if (!Walk(root, out, 1, problem)) return false;
-    // Anything after the value is an error: the iterator stands on it.
-    const char* rest = nullptr;
-    if (doc.current_location().get(rest) == simdjson::SUCCESS && rest != nullptr) {
-      *problem = {"JSON 值后面还有多余内容", "unexpected content after the JSON value"};
-      return false;
-    }
-    return true;
-  }
-
- private:
-  bool Fail(simdjson::error_code err, Problem* p, std::string_view text = {}) {
-    if (err == simdjson::UTF8_ERROR) {
-      size_t bad = FindInvalidUtf8(text);
-      if (bad != std::string_view::npos) {
-        *p = {"含有无效的 UTF-8 字节(第 " + std::to_string(bad + 1) + " 字节)", "invalid UTF-8 at byte " + std::to_string(bad + 1)};
-        return false;
-      }
-    }
-    std::string en = simdjson::error_message(err);
-    std::string zh;
-    switch (err) {
-      case simdjson::UTF8_ERROR: zh = "含有无效的 UTF-8 字节"; break;
-      case simdjson::UNCLOSED_STRING: zh = "字符串没有闭合"; break;
-      case simdjson::DEPTH_ERROR: zh = "嵌套过深"; break;
-      case simdjson::NUMBER_ERROR: zh = "数字格式错误"; break;
-      case simdjson::EMPTY: zh = "内容为空"; break;
-      case simdjson::UNESCAPED_CHARS: zh = "字符串中含有未转义的控制字符"; break;
-      default: zh = "结构不完整或含有非法字符";
-    }
-    *p = {"JSON 格式错误: " + zh, "malformed JSON: " + en};
-    return false;
-  }
-
-  bool Walk(simdjson::ondemand::value v, Doc* out, int depth, Problem* p) {
-    if (depth > kMaxDepth) {
-      *p = {"嵌套超过 " + std::to_string(kMaxDepth) + " 层", "nested deeper than " + std::to_string(kMaxDepth) + " levels"};
-      return false;
-    }
-    simdjson::ondemand::json_type type;
-    auto err = v.type().get(type);
-    if (err) return Fail(err, p);
-    switch (type) {
-      case simdjson::ondemand::json_type::object: {
-        out->kind = Doc::Kind::kObject;
-        simdjson::ondemand::object obj;
-        if ((err = v.get_object().get(obj))) return Fail(err, p);
-        out->members.reserve(depth <= 2 ? 16 : 8);  // envelopes and their data are small objects
-        for (auto field : obj) {
-          std::string_view key;
-          if ((err = field.unescaped_key().get(key))) return Fail(err, p);
-          out->members.emplace_back(std::string(key), Doc());
-          simdjson::ondemand::value child;
-          if ((err = field.value().get(child))) return Fail(err, p);
-          if (!Walk(child, &out->members.back().second, depth + 1, p)) return false;
-        }
-        return true;
-      }
-      case simdjson::ondemand::json_type::array: {
-        out->kind = Doc::Kind::kArray;
-        simdjson::ondemand::array arr;
-        if ((err = v.get_array().get(arr))) return Fail(err, p);
-        for (auto item : arr) {
-          simdjson::ondemand::value child;
-          if ((err = item.get(child))) return Fail(err, p);
-          out->items.emplace_back();
-          if (!Walk(child, &out->items.back(), depth + 1, p)) return false;
-        }
-        return true;
-      }
-      case simdjson::ondemand::json_type::number: {
-        out->kind = Doc::Kind::kNumber;
-        std::string_view raw = v.raw_json_token();
-        while (!raw.empty() && IsSpace(raw.back())) raw.remove_suffix(1);
-        // raw_json_token does not validate; the number is checked here.
-        if (!IsJsonNumber(raw)) return Fail(simdjson::NUMBER_ERROR, p);
-        out->text = std::string(raw);
-        return true;
-      }
-      case simdjson::ondemand::json_type::string: {
-        out->kind = Doc::Kind::kString;
-        std::string_view s;
-        if ((err = v.get_string().get(s))) return Fail(err, p);
-        out->text = std::string(s);
-        return true;
-      }
-      case simdjson::ondemand::json_type::boolean: {
-        out->kind = Doc::Kind::kBool;
-        if ((err = v.get_bool().get(out->boolean))) return Fail(err, p);
-        return true;
-      }
-      case simdjson::ondemand::json_type::null: {
-        bool is_null = false;
-        if ((err = v.is_null().get(is_null)) || !is_null) return Fail(err ? err : simdjson::INCORRECT_TYPE, p);
-        out->kind = Doc::Kind::kNull;
-        return true;
-      }
-    }
-    return true;
-  }
-
-  simdjson::ondemand::parser parser_;
-  simdjson::padded_string padded_;
-};
 
 // Turns a decoded document into an envelope, or says what is wrong with it.
 // Texts are moved out of `doc` as they are taken.
@@ -806,11 +674,11 @@ bool IsYamlPath(const std::string& path) {
 void DecodeRecordText(const std::string& path, std::string_view text, size_t capacity, int line,
                       const std::function<void(Envelope)>& on_record, const std::function<void(Report)>& on_malformed,
                       Lang lang) {
-  thread_local JsonDecoder decoder;
+  thread_local json::Reader reader;
   Doc doc;
-  Problem p;
-  if (!decoder.Parse(text, &doc, &p, capacity)) {
-    on_malformed(UnreadableRecord(path, line, text, p, lang));
+  MessageText p;
+  if (!reader.Parse(text, &doc, &p, capacity)) {
+    on_malformed(UnreadableRecord(path, line, text, {p.zh, p.en}, lang));
     return;
   }
   EmitRecord(path, line, std::move(doc), on_record, on_malformed, lang);
@@ -866,10 +734,10 @@ Status ReadSubmissionText(const std::string& path, const std::string& text, bool
 }
 
 Result<Doc> ParseJsonDocument(std::string_view text) {
-  JsonDecoder decoder;
+  json::Reader reader;
   Doc doc;
-  Problem p;
-  if (!decoder.Parse(text, &doc, &p)) return Status::Invalid(p.en);
+  MessageText p;
+  if (!reader.Parse(text, &doc, &p)) return Status::Make(Status::Code::kInvalid, std::move(p.en), std::move(p.zh));
   return doc;
 }
 
