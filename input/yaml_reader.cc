@@ -16,6 +16,8 @@
 #include <yaml-cpp/parser.h>
 
 #include "common/decimal.h"
+#include "common/messages.h"
+#include "input/yaml_guard.h"
 
 namespace gridstat::input {
 
@@ -37,296 +39,12 @@ bool FileSource::error() const { return std::ferror(f_) != 0; }
 
 namespace {
 
-// Flow nesting the bytes may reach before yaml-cpp's scanner sees them: its scanner queues
-// every token of a nested flow collection until the outermost key is settled.
-constexpr int kMaxFlowDepth = 64;
 // yaml-cpp's parser gives up at 500 levels; a hostile document is stopped well before.
 constexpr int kMaxDocumentDepth = 400;
 // Anchors per document: yaml-cpp keeps each name until the document ends.
 constexpr size_t kMaxAnchors = 100000;
 // The events of anchored nodes kept per document, in bytes.
 constexpr size_t kMaxTapeBytes = size_t{32} << 20;
-constexpr size_t kSlack = 64u << 10;
-constexpr size_t kMaxFlowLineEntries = 100000;
-
-std::string Num(size_t n) {
-  std::string s = std::to_string(n), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i && (s.size() - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  return out;
-}
-
-// A problem that ends the reading of the current document.
-struct Fatal {
-  uint64_t off;
-  int line;
-  std::string zh, en;
-};
-
-// Hands the source to yaml-cpp in small chunks, checking each byte first: NUL and
-// invalid UTF-8 stop the reading there (what comes before is still parsed), a lone CR
-// becomes a line feed, and flow nesting is bounded. It also keeps the text of the open
-// outermost flow collection, for the comma check.
-class GuardedBuf : public std::streambuf {
- public:
-  GuardedBuf(ByteSource& src, uint64_t off, int line, size_t max_gap)
-      : src_(src), next_off_(off), next_line_(line), max_gap_(max_gap), kept_off_(off) {}
-
-  // The reader has seen an event at `off`: a long stretch without one is one huge token.
-  // Comments and blank lines do not count: only bytes that make tokens.
-  void Event(uint64_t) { gap_ = 0; }
-  // Keeps the delivered text from `off` (already delivered, within the current chunk or
-  // kept) until Release.
-  void Keep(uint64_t off) {
-    keeping_ = true;
-    overflow_ = false;
-    if (off >= kept_off_ && off - kept_off_ <= kept_.size()) {
-      kept_.erase(0, static_cast<size_t>(off - kept_off_));
-      kept_off_ = off;
-    } else {
-      overflow_ = true;
-    }
-  }
-  void Release() { keeping_ = false; }
-  bool kept_ok() const { return !overflow_; }
-  std::string_view kept() const { return kept_; }
-
- public:
-  // yaml-cpp's parser reads up to 4 bytes in its constructor to detect the encoding, and
-  // leaks a buffer if that read throws. So the first bytes are made ready before the parser
-  // exists, and a problem among them is thrown from here instead.
-  void Prime() {
-    if (gptr() == egptr() && !Fill()) return;
-    if (pending_ && egptr() - gptr() < 4) throw *pending_;
-  }
-
- protected:
-  // yaml-cpp asks for 2,048 bytes at a time: a short read keeps an error found ahead
-  // from surfacing before the parser has taken the bytes before it.
-  std::streamsize xsgetn(char* s, std::streamsize n) override {
-    if (gptr() == egptr() && traits_type::eq_int_type(underflow(), traits_type::eof())) return 0;
-    std::streamsize k = std::min<std::streamsize>(n, egptr() - gptr());
-    std::memcpy(s, gptr(), static_cast<size_t>(k));
-    gbump(static_cast<int>(k));
-    return k;
-  }
-
-  int_type underflow() override {
-    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    if (pending_) throw *pending_;
-    if (max_gap_ && gap_ > max_gap_ + kSlack) {
-      throw Fatal{next_off_, next_line_, "记录过大(超过 " + std::to_string(max_gap_ >> 20) + " MiB)",
-                  "record too large (over " + std::to_string(max_gap_ >> 20) + " MiB)"};
-    }
-    if (!Fill()) return traits_type::eof();
-    return traits_type::to_int_type(*gptr());
-  }
-
- private:
-  bool Fill() {
-    // The get area (view_) is left as it is when nothing new comes, and keeps the last bytes
-    // delivered in front of new ones: yaml-cpp puts back the (up to 4) bytes it read to
-    // detect the encoding, and must still find them.
-    out_.clear();
-    while (out_.empty()) {
-      std::string in = std::move(carry_);
-      carry_.clear();
-      char raw[4096];
-      size_t n = eof_ ? 0 : src_.Read(raw, sizeof raw);
-      if (n == 0) eof_ = true;
-      in.append(raw, n);
-      if (in.empty()) return false;
-      Check(in);
-      if (out_.empty() && pending_) throw *pending_;
-    }
-    uint64_t off = next_off_;
-    next_off_ += out_.size();
-    next_line_ += static_cast<int>(std::count(out_.begin(), out_.end(), '\n'));
-    // Kept text: the open flow collection's, or else the last stretch, as long as one
-    // record may be (Keep looks back: the scanner reads a one-line flow record whole
-    // before the parser tells where it started).
-    const size_t window = (max_gap_ ? max_gap_ : size_t{64} << 20) + kSlack;
-    if (!keeping_ && kept_.size() > 2 * window) {
-      kept_off_ += kept_.size() - window;
-      kept_.erase(0, kept_.size() - window);
-    }
-    if (kept_off_ + kept_.size() != off) {  // a gap: start afresh
-      kept_.clear();
-      kept_off_ = off;
-    }
-    kept_ += out_;
-    if (keeping_ && kept_.size() > 2 * window) {
-      overflow_ = true;
-      keeping_ = false;
-    }
-    size_t back = eback() ? std::min<size_t>(4, static_cast<size_t>(egptr() - eback())) : 0;
-    std::string view(egptr() - back, egptr());
-    view += out_;
-    view_.swap(view);
-    setg(view_.data(), view_.data() + back, view_.data() + view_.size());
-    return true;
-  }
-
-  // Moves the good bytes of `in` to out_, up to the first bad one.
-  void Check(const std::string& in) {
-    size_t i = 0;
-    while (i < in.size()) {
-      unsigned char c = static_cast<unsigned char>(in[i]);
-      if (c == 0) { Stop("YAML 中不能有 NUL 字节", "a NUL byte, which YAML does not allow"); return; }
-      if (c < 0x80) {
-        char ch = static_cast<char>(c);
-        if (ch == '\r') {
-          if (i + 1 >= in.size() && !eof_) { carry_ = "\r"; return; }
-          if (i + 1 >= in.size() || in[i + 1] != '\n') ch = '\n';  // a lone CR ends a line
-        }
-        if (!Flow(ch)) return;
-        out_ += ch;
-        ++i;
-        continue;
-      }
-      int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-      if (len && i + len > in.size() && !eof_) { carry_ = in.substr(i); return; }
-      if (!len || i + len > in.size() || !ValidUtf8(reinterpret_cast<const unsigned char*>(in.data() + i), len)) {
-        Stop("含有无效的 UTF-8 字节", "invalid UTF-8");
-        return;
-      }
-      if (!comment_) Flow('a');
-      out_.append(in, i, static_cast<size_t>(len));
-      i += static_cast<size_t>(len);
-    }
-  }
-
-  static bool ValidUtf8(const unsigned char* p, int len) {
-    for (int k = 1; k < len; ++k) if ((p[k] & 0xC0) != 0x80) return false;
-    if (len == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0))) return false;
-    if (len == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90))) return false;
-    return true;
-  }
-
-  void Stop(const std::string& zh, const std::string& en) {
-    int line = next_line_ + static_cast<int>(std::count(out_.begin(), out_.end(), '\n'));
-    pending_ = std::make_unique<Fatal>(Fatal{next_off_ + out_.size(), line, zh, en});
-  }
-
-  // Counts flow brackets that open a node (inside a flow collection, or where a block
-  // node starts), outside quoted text and comments. False stops the chunk.
-  bool Flow(char ch) {
-    if (quote_) {
-      ++gap_;
-      if (escape_) escape_ = false;
-      else if (quote_ == '"' && ch == '\\') escape_ = true;
-      else if (ch == quote_) quote_ = 0;  // '' inside '...' closes and reopens: the same state after
-      return true;
-    }
-    if (comment_) {
-      if (ch == '\n') comment_ = false;
-      return true;
-    }
-    ++gap_;
-    if (ch == ' ' || ch == '\t' || ch == '\n') {
-      if (ch == '\n') {
-        last_ = '\n';
-        line_entries_ = 0;
-      }
-      space_ = true;
-      return true;
-    }
-    bool node_start = depth_ > 0 ? (last_ == '[' || last_ == '{' || last_ == ',' || last_ == ':' || last_ == '?')
-                                 : (last_ == '\n' || last_ == '-' || last_ == '?' || last_ == ':');
-    if (ch == '#' && space_) {
-      comment_ = true;
-    } else if ((ch == '[' || ch == '{') && (depth_ > 0 || node_start)) {
-      if (++depth_ > kMaxFlowDepth) {
-        Stop("YAML 嵌套过深", "YAML nested too deeply");
-        return false;
-      }
-    } else if ((ch == ']' || ch == '}') && depth_ > 0) {
-      --depth_;
-    }
-    // yaml-cpp's scanner holds every token of a flow collection's line until the line
-    // ends (the collection might be a mapping key): entries on one line are bounded.
-    if (depth_ > 0 && (ch == ',' || ch == '[' || ch == '{') && ++line_entries_ > kMaxFlowLineEntries) {
-      Stop("YAML 一行中的流式集合条目超过 " + Num(kMaxFlowLineEntries) + " 个,请分行书写",
-           "over " + Num(kMaxFlowLineEntries) + " flow collection entries on one line; break it over several lines");
-      return false;
-    }
-    if (false) {
-    } else if ((ch == '"' || ch == '\'') && node_start) {
-      quote_ = ch;
-    }
-    if (!comment_) last_ = ch;
-    space_ = false;
-    return true;
-  }
-
-  ByteSource& src_;
-  uint64_t next_off_;  // offset and line just after the delivered bytes
-  int next_line_;
-  size_t max_gap_;
-  size_t gap_ = 0;  // token bytes since the reader's last event
-  std::string out_, carry_, kept_;
-  std::string view_;  // the get area: up to 4 bytes delivered before, then out_
-  uint64_t kept_off_;
-  bool keeping_ = false, overflow_ = false, eof_ = false;
-  std::unique_ptr<Fatal> pending_;
-  int depth_ = 0;
-  size_t line_entries_ = 0;
-  char quote_ = 0, last_ = '\n';
-  bool escape_ = false, comment_ = false, space_ = true;
-};
-
-// Whether the text of a flow collection (from its opening bracket) has a comma with no
-// entry before or after it: [a, b,], [a,,b], [,a]. Sets `line` (0-based, within it).
-bool StrayFlowComma(std::string_view t, int* line) {
-  int depth = 0, nl = 0;
-  bool node_start = true, after_comma = false, after_open = false, space = true, comment = false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    if (comment) {
-      if (c == '\n') { comment = false; ++nl; space = true; }
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      if (c == '\n') ++nl;
-      space = true;
-      continue;
-    }
-    if (c == '#' && space) { comment = true; continue; }
-    space = false;
-    if ((c == '"' || c == '\'') && node_start) {
-      for (++i; i < t.size(); ++i) {
-        if (t[i] == '\n') ++nl;
-        if (c == '"' && t[i] == '\\') { ++i; continue; }
-        if (t[i] == c) {
-          if (c == '\'' && i + 1 < t.size() && t[i + 1] == '\'') { ++i; continue; }
-          break;
-        }
-      }
-      node_start = after_comma = after_open = false;
-      continue;
-    }
-    if (c == '[' || c == '{') {
-      ++depth;
-      after_open = node_start = true;
-      after_comma = false;
-    } else if (c == ']' || c == '}') {
-      if (after_comma) { *line = nl; return true; }
-      if (--depth <= 0) return false;
-      node_start = after_open = false;
-    } else if (c == ',') {
-      if (after_comma || after_open) { *line = nl; return true; }
-      after_comma = node_start = true;
-    } else if (c == ':' || c == '?') {
-      node_start = true;
-      after_comma = after_open = false;
-    } else {
-      node_start = after_comma = after_open = false;
-    }
-  }
-  return false;
-}
 
 // An anchored node's events, replayed for each alias to it.
 struct Ev {
@@ -381,17 +99,17 @@ class RecordReader : public YAML::EventHandler {
   }
 
   // The parser failed: the open record, if any, gets the problem, at its own line.
-  void Abort(int line, const std::string& zh, const std::string& en) {
+  void Abort(int line, const MessageText& problem) {
     YamlProblem p;
     p.line = line;
-    p.zh = zh;
-    p.en = en;
+    p.zh = problem.zh;
+    p.en = problem.en;
     if (in_record_) {
       p.id = Salvage();
       if (split_ && record_line_ < line) {
         p.line = record_line_;
-        p.zh = "第 " + std::to_string(line) + " 行: " + zh;
-        p.en = "at line " + std::to_string(line) + ": " + en;
+        p.zh = Message(Lang::kZh, "yaml_at_line", {{"line", std::to_string(line)}, {"problem", problem.zh}});
+        p.en = Message(Lang::kEn, "yaml_at_line", {{"line", std::to_string(line)}, {"problem", problem.en}});
       }
     }
     ResetDocument();
@@ -463,7 +181,7 @@ class RecordReader : public YAML::EventHandler {
       if (buf_) buf_->Keep(off);
     }
     if (++depth_ > kMaxDocumentDepth)
-      throw Fatal{off, Line(m), "YAML 嵌套过深", "YAML nested too deeply"};
+      throw Fatal{off, Line(m), MessageBoth("yaml_too_deep")};
   }
 
   void End() {
@@ -477,8 +195,7 @@ class RecordReader : public YAML::EventHandler {
       if (buf_) {
         int line = 0;
         if (in_record_ && !bad_ && buf_->kept_ok() && StrayFlowComma(buf_->kept(), &line))
-          Bad(flow_line_ + line, "YAML 格式错误: 流式集合中有多余的逗号(如 [a, b,])",
-              "malformed YAML: a comma with no entry next to it in a flow collection (as in [a, b,])");
+          Bad(flow_line_ + line, MessageBoth("yaml_malformed/flow_comma"));
         buf_->Release();
       }
     }
@@ -514,13 +231,11 @@ class RecordReader : public YAML::EventHandler {
       stack_.clear();
     }
     if (in_record_ && !bad_ && limits_.max_record_bytes && off - record_off_ > limits_.max_record_bytes)
-      Bad(record_line_, "记录过大(超过 " + std::to_string(limits_.max_record_bytes >> 20) + " MiB)",
-          "record too large (over " + std::to_string(limits_.max_record_bytes >> 20) + " MiB)");
+      Bad(record_line_, MessageBoth("record_too_large", {{"mib", std::to_string(limits_.max_record_bytes >> 20)}}));
     // Tapes first, so that an alias inside its own node is seen as open.
     if (anchor) {
       if (anchor > kMaxAnchors)
-        throw Fatal{off, e.line, "YAML 文档中的锚点超过 " + Num(kMaxAnchors) + " 个",
-                    "over " + Num(kMaxAnchors) + " anchors in one YAML document"};
+        throw Fatal{off, e.line, MessageBoth("yaml_anchors", {{"max", Num(kMaxAnchors)}})};
       if (tapes_.size() <= anchor) tapes_.resize(anchor + 1);
       if (!open_tapes_.empty()) Record(Ev{Ev::kAlias, false, e.line, anchor, {}});
       Tape& t = tapes_[anchor];
@@ -558,11 +273,11 @@ class RecordReader : public YAML::EventHandler {
   }
 
   // ---- building the record ----
-  void Bad(int line, std::string zh, std::string en) {
+  void Bad(int line, MessageText problem) {
     if (bad_) return;
     salvaged_ = Salvage();
     bad_ = true;
-    problem_ = {line, std::move(zh), std::move(en), {}};
+    problem_ = {line, std::move(problem.zh), std::move(problem.en), {}};
     record_ = Doc();
     stack_.clear();
   }
@@ -583,23 +298,21 @@ class RecordReader : public YAML::EventHandler {
 
   void Build(const Ev& e) {
     if (static_cast<int>(stack_.size()) >= limits_.max_depth) {
-      Bad(e.line, "嵌套超过 " + std::to_string(limits_.max_depth) + " 层", "nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+      Bad(e.line, MessageBoth("nested_too_deep", {{"max", std::to_string(limits_.max_depth)}}));
       return;
     }
     bool key = !stack_.empty() && stack_.back().doc->kind == Doc::Kind::kObject && stack_.back().want_key;
     if (replaying_ && !key && ++alias_nodes_ > 1000000 + 4 * (limits_.nodes_per_file_byte ? file_size_ : current_off_)) {
-      Bad(record_line_, "YAML 别名在本文件中展开的节点超出了文件大小所允许的数量(100 万 + 每字节 4 个)",
-          "YAML aliases in this file expand to more nodes than its size allows (1,000,000 + 4 per byte)");
+      Bad(record_line_, MessageBoth("yaml_alias_file"));
       return;
     }
     if (key) {
       // Keys are not nodes of the budget: they come with their value.
     } else if (budget_ == 0) {
       if (used_alias_)
-        Bad(record_line_, "YAML 别名展开后超过每条记录 " + Num(limits_.max_nodes) + " 个节点",
-            "YAML aliases expand to over " + Num(limits_.max_nodes) + " nodes in one record");
+        Bad(record_line_, MessageBoth("yaml_alias_record", {{"max", Num(limits_.max_nodes)}}));
       else
-        Bad(record_line_, "记录过大(超过 " + Num(limits_.max_nodes) + " 个节点)", "record too large (over " + Num(limits_.max_nodes) + " nodes)");
+        Bad(record_line_, MessageBoth("record_too_large/nodes", {{"nodes", Num(limits_.max_nodes)}}));
       return;
     } else {
       --budget_;
@@ -611,7 +324,7 @@ class RecordReader : public YAML::EventHandler {
       Frame& f = stack_.back();
       if (f.want_key) {
         if (e.type != Ev::kScalar) {
-          Bad(e.line, "YAML 映射的键应为文本", "YAML mapping keys must be scalars");
+          Bad(e.line, MessageBoth("yaml_key"));
           return;
         }
         f.key = e.text;
@@ -660,14 +373,12 @@ class RecordReader : public YAML::EventHandler {
 
   void ReplayTape(YAML::anchor_t id) {
     if (id == 0 || id >= tapes_.size() || tapes_[id].open) {
-      Bad(record_line_, "YAML 别名指向包含它自身的节点", "a YAML alias inside the node it names");
+      Bad(record_line_, MessageBoth("yaml_alias_self"));
       return;
     }
     const Tape& t = tapes_[id];
     if (t.dropped) {
-      Bad(record_line_, "YAML 别名指向的锚点过大,未保留(每个文档的锚点内容限 " + std::to_string(kMaxTapeBytes >> 20) + " MiB)",
-          "a YAML alias to an anchor too large to keep (anchored content is limited to " + std::to_string(kMaxTapeBytes >> 20) +
-              " MiB per document)");
+      Bad(record_line_, MessageBoth("yaml_alias_dropped", {{"mib", std::to_string(kMaxTapeBytes >> 20)}}));
       return;
     }
     for (const Ev& e : t.events) {
@@ -782,50 +493,46 @@ Status Run(ByteSource& src, const YamlLimits& limits, bool split, const std::fun
     if (n == 3 && std::memcmp(bom, "\xEF\xBB\xBF", 3) == 0) off = 3;
   }
   while (true) {
-    if (!src.Seek(off)) return Status::Io("cannot seek");
+    if (!src.Seek(off)) return Failure(Status::Code::kIo, "input_seek");
     GuardedBuf buf(src, off, line, limits.max_record_bytes);
     std::istream in(&buf);
     in.exceptions(std::ios::badbit);  // the guard's exceptions come through
     reader.Segment(&buf, off, line);
     uint64_t err_off = off;
     int err_line = line;
-    std::string zh, en;
+    MessageText problem;
     try {
       buf.Prime();
       YAML::Parser parser(in);
       while (!reader.documents_done() && parser.HandleNextDocument(reader)) {
       }
-      if (src.error()) return Status::Io("read error");
+      if (src.error()) return Failure(Status::Code::kIo, "input_read");
       return Status::Ok();
     } catch (const Fatal& f) {
       err_off = f.off;
       err_line = f.line;
-      zh = f.zh;
-      en = f.en;
+      problem = f.problem;
     } catch (const Stuck& s) {
       err_off = s.off;
       err_line = s.line;
-      zh = "YAML 格式错误: 顶层的值后面有多余的逗号";
-      en = "malformed YAML: a stray ',' after a value at the top level";
+      problem = MessageBoth("yaml_malformed/top_comma");
     } catch (const YAML::Exception& e) {
       if (e.mark.pos >= 0) {
         err_off = off + static_cast<uint64_t>(e.mark.pos);
         err_line = line + e.mark.line;
       }
-      zh = "YAML 格式错误: " + e.msg;
-      en = "malformed YAML: " + e.msg;
+      problem = MessageBoth("yaml_malformed", {{"detail", e.msg}});
     } catch (const std::exception& e) {
-      zh = std::string("YAML 格式错误: ") + e.what();
-      en = std::string("malformed YAML: ") + e.what();
+      problem = MessageBoth("yaml_malformed", {{"detail", e.what()}});
     }
-    if (src.error()) return Status::Io("read error");
+    if (src.error()) return Failure(Status::Code::kIo, "input_read");
     if (split) {
-      zh += "(本文档其后的内容未读取,从下一个 --- 继续)";
-      en += " (the rest of this document was not read; reading goes on at the next ---)";
+      problem = {Message(Lang::kZh, "yaml_rest_skipped", {{"problem", problem.zh}}),
+                 Message(Lang::kEn, "yaml_rest_skipped", {{"problem", problem.en}})};
     }
     int next_line = err_line;
     uint64_t next = reader.ResumeFrom(err_off, &next_line);
-    reader.Abort(err_line, zh, en);
+    reader.Abort(err_line, problem);
     if (!split) return Status::Ok();
     if (!NextDocument(src, &next, &next_line) || next <= off) return Status::Ok();
     off = next;
@@ -856,7 +563,8 @@ bool LoadYamlDocument(std::string_view text, Doc* out, YamlProblem* problem) {
       text.size());
   if (!st.ok() && !failed) {
     problem->line = 1;
-    problem->zh = problem->en = st.message();
+    problem->zh = st.message(Lang::kZh);
+    problem->en = st.message();
     failed = true;
   }
   return !failed;

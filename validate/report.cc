@@ -1,3 +1,4 @@
+#include "common/messages.h"
 #include "common/text.h"
 #include "gridstat/report.h"
 
@@ -55,24 +56,25 @@ std::string ReportToJson(const Report& r) {
 
 std::string ReportToText(const Report& r, Lang lang) {
   bool en = lang == Lang::kEn;
-  std::string status = en ? StatusName(r.status)
-                          : r.status == Report::Status::kPass ? "通过" : r.status == Report::Status::kWarning ? "警告" : "错误";
-  std::string out = "[" + status + "] " + EscapeControls(r.id ? *r.id : en ? "(no id)" : "(无 id)");
+  std::string status = Message(lang, r.status == Report::Status::kPass      ? "report/pass"
+                                     : r.status == Report::Status::kWarning ? "report/warning"
+                                                                             : "report/error");
+  std::string out = "[" + status + "] " + EscapeControls(r.id ? *r.id : Message(lang, "report/no_id"));
   if (!r.survey.empty()) out += " " + EscapeControls(r.survey);
   if (!r.file.empty() && r.line > 0) out += "  (" + EscapeControls(r.file) + ":" + std::to_string(r.line) + ")";
   out += "\n";
   for (const Finding& f : r.findings) {
     out += "  ";
-    out += f.is_error ? (en ? "error   " : "错误 ") : f.explained ? (en ? "explained " : "已说明 ") : (en ? "warning " : "警告 ");
+    // In English the word takes at least eight columns: "error   ", "warning ", "explained ".
+    std::string word = Message(lang, f.is_error ? "report/error" : f.explained ? "report/explained" : "report/warning");
+    out += word + std::string(en && word.size() < 7 ? 8 - word.size() : 1, ' ');
     out += EscapeControls(f.rule) + "  " + EscapeControls(f.message);
     if (!f.fields.empty()) {
       out += "  [";
       for (size_t i = 0; i < f.fields.size(); ++i) out += (i ? ", " : "") + EscapeControls(f.fields[i]);
       out += "]";
     }
-    if (f.stale_explanation)
-      out += en ? "  (the explanation was carried over from the previous revision, for other values; rewrite it or confirm it with digest " + f.digest + ")"
-                : "  (说明沿用自上一版,而它说明的数值已改变;请重写说明,或以摘要 " + f.digest + " 确认)";
+    if (f.stale_explanation) out += "  " + Message(lang, "report/stale_explanation", {{"digest", f.digest}});
     out += "\n";
   }
   return out;

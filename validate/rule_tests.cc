@@ -8,6 +8,7 @@
 #include "common/decimal.h"
 #include "common/text.h"
 #include "common/files.h"
+#include "common/messages.h"
 #include "gridstat/validate.h"
 #include "input/yaml_reader.h"
 
@@ -67,6 +68,9 @@ void Set(Doc& d, const std::string& key, Doc value) {
   else d.members.emplace_back(key, std::move(value));
 }
 
+// A rule test's problem, in both languages at once: "中文 (English)".
+std::string Bilingual(const MessageText& t) { return t.zh + " (" + t.en + ")"; }
+
 }  // namespace
 
 Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::shared_ptr<const Program> program) {
@@ -79,7 +83,7 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
     if (it->is_regular_file(fec) && name.size() > 10 && name.compare(name.size() - 10, 10, ".test.yaml") == 0)
       files.push_back(it->path().string());
   }
-  if (ec) return Status::Io("cannot list " + dir + ": " + ec.message());
+  if (ec) return Failure(Status::Code::kIo, "rule_tests_list", {{"dir", dir}, {"reason", ec.message()}});
   std::sort(files.begin(), files.end());
   Validator validator(program);
   std::vector<RuleTestResult> results;
@@ -99,7 +103,7 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
     Doc root;
     input::YamlProblem yp;
     if (!input::LoadYamlDocument(*text, &root, &yp)) {
-      fail(yp.line, "YAML: " + yp.zh + " (" + yp.en + ")");
+      fail(yp.line, "YAML: " + Bilingual({yp.zh, yp.en}));
       continue;
     }
     std::vector<const Doc*> cases;
@@ -112,7 +116,7 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
     } else if (root.kind == Doc::Kind::kArray) {
       for (const auto& c : root.items) cases.push_back(&c);
     } else {
-      fail(1, "测试文件应为用例列表,或含 base 与 cases 的映射 (a list of cases, or a map with base and cases)");
+      fail(1, Bilingual(MessageBoth("rule_test/not_cases")));
       continue;
     }
     for (const Doc* cp : cases) {
@@ -124,7 +128,7 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
       const Doc* given = c.kind == Doc::Kind::kObject ? c.Find("submission") : nullptr;
       r.name = c.kind == Doc::Kind::kObject && c.Find("name") ? Text(c.Find("name")) : "(unnamed)";
       if ((!given && !base) || !expect || expect->kind != Doc::Kind::kArray) {
-        r.problem = "用例需要 submission(或文件的 base)和 expect 列表 (needs a submission, or a base, and an expect list)";
+        r.problem = Bilingual(MessageBoth("rule_test/needs"));
         results.push_back(r);
         continue;
       }
@@ -181,7 +185,7 @@ Result<std::vector<RuleTestResult>> RunRuleTests(const std::string& dir, std::sh
         bool ambiguous = false;
         for (auto& pe : prevs) ambiguous = previous.Add(std::move(pe)) != nullptr || ambiguous;
         if (ambiguous) {
-          r.problem = "previous 中同一调查表、记录键和报告期有两份不同的记录 (two different previous records for one survey, key and period)";
+          r.problem = Bilingual(MessageBoth("rule_test/previous_ambiguous"));
           results.push_back(r);
           continue;
         }
