@@ -6,7 +6,8 @@
 2. Namespaces follow folders: a stage's own declarations are in gridstat::<stage>; the
    public API is implemented in namespace gridstat; common/ is the shared vocabulary, in
    namespace gridstat itself (and gridstat::json).
-3. No product source file is longer than 800 lines.
+3. No product source file is longer than 800 lines, except the catalogue's table
+   (common/messages.cc), which is data: one entry a line, and one table by design.
 4. Message text lives in the catalogue (common/messages.cc) only: no other product source
    holds a string literal with Chinese in it, except the command's help (cli/help.cc),
    which is usage text and not a message.
@@ -49,7 +50,7 @@ for stage in folders:
         rel = f"{stage}/{name}"
         text = open(os.path.join(base, name), encoding="utf-8").read()
         lines = text.count("\n")
-        if lines > MAX_LINES:
+        if lines > MAX_LINES and rel != "common/messages.cc":
             problems.append(f"{rel}: {lines} lines (at most {MAX_LINES})")
         code = strip_comments(text)
         for m in include_re.finditer(code):
