@@ -226,6 +226,7 @@ int main(int argc, char** argv) {
     if (!f) { std::cerr << "cannot write " << out << "\n"; std::exit(1); }
     BatchOptions options;
     options.threads = threads;
+    options.keep_reports = false;  // as the command: the lines are written, the reports dropped
     options.render = [](const Report& r, std::string* text) {
       *text += ReportToJson(r);
       *text += '\n';

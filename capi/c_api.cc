@@ -317,6 +317,7 @@ char* gs_validate_file(const gs_program* program, const char* path, int threads,
     gridstat::Validator v(program->program, l);
     gridstat::BatchOptions options;
     options.threads = threads;
+    options.keep_reports = false;  // the lines and the statuses are all that is handed on
     // Rendered on the workers; the NUL makes each line a C string where it lies.
     if (emit)
       options.render = [](const gridstat::Report& r, std::string* out) {

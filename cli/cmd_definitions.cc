@@ -96,6 +96,7 @@ int RunValidate(const ValidateOptions& o, const Common& c) {
   batch.previous = o.previous.empty() ? nullptr : &previous;
   if (c.json()) batch.render = [](const Report& r, std::string* out) { *out += ReportToJson(r) + "\n"; };
   else batch.render = [lang = c.L()](const Report& r, std::string* out) { *out += ReportToText(r, lang); };
+  batch.keep_reports = false;  // the command prints `rendered` and counts statuses
   batch.on_unreadable = [&](const std::string& path, const Status& st) {
     std::cout.flush();
     std::cerr << Message(c.L(), "input_unreadable",

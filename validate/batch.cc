@@ -47,16 +47,27 @@ struct Done {
   std::vector<size_t> ends;  // reports[i]'s text ends at rendered[ends[i]]
 };
 
-// Validates the records of a batch in order, handing each report to `sink`.
+// Validates the records of a batch in order, handing each report to `sink` to keep: workers
+// move the reports into their results rather than copy them (the copies of findings cost
+// more than the validation of a plain record).
 void ValidateEach(const Validator& validator, const BatchOptions& options, Batch& b,
-                  const std::function<void(const Report&)>& sink) {
+                  const std::function<void(Report&&)>& sink) {
   auto on_envelope = [&](Envelope e) { sink(validator.Validate(e, options.previous)); };
+  auto on_malformed = [&](Report r) { sink(std::move(r)); };
   for (auto& it : b.items) {
-    if (it.other >= 0)
-      DecodeRawRecord(b.path, std::move(b.others[it.other]), on_envelope, sink, validator.lang());
-    else
-      validator.ValidateText(b.path, std::string_view(b.text).substr(it.offset, it.size), b.text.capacity() - it.offset,
-                             it.line, options.previous, sink);
+    if (it.other >= 0) {
+      DecodeRawRecord(b.path, std::move(b.others[it.other]), on_envelope, on_malformed, validator.lang());
+      continue;
+    }
+    // What Validator::ValidateText does, with the report owned here.
+    std::string_view text = std::string_view(b.text).substr(it.offset, it.size);
+    size_t capacity = b.text.capacity() - it.offset;
+    Report r;
+    if (validator.ValidatePlainText(b.path, text, capacity, it.line, options.previous, &r)) {
+      sink(std::move(r));
+      continue;
+    }
+    DecodeRecordText(b.path, text, capacity, it.line, on_envelope, on_malformed, validator.lang());
   }
 }
 
@@ -65,10 +76,15 @@ Done ValidateAndKeep(const Validator& validator, const BatchOptions& options, Ba
   Done d;
   d.reports.reserve(b.items.size());
   d.ends.reserve(b.items.size());
-  ValidateEach(validator, options, b, [&](const Report& r) {
+  ValidateEach(validator, options, b, [&](Report&& r) {
     if (options.render) options.render(r, &d.rendered);
     d.ends.push_back(d.rendered.size());
-    d.reports.push_back(r);
+    if (options.keep_reports) {
+      d.reports.push_back(std::move(r));
+    } else {
+      d.reports.emplace_back();
+      d.reports.back().status = r.status;
+    }
   });
   return d;
 }
@@ -76,7 +92,7 @@ Done ValidateAndKeep(const Validator& validator, const BatchOptions& options, Ba
 // On the calling thread alone: each report is handed on as it is made, nothing is kept.
 void ValidateAndEmit(const Validator& validator, const BatchOptions& options, Batch& b, const Emit& emit) {
   std::string rendered;
-  ValidateEach(validator, options, b, [&](const Report& r) {
+  ValidateEach(validator, options, b, [&](Report&& r) {
     rendered.clear();
     if (options.render) options.render(r, &rendered);
     emit(r, rendered);
