@@ -39,7 +39,7 @@ const MessageDef kMessages[] = {
     {"invalid-utf8", kDiag, kError, "文件不是有效的 UTF-8 编码", "the file is not valid UTF-8"},
     {"invalid-utf8/hint", kDiag, kError, "请以 UTF-8 编码保存文件", "save the file as UTF-8"},
     {"syntax", kDiag, kError, "语法错误:此处不应出现「{token}」", "syntax error: unexpected '{token}'"},
-    {"syntax/end-of-file", kDiag, kError, "语法错误:此处不应出现「文件结尾」", "syntax error: unexpected '文件结尾'"},
+    {"syntax/end-of-file", kDiag, kError, "语法错误:此处不应出现「文件结尾」", "syntax error: unexpected end of file"},
     {"syntax/expected-hint", kDiag, kError, "此处应为: {tokens}", "expected one of: {tokens}"},
     {"template", kDiag, kError, "消息中的「{」没有对应的「}」", "'{' in the message has no matching '}'"},
     {"template/hint", kDiag, kError, "要写大括号本身,请写成 {{ 或 }}", "write {{ or }} for a literal brace"},
@@ -55,7 +55,7 @@ const MessageDef kMessages[] = {
 
     // ---- compile: definitions -----------------------------------------------
     {"argument-count", kDiag, kError, "{name} 需要 {lo} 个参数,这里有 {n} 个", "{name} takes {lo} arguments, not {n}"},
-    {"argument-count/or-more", kDiag, kError, "{name} 需要 {lo} 个或更多 个参数,这里有 {n} 个",
+    {"argument-count/or-more", kDiag, kError, "{name} 需要 {lo} 个或更多参数,这里有 {n} 个",
      "{name} takes {lo} or more arguments, not {n}"},
     {"argument-count/range", kDiag, kError, "{name} 需要 {lo} 到 {hi} 个参数,这里有 {n} 个",
      "{name} takes {lo} to {hi} arguments, not {n}"},
@@ -141,7 +141,7 @@ const MessageDef kMessages[] = {
     {"empty-codes", kDiag, kError, "代码表「{name}」没有任何代码", "code list '{name}' is empty"},
     {"guard-only", kDiag, kError, "{name}() 只能用在流程的 guard 里", "{name}() can only be used in a workflow guard"},
     {"let-cycle", kDiag, kError, "let「{name}」引用了自身", "let '{name}' refers to itself"},
-    {"list-separator", kLabel, kNote, "、", "、"},
+    {"list-separator", kLabel, kNote, "、", ", "},
     {"missing-file", kDiag, kError, "参照表「{name}」缺少 file \"路径\"", "reference table '{name}' needs file \"path\""},
     {"missing-key", kDiag, kError, "调查表「{name}」缺少记录键(key)", "survey '{name}' needs a `key`"},
     {"missing-key/hint", kDiag, kError, "例如 key division 或 key uscc", "for example `key division` or `key uscc`"},

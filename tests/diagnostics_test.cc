@@ -1,6 +1,10 @@
 // Exact diagnostics: code, position, message and hint, for every kind an author meets.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "gridstat/engine.h"
 
 using namespace gridstat;
@@ -242,4 +246,33 @@ TEST_CASE("diagnostics: workflows are checked like rules", "[diagnostics]") {
   CHECK(d[0].code == "no-accepted-state");
   CHECK(First(Check(org + "workflow w \"流程\" for nope {\n}\n")) == "t.gs:5:21: error[unknown-survey]: 没有名为「nope」的调查表");
   CHECK(First(Check("rules for s {\n  error S-E01 \"x\": errors() = 0\n}")) == "t.gs:2:20: error[guard-only]: errors() 只能用在流程的 guard 里");
+}
+
+TEST_CASE("diagnostics: English words in English messages, Chinese counted once", "[diagnostics]") {
+  auto d = Check("rules for s {\n  error S-E01 \"x\": max(rice_area) > 0\n}");
+  CHECK(First(d).find("需要 2 个或更多参数,这里有 1 个") != std::string::npos);
+  CHECK(First(d, Lang::kEn).find("max takes 2 or more arguments, not 1") != std::string::npos);
+
+  d = Check("rules for s {\n  error S-E01 \"x\": rice_area > 0\n");
+  bool eof = false;
+  for (const auto& x : d) eof = eof || x.message(Lang::kEn) == "syntax error: unexpected end of file";
+  CHECK(eof);
+
+  // A clause value not among those allowed: the list is joined in the message's language.
+  std::string dir = std::string(GRIDSTAT_SOURCE_DIR) + "/definitions/guangxi";
+  std::vector<SourceText> sources;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() != ".gs") continue;
+    std::ifstream in(f.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    sources.push_back({f.path().filename().string(), ReplaceAll(ss.str(), "needs comment", "needs commnet")});
+  }
+  auto r = CompileSources(sources, dir);
+  const Diagnostic* bad = nullptr;
+  for (const auto& x : r.diagnostics)
+    if (x.code == "bad-clause") bad = &x;
+  REQUIRE(bad != nullptr);
+  CHECK(bad->message(Lang::kEn).find("comment, target, submission") != std::string::npos);
+  CHECK(bad->message(Lang::kZh).find("comment、target、submission") != std::string::npos);
 }
