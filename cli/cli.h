@@ -83,7 +83,7 @@ int PrintResults(const std::vector<ActionResult>& results, const Common& c, bool
 // Lists: one JSON line per item, or the line `text` makes of it.
 void PrintDocs(const std::vector<Doc>& docs, const Common& c, const std::function<std::string(const Doc&)>& text);
 // A query that failed: its message; exit 1 for what does not exist, else 2.
-int PrintFailure(const Status& st);
+int PrintFailure(const Status& st, Lang lang);
 
 // A string member, escaped for the terminal, or "-".
 std::string S(const Doc& d, const char* k);

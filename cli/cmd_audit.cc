@@ -104,7 +104,7 @@ struct HistoryOptions {
 int RunHistory(const HistoryOptions& o, const Common& c) {
   return WithStore(o.db, c, true, [&](Store& store) {
     auto r = store.History(o.instance);
-    if (!r.ok()) return PrintFailure(r.status());
+    if (!r.ok()) return PrintFailure(r.status(), c.L());
     if (r->empty()) {
       std::cerr << Message(c.L(), "no_events", {{"instance", EscapeControls(o.instance)}}) << "\n";
       return kExitFindings;
@@ -188,7 +188,7 @@ struct CheckpointOptions {
 int RunCheckpoint(const CheckpointOptions& o, const Common& c) {
   return WithStore(o.db, c, false, [&](Store& store) {
     Status st = store.Checkpoint(o.key, o.out);
-    return st.ok() ? kExitOk : PrintFailure(st);
+    return st.ok() ? kExitOk : PrintFailure(st, c.L());
   });
 }
 

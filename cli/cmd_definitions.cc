@@ -70,7 +70,7 @@ bool ReadPrevious(const ValidateOptions& o, const Validator& keys, PreviousSet* 
         c.L());
     if (!st.ok()) {
       std::cerr << Message(c.L(), "previous_unreadable",
-                           {{"path", EscapeControls(pf)}, {"reason", EscapeControls(st.message())}})
+                           {{"path", EscapeControls(pf)}, {"reason", EscapeControls(st.message(c.L()))}})
                 << "\n";
       *exit = kExitCannotRun;
     }
@@ -100,7 +100,7 @@ int RunValidate(const ValidateOptions& o, const Common& c) {
   batch.on_unreadable = [&](const std::string& path, const Status& st) {
     std::cout.flush();
     std::cerr << Message(c.L(), "input_unreadable",
-                         {{"path", EscapeControls(path)}, {"reason", EscapeControls(st.message())}})
+                         {{"path", EscapeControls(path)}, {"reason", EscapeControls(st.message(c.L()))}})
               << "\n";
     exit = kExitCannotRun;
   };
@@ -147,7 +147,7 @@ int RunTest(const TestOptions& o, const Common& c) {
   if (!program) return kExitCannotRun;
   auto results = RunRuleTests(o.dir, program);
   if (!results.ok()) {
-    std::cerr << EscapeControls(results.status().message()) << "\n";
+    std::cerr << EscapeControls(results.status().message(c.L())) << "\n";
     return kExitCannotRun;
   }
   size_t passed = 0, failed = 0;

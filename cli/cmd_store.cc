@@ -21,7 +21,7 @@ struct InitOptions {
 int RunInit(const InitOptions& o, const Common& c) {
   auto s = Store::Create(o.db, o.defs, o.org, c.L());
   if (!s.ok()) {
-    std::cerr << EscapeControls(s.status().message()) << "\n";
+    std::cerr << EscapeControls(s.status().message(c.L())) << "\n";
     return kExitCannotRun;
   }
   return kExitOk;
@@ -112,7 +112,7 @@ int RunSubmit(const SubmitOptions& o, const Common& c) {
             Status rs = store.RecordRefusal(o.as, o.draft ? "save" : "submit", a.instance, a.code, a.message);
             if (!rs.ok()) {
               a.outcome = Outcome::kCannotRun;
-              a.message = rs.message();
+              a.message = rs.message(c.L());
             }
             bad.push_back(a);
           },
@@ -122,7 +122,7 @@ int RunSubmit(const SubmitOptions& o, const Common& c) {
         a.instance = f;
         a.outcome = Outcome::kCannotRun;
         a.code = "unreadable";
-        a.message = st.message();
+        a.message = st.message(c.L());
         bad.push_back(a);
       }
     }
@@ -199,7 +199,7 @@ struct InboxOptions {
 int RunInbox(const InboxOptions& o, const Common& c) {
   return WithStore(o.db, c, true, [&](Store& store) {
     auto r = store.Inbox(o.as);
-    if (!r.ok()) return PrintFailure(r.status());
+    if (!r.ok()) return PrintFailure(r.status(), c.L());
     PrintDocs(*r, c, [](const Doc& d) {
       std::string acts;
       for (auto& a : d.Find("actions")->items) acts += (acts.empty() ? "" : ",") + EscapeControls(a.text);
@@ -224,7 +224,7 @@ struct ShowOptions {
 int RunShow(const ShowOptions& o, const Common& c) {
   return WithStore(o.db, c, true, [&](Store& store) {
     auto r = store.Show(o.instance, o.as);
-    if (!r.ok()) return PrintFailure(r.status());
+    if (!r.ok()) return PrintFailure(r.status(), c.L());
     std::cout << (c.json() ? json::Canonical(*r) + "\n" : ShowText(*r, c.L()));
     return kExitOk;
   });
@@ -246,7 +246,7 @@ struct ListOptions {
 int RunList(const ListOptions& o, const Common& c) {
   return WithStore(o.db, c, true, [&](Store& store) {
     auto r = store.List(Query{o.as, o.survey, o.period, o.state, o.under});
-    if (!r.ok()) return PrintFailure(r.status());
+    if (!r.ok()) return PrintFailure(r.status(), c.L());
     PrintDocs(*r, c, [](const Doc& d) {
       return S(d, "id") + "\t" + S(d, "division") + "\t" + S(d, "state") + "\tv" + S(d, "version");
     });
@@ -274,7 +274,7 @@ struct ProgressOptions {
 int RunProgress(const ProgressOptions& o, const Common& c) {
   return WithStore(o.db, c, true, [&](Store& store) {
     auto r = store.Progress(Query{o.as, o.survey, o.period, "", o.under}, o.level, o.as_of);
-    if (!r.ok()) return PrintFailure(r.status());
+    if (!r.ok()) return PrintFailure(r.status(), c.L());
     if (c.json()) {
       std::cout << json::Canonical(*r) << "\n";
       return kExitOk;
@@ -330,7 +330,7 @@ int RunExport(const ExportOptions& o, const Common& c) {
       return PrintResults({r}, c, false);
     }
     auto r = store.ExportCsv(q);
-    if (!r.ok()) return PrintFailure(r.status());
+    if (!r.ok()) return PrintFailure(r.status(), c.L());
     std::cout << *r;
     return kExitOk;
   });
@@ -354,7 +354,7 @@ struct UnitsOptions {
 int RunUnits(const UnitsOptions& o, const Common& c) {
   return WithStore(o.db, c, true, [&](Store& store) {
     auto r = store.Units(o.uscc, o.under);
-    if (!r.ok()) return PrintFailure(r.status());
+    if (!r.ok()) return PrintFailure(r.status(), c.L());
     PrintDocs(*r, c, [](const Doc& d) {
       const Doc* data = d.Find("data");
       return S(d, "uscc") + "\t" + (data ? S(*data, "name") : "-") + "\t" + S(d, "division") + "\t" + S(d, "instance");
@@ -483,7 +483,7 @@ struct BackupOptions {
 int RunBackup(const BackupOptions& o, const Common& c) {
   return WithStore(o.db, c, true, [&](Store& store) {
     Status st = store.Backup(o.out);
-    return st.ok() ? kExitOk : PrintFailure(st);
+    return st.ok() ? kExitOk : PrintFailure(st, c.L());
   });
 }
 

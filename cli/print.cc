@@ -79,8 +79,8 @@ void PrintDocs(const std::vector<Doc>& docs, const Common& c, const std::functio
   std::cout.flush();
 }
 
-int PrintFailure(const Status& st) {
-  std::cerr << EscapeControls(st.message()) << "\n";
+int PrintFailure(const Status& st, Lang lang) {
+  std::cerr << EscapeControls(st.message(lang)) << "\n";
   return st.code() == Status::Code::kNotFound ? kExitFindings : kExitCannotRun;
 }
 
@@ -107,7 +107,7 @@ int WithStore(const std::string& db, const Common& c, bool read_only, const std:
   }
   auto s = read_only ? Store::OpenReadOnly(db, c.L()) : Store::Open(db, c.L());
   if (!s.ok()) {
-    std::cerr << Message(c.L(), "store_open", {{"reason", EscapeControls(s.status().message())}}) << "\n";
+    std::cerr << Message(c.L(), "store_open", {{"reason", EscapeControls(s.status().message(c.L()))}}) << "\n";
     return kExitCannotRun;
   }
   // Printed after the command's own output, even when it stops on an exception.

@@ -827,7 +827,7 @@ const MessageDef kMessages[] = {
     {"verify/failed", kLabel, kError, "验证失败,第一个不成立的事件: #{seq}: {problem}", "FAILED at event {seq}: {problem}"},
     {"verify/internal_only", kLabel, kWarning, "只证明了内部一致: 没有检查签名检查点,整体改写并重算哈希链的历史也会通过;请用 --checkpoint 或自动检查点",
      "proved internal consistency only: no checkpoint was checked, so a history rewritten as a whole (events re-chained) would pass; use --checkpoint or auto-checkpoint"},
-    {"verify/ok", kLabel, kNote, "通过: {events} events, {instances} instances, {submissions} submissions",
+    {"verify/ok", kLabel, kNote, "通过: {events} 个事件, {instances} 个实例, {submissions} 份报表",
      "ok: {events} events, {instances} instances, {submissions} submissions"},
     {"verify/proved_checkpoint", kLabel, kNote, "已证明: 日志仍延续 {count} 个签名检查点;公钥: {key}",
      "proved: the log still extends {count} signed checkpoint(s); key: {key}"},

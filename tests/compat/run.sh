@@ -22,7 +22,7 @@ check() {  # check NAME EXPECTED-EXIT COMMAND...
 }
 sqlite3 "$TMP/s.db" <"$F/store.sql" || exit 2
 check "verify the old store" 0 "$G" audit verify --db "$TMP/s.db"
-grep -q '31 events, 21 instances, 3 submissions' "$TMP/out" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL counts: $(head -1 "$TMP/out")"; }
+grep -q '31 个事件, 21 个实例, 3 份报表' "$TMP/out" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL counts: $(head -1 "$TMP/out")"; }
 check "verify the old export" 0 "$G" audit verify --export "$F/export"
 check "list the old store read-only" 0 "$G" list --db "$TMP/s.db" --survey agri_village --period 2021
 # A request id of the old store repeats harmlessly; new commands go on from there.
@@ -38,7 +38,7 @@ check "verify the upgraded store's export" 0 "$G" audit verify --export "$TMP/ex
 F=tests/compat/store-2026-11-29 A=agri_report/2021/450123100
 sqlite3 "$TMP/t.db" <"$F/store.sql" || exit 2
 check "verify the 11-29 store" 0 "$G" audit verify --db "$TMP/t.db"
-grep -q '31 events, 18 instances, 4 submissions' "$TMP/out" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL counts: $(head -1 "$TMP/out")"; }
+grep -q '31 个事件, 18 个实例, 4 份报表' "$TMP/out" && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL counts: $(head -1 "$TMP/out")"; }
 check "verify the 11-29 export" 0 "$G" audit verify --export "$F/export"
 check "the migrated instance goes on from its renamed state" 0 "$G" act --db "$TMP/t.db" --as county-450123 ${A}202 accept
 # The explanation of 203's warning counted for the values stored with its digest: changed
